@@ -1,0 +1,1 @@
+"""Hub Explorer's plain-Python core: no Streamlit here except in `lib.ui`."""

@@ -1,0 +1,92 @@
+"""What a detail view shows, computed without Streamlit: tag groups, memory estimates, tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from lib.records import FileEntry, ModelRecord, ParamCounts, RepoRecord
+
+#: Bytes per parameter when the weights are held at that precision.
+BYTES_PER_PARAM: dict[str, float] = {"fp32": 4, "fp16 / bf16": 2, "int8": 1, "int4": 0.5}
+
+#: safetensors dtype -> bytes per element.
+DTYPE_BYTES: dict[str, float] = {
+    "F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2, "I16": 2, "U16": 2,
+    "F8_E4M3": 1, "F8_E5M2": 1, "I8": 1, "U8": 1, "BOOL": 1, "F4": 0.5, "I4": 0.5, "U4": 0.5,
+}
+
+
+def memory_estimates(params: ParamCounts) -> dict[str, float]:
+    """Bytes needed to hold the weights at each precision (weights only: activations and KV cache come on top)."""
+    estimates = {name: params.total * per for name, per in BYTES_PER_PARAM.items()}
+    as_stored = sum(n * DTYPE_BYTES.get(dtype.upper(), 4) for dtype, n in params.by_dtype.items())
+    return {"as stored": as_stored, **estimates}
+
+
+def tag_groups(record: RepoRecord) -> dict[str, tuple[str, ...]]:
+    """Tags grouped as the Hub shows them; empty groups are left out. `other` holds the rest."""
+    groups: dict[str, tuple[str, ...]] = {}
+    if isinstance(record, ModelRecord):
+        groups["task"] = (record.pipeline_tag,) if record.pipeline_tag else ()
+        groups["library"] = (record.library_name,) if record.library_name else ()
+    groups["licenses"] = record.licenses
+    groups["languages"] = record.languages
+    groups["datasets"] = record.datasets
+    groups["papers"] = tuple(f"arXiv:{p}" for p in record.papers)
+    claimed = set(groups.get("task", ())) | set(groups.get("library", ())) | set(record.languages)
+    prefixed = ("license:", "dataset:", "arxiv:", "language:", "base_model:", "region:")
+    groups["other"] = tuple(t for t in record.tags if t not in claimed and not t.startswith(prefixed))
+    return {name: values for name, values in groups.items() if values}
+
+
+def files_frame(files: Sequence[FileEntry]) -> pd.DataFrame:
+    """One row per file, largest first."""
+    frame = pd.DataFrame(
+        {"File": [f.path for f in files], "Size": [f.size for f in files], "LFS": [f.lfs for f in files]}
+    )
+    return frame.sort_values(["Size", "File"], ascending=[False, True], na_position="last").reset_index(drop=True)
+
+
+def params_frame(params: ParamCounts) -> pd.DataFrame:
+    rows = sorted(params.by_dtype.items(), key=lambda kv: (-kv[1], kv[0]))
+    return pd.DataFrame({"dtype": [d for d, _ in rows], "Parameters": [n for _, n in rows]})
+
+
+def metadata_frame(metadata: dict[str, Any]) -> pd.DataFrame:
+    """Card front matter as a two-column table; nested values are shown compactly as text."""
+
+    def show(value: Any) -> str:
+        if isinstance(value, (list, tuple)):
+            return ", ".join(show(v) for v in value)
+        if isinstance(value, dict):
+            return "; ".join(f"{k}: {show(v)}" for k, v in value.items())
+        return str(value)
+
+    return pd.DataFrame({"Key": list(metadata), "Value": [show(v) for v in metadata.values()]})
+
+
+CONFIG_KEYS: dict[str, tuple[str, ...]] = {
+    "Architecture": ("architectures", "model_type"),
+    "Layers": ("num_hidden_layers", "n_layer", "num_layers"),
+    "Hidden size": ("hidden_size", "n_embd", "d_model"),
+    "Attention heads": ("num_attention_heads", "n_head"),
+    "Context length": ("max_position_embeddings", "n_positions", "max_seq_len", "seq_length"),
+    "Vocabulary": ("vocab_size",),
+}
+
+
+def key_config(config: dict[str, Any] | None) -> dict[str, str]:
+    """The config values people compare models by, when the config has them."""
+    if not config:
+        return {}
+    out: dict[str, str] = {}
+    for label, keys in CONFIG_KEYS.items():
+        for key in keys:
+            value = config.get(key)
+            if value not in (None, "", []):
+                out[label] = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+                break
+    return out

@@ -1,0 +1,210 @@
+"""`HubClient`: the app's typed view of the Hub, over `huggingface_hub.HfApi` (never hand-made HTTP).
+
+Every method returns records from `lib.records` and raises only `lib.errors` errors.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from huggingface_hub import HfApi, RepoCard
+from huggingface_hub import errors as hf_errors
+
+from lib import errors
+from lib.hub.http import hub_errors, install_client
+from lib.query import Kind, SearchQuery, SearchResult, Sort
+from lib.records import (
+    DatasetRecord,
+    ModelRecord,
+    ParamCounts,
+    RepoRecord,
+    SpaceRecord,
+    dataset_from_info,
+    model_from_info,
+    space_from_info,
+)
+from lib.settings import Settings, load_settings
+
+_HUB_SORT: dict[Sort, str] = {
+    "trending": "trending_score",
+    "downloads": "downloads",
+    "likes": "likes",
+    "created": "created_at",
+    "updated": "last_modified",
+}
+
+#: Fields asked for in list answers: what the result tables show.
+LIST_EXPAND: dict[Kind, list[str]] = {
+    "models": [
+        "author", "createdAt", "lastModified", "downloads", "likes", "trendingScore",
+        "pipeline_tag", "library_name", "tags", "gated", "private", "safetensors",
+    ],
+    "datasets": [
+        "author", "createdAt", "lastModified", "downloads", "likes", "trendingScore", "tags", "gated", "private",
+    ],
+    "spaces": ["author", "createdAt", "lastModified", "likes", "trendingScore", "sdk", "tags", "runtime", "private"],
+}
+
+_REPO_TYPE: dict[Kind, str] = {"models": "model", "datasets": "dataset", "spaces": "space"}
+_NOUN: dict[Kind, str] = {"models": "Model", "datasets": "Dataset", "spaces": "Space"}
+
+
+@dataclass(frozen=True)
+class Card:
+    """A repo card: YAML front matter parsed into `metadata`, the Markdown body as `text`."""
+
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, content: str) -> Card:
+        card = RepoCard(content, ignore_metadata_errors=True)
+        return cls(text=card.text, metadata=card.data.to_dict() if card.data else {})
+
+
+@dataclass(frozen=True)
+class Reachability:
+    endpoint: str
+    ok: bool
+    latency_ms: float | None = None
+    error: errors.HubExplorerError | None = None
+
+
+class HubClient:
+    """Search and read the Hub. Inject `api` (an `HfApi`) to point it elsewhere; tests use the fake Hub."""
+
+    def __init__(self, settings: Settings | None = None, *, api: HfApi | None = None) -> None:
+        self.settings = settings or load_settings()
+        install_client(self.settings.timeout)
+        self.api = api or HfApi(endpoint=self.settings.endpoint, token=self.settings.token)
+
+    @property
+    def endpoint(self) -> str:
+        return self.api.endpoint
+
+    # --- search -------------------------------------------------------------------------------------
+    def search(self, query: SearchQuery) -> SearchResult:
+        """One page of results. The Hub has no offset and no totals: we read `offset + limit + 1` items,
+        keep the requested slice, and `has_more` tells whether another page exists."""
+        if any(
+            v is not None
+            for v in (query.created_from, query.created_to, query.updated_from, query.updated_to,
+                      query.params_min, query.params_max)
+        ):
+            raise errors.InvalidQueryError(
+                "The live Hub cannot filter by date or parameter count.",
+                hint="Load a local catalog to use date and size windows.",
+            )
+        wanted = query.offset + query.limit + 1
+        started = time.perf_counter()
+        with hub_errors(f"The {query.kind} search"):
+            infos = list(islice(self._list(query, wanted), wanted))
+            parse = {"models": model_from_info, "datasets": dataset_from_info, "spaces": space_from_info}[query.kind]
+            records: list[RepoRecord] = [parse(i) for i in infos]  # type: ignore[arg-type]
+        page = records[query.offset : query.offset + query.limit]
+        return SearchResult(
+            query=query,
+            items=page,
+            source="hub",
+            total=None,
+            has_more=len(records) > query.offset + query.limit,
+            took_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _list(self, q: SearchQuery, limit: int) -> Any:
+        common: dict[str, Any] = dict(
+            search=q.text or None,
+            author=q.author or None,
+            sort=_HUB_SORT[q.sort],
+            limit=limit,
+            expand=LIST_EXPAND[q.kind],
+        )
+        tags = list(q.tags)
+        if q.license:
+            tags.append(f"license:{q.license}")
+        if q.kind == "models":
+            if q.library:
+                tags.append(q.library)
+            if q.language:
+                tags.append(q.language)
+            return self.api.list_models(filter=tags or None, pipeline_tag=q.task or None, gated=q.gated, **common)
+        if q.kind == "datasets":
+            return self.api.list_datasets(
+                filter=tags or None,
+                task_categories=q.task or None,
+                language=q.language or None,
+                gated=q.gated,
+                **common,
+            )
+        if q.task:
+            tags.append(q.task)
+        if q.language:
+            tags.append(q.language)
+        if q.gated is not None:
+            raise errors.InvalidQueryError("Spaces cannot be filtered by gating.")
+        return self.api.list_spaces(filter=tags or None, **common)
+
+    # --- details ------------------------------------------------------------------------------------
+    def model(self, repo_id: str) -> ModelRecord:
+        """Full model info: card metadata, config, files with sizes, safetensors parameter counts."""
+        with hub_errors(f"Model {repo_id!r}"):
+            return model_from_info(self.api.model_info(repo_id, files_metadata=True))
+
+    def dataset(self, repo_id: str) -> DatasetRecord:
+        with hub_errors(f"Dataset {repo_id!r}"):
+            return dataset_from_info(self.api.dataset_info(repo_id, files_metadata=True))
+
+    def space(self, repo_id: str) -> SpaceRecord:
+        with hub_errors(f"Space {repo_id!r}"):
+            return space_from_info(self.api.space_info(repo_id, files_metadata=True))
+
+    def info(self, kind: Kind, repo_id: str) -> RepoRecord:
+        return {"models": self.model, "datasets": self.dataset, "spaces": self.space}[kind](repo_id)
+
+    def parameters(self, model: ModelRecord) -> ParamCounts | None:
+        """Parameter counts by dtype: from the model info when the Hub sent them, else from the safetensors
+        headers (a few small range requests). None when the repo has no safetensors weights."""
+        if model.params is not None:
+            return model.params
+        if model.files is not None and not any(f.path.endswith(".safetensors") for f in model.files):
+            return None
+        try:
+            with hub_errors(f"Model {model.id!r}"):
+                meta = self.api.get_safetensors_metadata(model.id)
+        except errors.MalformedAnswerError as exc:
+            if isinstance(exc.__cause__, (hf_errors.NotASafetensorsRepoError, hf_errors.SafetensorsParsingError)):
+                return None
+            raise
+        except errors.NotFoundError:
+            return None
+        if not meta.parameter_count:
+            return None
+        return ParamCounts.from_mapping(meta.parameter_count)
+
+    def card(self, kind: Kind, repo_id: str) -> Card | None:
+        """The repo's README card, or None when it has none."""
+        noun = f"{_NOUN[kind]} {repo_id!r}"
+        try:
+            with hub_errors(noun):
+                path = self.api.hf_hub_download(repo_id, "README.md", repo_type=_REPO_TYPE[kind])
+        except errors.NotFoundError as exc:
+            if isinstance(exc.__cause__, hf_errors.EntryNotFoundError):
+                return None
+            raise
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            content = fh.read()
+        return Card.parse(content)
+
+    # --- health -------------------------------------------------------------------------------------
+    def ping(self) -> Reachability:
+        """Whether the endpoint answers a tiny listing, and how fast."""
+        started = time.perf_counter()
+        try:
+            with hub_errors("The Hub"):
+                list(self.api.list_models(limit=1, expand=["downloads"]))
+        except errors.HubExplorerError as exc:
+            return Reachability(self.endpoint, ok=False, error=exc)
+        return Reachability(self.endpoint, ok=True, latency_ms=(time.perf_counter() - started) * 1000)

@@ -1,0 +1,148 @@
+"""The search contract every source answers: the live Hub (`lib.hub`) and the local catalog (`lib.catalog`).
+
+A page builds a `SearchQuery`, hands it to a source's `search()` and renders the `SearchResult`;
+it never needs to know which source answered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, get_args
+
+from lib.errors import InvalidQueryError
+from lib.records import RepoRecord
+
+Kind = Literal["models", "datasets", "spaces"]
+Sort = Literal["trending", "downloads", "likes", "created", "updated"]
+
+KINDS: tuple[Kind, ...] = get_args(Kind)
+SORTS: tuple[Sort, ...] = get_args(Sort)
+SORT_LABELS: dict[Sort, str] = {
+    "trending": "Trending",
+    "downloads": "Most downloads",
+    "likes": "Most likes",
+    "created": "Recently created",
+    "updated": "Recently updated",
+}
+#: Spaces have no download counts, so they cannot be sorted by them.
+SORTS_BY_KIND: dict[Kind, tuple[Sort, ...]] = {
+    "models": SORTS,
+    "datasets": SORTS,
+    "spaces": ("trending", "likes", "created", "updated"),
+}
+MAX_LIMIT = 1000
+NONE_VALUE = "(none)"
+"""Facet value for repos that carry no value for that facet (no task, no license, ...)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchQuery:
+    """One search: what to match, how to order it, which slice to return.
+
+    Text is a case-insensitive literal substring of the repo id (the Hub's `search`): any character,
+    `%`, `_`, quotes or regex syntax included, is matched as itself. Empty text matches everything.
+    """
+
+    kind: Kind = "models"
+    text: str = ""
+    author: str | None = None
+    task: str | None = None  # models: pipeline_tag; datasets: a task_categories tag
+    library: str | None = None  # models only: library_name
+    language: str | None = None
+    license: str | None = None
+    tags: tuple[str, ...] = ()
+    gated: bool | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    updated_from: date | None = None
+    updated_to: date | None = None
+    params_min: int | None = None  # models only, when the parameter count is known
+    params_max: int | None = None
+    sort: Sort = "trending"
+    limit: int = 50
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise InvalidQueryError(f"Unknown kind {self.kind!r}; choose one of {', '.join(KINDS)}.")
+        if self.sort not in SORTS_BY_KIND[self.kind]:
+            raise InvalidQueryError(
+                f"{self.kind} cannot be sorted by {self.sort!r}; choose one of {', '.join(SORTS_BY_KIND[self.kind])}."
+            )
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise InvalidQueryError(f"limit must be between 1 and {MAX_LIMIT}, not {self.limit}.")
+        if self.offset < 0:
+            raise InvalidQueryError(f"offset must be 0 or more, not {self.offset}.")
+        if self.library and self.kind != "models":
+            raise InvalidQueryError("Only models have a library.")
+        if (self.params_min is not None or self.params_max is not None) and self.kind != "models":
+            raise InvalidQueryError("Only models have a parameter count.")
+        for lo, hi, what in (
+            (self.created_from, self.created_to, "created"),
+            (self.updated_from, self.updated_to, "updated"),
+            (self.params_min, self.params_max, "parameters"),
+        ):
+            if lo is not None and hi is not None and lo > hi:
+                raise InvalidQueryError(f"The {what} range is empty: {lo} is after {hi}.")
+
+    def replace(self, **changes: object) -> SearchQuery:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def describe(self, total: int | None = None) -> str:
+        """Plain words for what is shown: "1,204 models matching 'bert' where task = fill-mask, by downloads"."""
+        noun = self.kind if total != 1 else self.kind[:-1]
+        head = f"{total:,} {noun}" if total is not None else self.kind.capitalize()
+        if self.text:
+            head += f" matching {self.text!r}"
+        conds = [
+            f"{name} = {value}"
+            for name, value in (
+                ("task", self.task),
+                ("library", self.library),
+                ("language", self.language),
+                ("license", self.license),
+                ("author", self.author),
+            )
+            if value
+        ]
+        conds += [f"tag = {t}" for t in self.tags]
+        if self.gated is not None:
+            conds.append("gated" if self.gated else "not gated")
+        if conds:
+            head += " where " + " and ".join(conds)
+        return f"{head}, by {SORT_LABELS[self.sort].lower().removeprefix('most ')}"
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Facet:
+    """Counts of one field's values over all matches, by count descending then value ascending."""
+
+    name: str
+    values: tuple[FacetValue, ...]
+    truncated: bool = False
+
+
+@dataclass
+class SearchResult:
+    """What a source answers.
+
+    `total` is the number of matches when the source knows it (the catalog), `None` otherwise
+    (the live Hub does not count). `has_more` says whether matches exist past this page.
+    """
+
+    query: SearchQuery
+    items: list[RepoRecord]
+    source: Literal["hub", "catalog"]
+    total: int | None = None
+    has_more: bool = False
+    facets: dict[str, Facet] = field(default_factory=dict)
+    took_ms: float = 0.0

@@ -1,0 +1,148 @@
+"""A browse page's search bar, results table and row selection, kept in the URL."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.errors import HubExplorerError, InvalidQueryError
+from lib.query import SORT_LABELS, SORTS_BY_KIND, Kind, SearchQuery, SearchResult
+from lib.tables import results_frame
+from lib.tasks import ALL_TASKS, task_label
+from lib.ui import hub, state
+from lib.ui.components import show_error
+from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE
+
+_NOUN = {"models": "model", "datasets": "dataset", "spaces": "Space"}
+
+
+def _turn_page(kind: Kind, step: int) -> None:
+    key = state.widget_key(kind, "page")
+    st.session_state[key] = max(1, st.session_state.get(key, 1) + step)
+    st.session_state[state.widget_key(kind, "repo")] = None
+    st.session_state[state.widget_key(kind, "table_baseline")] = None
+
+
+def search_bar(kind: Kind) -> SearchQuery:
+    """Text, task and sort; returns the query for page 1 (no offset)."""
+    key = lambda name: state.widget_key(kind, name)  # noqa: E731
+    current_task = st.session_state.get(key("task"))
+    tasks: list[str | None] = [None, *ALL_TASKS]
+    if current_task and current_task not in tasks:  # a task from a link that our list does not know
+        tasks.append(current_task)
+    c_text, c_task, c_sort = st.columns([3, 2, 1.4], vertical_alignment="bottom")
+    text = c_text.text_input(
+        "Search",
+        key=key("q"),
+        max_chars=MAX_TEXT,
+        placeholder=f"Search {kind} by name, e.g. bert",
+        help="Part of the repo id, as on the Hub: letters are matched case-insensitively, symbols literally.",
+    )
+    task = c_task.selectbox(
+        "Task", tasks, key=key("task"), format_func=lambda t: "Any task" if t is None else task_label(t)
+    )
+    sort = c_sort.selectbox("Sort", SORTS_BY_KIND[kind], key=key("sort"), format_func=SORT_LABELS.__getitem__)
+    return SearchQuery(kind=kind, text=(text or "").strip(), task=task, sort=sort, limit=PAGE_SIZE)
+
+
+def browse(kind: Kind) -> str | None:
+    """Draw the search bar and results; return the selected repo id (from the table or the URL)."""
+    key = lambda name: state.widget_key(kind, name)  # noqa: E731
+    state.read(kind)
+    for note in st.session_state.pop(key("notes"), ()):
+        st.info(note, icon=":material/link_off:")
+
+    query = search_bar(kind)
+    if query != st.session_state.get(key("last_query")):
+        # A new search starts on page 1 and drops the old selection.
+        st.session_state[key("last_query")] = query
+        st.session_state[key("page")] = 1
+        st.session_state[key("repo")] = None
+        st.session_state[key("table_baseline")] = None
+    page = min(int(st.session_state.get(key("page")) or 1), MAX_PAGE)
+    paged = query.replace(offset=(page - 1) * PAGE_SIZE)
+
+    result: SearchResult | None = None
+    try:
+        with st.spinner(f"Searching {kind}…"):
+            result = hub.search(paged)
+    except InvalidQueryError as err:
+        show_error(err)
+    except HubExplorerError as err:
+        show_error(err, retry_key=key("retry_search"))
+
+    if result is not None:
+        _results(kind, result, page)
+    repo = st.session_state.get(key("repo"))
+    state.write(kind, query, page=page, repo=repo)
+    return repo
+
+
+def _results(kind: Kind, result: SearchResult, page: int) -> None:
+    key = lambda name: state.widget_key(kind, name)  # noqa: E731
+    q = result.query
+    if not result.items:
+        if page > 1:
+            st.info("No more results on this page.", icon=":material/last_page:")
+        else:
+            tips = []
+            if q.task:
+                tips.append("choose **Any task**")
+            if q.text:
+                tips.append("shorten the search text")
+            advice = f" Try to {' or '.join(tips)}." if tips else ""
+            st.info(f"No {kind} match this search.{advice}", icon=":material/search_off:")
+        _pager(kind, page, result.has_more)
+        return
+
+    first = q.offset + 1
+    last = q.offset + len(result.items)
+    more = " – more on the next page" if result.has_more else ""
+    st.caption(f"{q.describe(result.total)} · showing {first:,}–{last:,}{more}")
+
+    frame = results_frame(result.items, hub.client().endpoint)
+    event = st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key("table"),
+        column_order=["url", "task", "library", "params", "downloads", "likes", "created", "updated"],
+        column_config={
+            "url": st.column_config.LinkColumn(
+                _NOUN[kind].capitalize(), display_text=r"^https?://[^/]+/(?:datasets/|spaces/)?(.*)$", width="large"
+            ),
+            "task": st.column_config.TextColumn("Task"),
+            "library": st.column_config.TextColumn("Library"),
+            "params": st.column_config.NumberColumn("Params", format="compact", help="Parameters (safetensors)"),
+            "downloads": st.column_config.NumberColumn("Downloads", format="localized", help="Last 30 days"),
+            "likes": st.column_config.NumberColumn("Likes", format="localized"),
+            "created": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD"),
+            "updated": st.column_config.DatetimeColumn("Updated", format="distance"),
+        },
+    )
+    rows = list(event.selection.rows) if event is not None else []
+    baseline = st.session_state.get(key("table_baseline"))
+    if baseline is None:
+        st.session_state[key("table_baseline")] = rows  # selection carried over from an older table
+    elif rows != baseline:
+        st.session_state[key("table_baseline")] = rows
+        ids = [r.id for r in result.items]
+        st.session_state[key("repo")] = ids[rows[0]] if rows and rows[0] < len(ids) else None
+    st.caption("Select a row to see its details.")
+    _pager(kind, page, result.has_more)
+
+
+def _pager(kind: Kind, page: int, has_more: bool) -> None:
+    if page == 1 and not has_more:
+        return
+    left, mid, right = st.columns([1, 2, 1], vertical_alignment="center")
+    left.button(
+        "Previous", icon=":material/chevron_left:", disabled=page <= 1, key=state.widget_key(kind, "prev"),
+        on_click=_turn_page, args=(kind, -1),
+    )
+    mid.caption(f"Page {page}")
+    right.button(
+        "Next", icon=":material/chevron_right:", disabled=not has_more or page >= MAX_PAGE,
+        key=state.widget_key(kind, "next"), on_click=_turn_page, args=(kind, 1),
+    )

@@ -1,0 +1,88 @@
+"""The cache boundary between pages and the Hub client.
+
+`st.cache_resource` holds one `HubClient` per (endpoint, timeout, token); `st.cache_data` holds answers
+for a few minutes. Errors are never cached, so a retry asks again. The token itself is never a cache
+key: a short fingerprint of it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from lib.hub import Card, HubClient, Reachability
+from lib.query import Kind, SearchQuery, SearchResult
+from lib.records import ModelRecord, ParamCounts, RepoRecord
+from lib.settings import Settings, load_settings
+
+
+def _secrets() -> dict[str, str]:
+    try:
+        return {k: str(v) for k, v in st.secrets.items() if k == "HF_TOKEN"}
+    except Exception:  # noqa: BLE001 - no secrets file is the normal case
+        return {}
+
+
+def settings() -> Settings:
+    return load_settings(_secrets())
+
+
+def _key(s: Settings) -> str:
+    token_fp = hashlib.sha256(s.token.encode()).hexdigest()[:12] if s.token else "-"
+    return f"{s.endpoint}|{s.timeout}|{token_fp}"
+
+
+@st.cache_resource(show_spinner=False)
+def _client(key: str, _settings: Settings) -> HubClient:
+    return HubClient(_settings)
+
+
+def client() -> HubClient:
+    s = settings()
+    return _client(_key(s), s)
+
+
+@st.cache_data(ttl=300, max_entries=512, show_spinner=False)
+def _search(key: str, query: SearchQuery) -> SearchResult:
+    return client().search(query)
+
+
+def search(query: SearchQuery) -> SearchResult:
+    return _search(_key(settings()), query)
+
+
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
+def _info(key: str, kind: Kind, repo_id: str) -> RepoRecord:
+    return client().info(kind, repo_id)
+
+
+def info(kind: Kind, repo_id: str) -> RepoRecord:
+    return _info(_key(settings()), kind, repo_id)
+
+
+@st.cache_data(ttl=600, max_entries=128, show_spinner=False)
+def _card(key: str, kind: Kind, repo_id: str, sha: str | None) -> Card | None:
+    return client().card(kind, repo_id)
+
+
+def card(kind: Kind, repo_id: str, sha: str | None = None) -> Card | None:
+    return _card(_key(settings()), kind, repo_id, sha)
+
+
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+def _parameters(key: str, _model: ModelRecord, repo_id: str, sha: str | None) -> ParamCounts | None:
+    return client().parameters(_model)
+
+
+def parameters(model: ModelRecord) -> ParamCounts | None:
+    return _parameters(_key(settings()), model, model.id, model.sha)
+
+
+@st.cache_data(ttl=30, max_entries=8, show_spinner=False)
+def _ping(key: str) -> Reachability:
+    return client().ping()
+
+
+def ping() -> Reachability:
+    return _ping(_key(settings()))

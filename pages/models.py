@@ -1,0 +1,11 @@
+"""Models: search the Hub's models, pick one, see everything about it."""
+
+import streamlit as st
+
+from lib.ui import browse, model_view
+
+st.title("Models", anchor=False)
+selected = browse.browse("models")
+if selected:
+    st.divider()
+    model_view.render(selected)

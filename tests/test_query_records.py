@@ -1,0 +1,90 @@
+"""The search contract and the records: validation, plain-words descriptions, tolerance of missing fields."""
+
+from datetime import date
+
+import pytest
+
+from lib.errors import InvalidQueryError
+from lib.query import SearchQuery
+from lib.records import ModelRecord, record_from_api
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "why"),
+    [
+        ({"kind": "papers"}, "unknown kind"),
+        ({"sort": "random"}, "unknown sort"),
+        ({"kind": "spaces", "sort": "downloads"}, "Spaces have no downloads"),
+        ({"limit": 0}, "empty page"),
+        ({"limit": 5000}, "page too large"),
+        ({"offset": -1}, "negative offset"),
+        ({"kind": "datasets", "library": "transformers"}, "only models have a library"),
+        ({"created_from": date(2024, 5, 1), "created_to": date(2024, 1, 1)}, "empty date window"),
+        ({"params_min": 10, "params_max": 1}, "empty parameter range"),
+    ],
+)
+def test_invalid_queries_fail_early_and_say_why(kwargs, why):
+    with pytest.raises(InvalidQueryError) as info:
+        SearchQuery(**kwargs)
+    assert str(info.value), why
+
+
+def test_describe_in_plain_words():
+    q = SearchQuery(kind="models", text="bert", task="fill-mask", sort="downloads")
+    assert q.describe(1204) == "1,204 models matching 'bert' where task = fill-mask, by downloads"
+    assert SearchQuery(kind="datasets").describe(1) == "1 dataset, by trending"
+    assert SearchQuery(kind="spaces", sort="created").describe(None) == "Spaces, by recently created"
+
+
+def test_list_item_with_almost_nothing():
+    rec = record_from_api("models", {"_id": "x", "id": "gpt2"})
+    assert isinstance(rec, ModelRecord)
+    assert (rec.id, rec.downloads, rec.pipeline_tag, rec.params, rec.files) == ("gpt2", None, None, None, None)
+    assert rec.namespace is None and rec.licenses == () and rec.base_models == ()
+
+
+def test_model_fields_are_derived_from_tags_and_card():
+    rec = record_from_api(
+        "models",
+        {
+            "id": "org/m",
+            "downloads": 5,
+            "tags": ["transformers", "en", "fr", "license:mit", "license:apache-2.0", "dataset:squad",
+                     "arxiv:1810.04805", "base_model:finetune:org/base", "base_model:org/base", "gpt"],
+            "cardData": {"license": "mit", "language": ["en", "de"]},
+            "safetensors": {"parameters": {"BF16": 10, "F32": 2}, "total": 12},
+            "siblings": [{"rfilename": "README.md", "size": 10}, {"rfilename": "model.safetensors",
+                         "size": 135, "lfs": {"size": 100, "sha256": "a" * 64, "pointerSize": 135}}],
+            "createdAt": "2024-01-02T03:04:05.000Z",
+        },
+    )
+    assert rec.licenses == ("mit", "apache-2.0")
+    assert rec.languages == ("en", "fr", "de")  # "gpt" is not a language code
+    assert rec.datasets == ("squad",) and rec.papers == ("1810.04805",)
+    assert rec.base_models == (("org/base", "finetune"),)
+    assert rec.params.total == 12 and rec.params.by_dtype == {"BF16": 10, "F32": 2}
+    assert rec.total_file_size == 110  # LFS size, not the pointer's
+    assert rec.has_card is True
+    assert rec.created_at.year == 2024
+    assert rec.web_url("http://127.0.0.1:5000/") == "http://127.0.0.1:5000/org/m"
+
+
+def test_dataset_and_space_fields():
+    ds = record_from_api("datasets", {"id": "o/d", "gated": "manual",
+                                      "tags": ["task_categories:question-answering", "size_categories:1K<n<10K",
+                                               "language:en", "license:cc-by-4.0"]})
+    assert ds.is_gated and ds.task_categories == ("question-answering",)
+    assert ds.size_categories == ("1K<n<10K",) and ds.languages == ("en",) and ds.licenses == ("cc-by-4.0",)
+    assert ds.web_url() == "https://huggingface.co/datasets/o/d"
+    sp = record_from_api("spaces", {"id": "o/s", "sdk": "gradio", "subdomain": "o-s",
+                                    "runtime": {"stage": "SLEEPING", "hardware": {"current": None,
+                                                                                  "requested": "cpu-basic"}},
+                                    "models": ["o/m"]})
+    assert (sp.sdk, sp.stage, sp.hardware, sp.models) == ("gradio", "SLEEPING", "cpu-basic", ("o/m",))
+    assert sp.app_url == "https://o-s.hf.space"
+    assert not record_from_api("datasets", {"id": "o/e", "gated": False}).is_gated
+
+
+def test_malformed_item_raises():
+    with pytest.raises(KeyError):
+        record_from_api("models", {"downloads": 3})
