@@ -8,7 +8,10 @@ st.set_page_config(page_title="Hub Explorer", page_icon=":material/explore:", la
 
 page = st.navigation(
     [
-        st.Page("pages/models.py", title="Models", icon=":material/neurology:", default=True),
+        st.Page("pages/home.py", title="Search", icon=":material/search:", default=True),
+        st.Page("pages/models.py", title="Models", icon=":material/neurology:"),
+        st.Page("pages/datasets.py", title="Datasets", icon=":material/dataset:"),
+        st.Page("pages/spaces.py", title="Spaces", icon=":material/rocket_launch:"),
     ]
 )
 sidebar()

@@ -6,28 +6,55 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from lib.records import ModelRecord, RepoRecord
+from lib.format import human_count
+from lib.records import DatasetRecord, ModelRecord, RepoRecord, RepoKind, SpaceRecord
+
+#: Columns each kind's table shows, in order (`url` first: the repo link).
+COLUMNS: dict[RepoKind, tuple[str, ...]] = {
+    "models": ("url", "task", "library", "params", "downloads", "likes", "created", "updated"),
+    "datasets": ("url", "task", "size", "downloads", "likes", "created", "updated"),
+    "spaces": ("url", "sdk", "stage", "hardware", "likes", "created", "updated"),
+}
 
 
-def results_frame(records: Sequence[RepoRecord], endpoint: str) -> pd.DataFrame:
-    """Rows in the order given. `url` links to the Hub page (the table shows the id through a regex)."""
-    frame = pd.DataFrame(
-        {
-            "url": [r.web_url(endpoint) for r in records],
-            "task": [getattr(r, "pipeline_tag", None) for r in records],
-            "library": [getattr(r, "library_name", None) for r in records],
-            "params": [
-                float(r.params.total) if isinstance(r, ModelRecord) and r.params else None for r in records
-            ],
-            "downloads": [r.downloads for r in records],
-            "likes": [r.likes for r in records],
-            "created": [r.created_at for r in records],
-            "updated": [r.last_modified for r in records],
-        }
-    )
-    frame["params"] = frame["params"].astype("Float64")
-    frame["downloads"] = frame["downloads"].astype("Int64")
-    frame["likes"] = frame["likes"].astype("Int64")
-    for col in ("created", "updated"):
-        frame[col] = pd.to_datetime(frame[col], utc=True)
+def _cell(record: RepoRecord, column: str) -> object:
+    if column == "task":
+        if isinstance(record, ModelRecord):
+            return record.pipeline_tag
+        if isinstance(record, DatasetRecord):
+            return ", ".join(record.task_categories) or None
+        return None
+    if column == "library":
+        return getattr(record, "library_name", None)
+    if column == "params":
+        return human_count(record.params.total if isinstance(record, ModelRecord) and record.params else None)
+    if column == "size":
+        return ", ".join(record.size_categories) or None if isinstance(record, DatasetRecord) else None
+    if column in ("sdk", "stage", "hardware"):
+        return getattr(record, column, None) if isinstance(record, SpaceRecord) else None
+    raise KeyError(column)
+
+
+def results_frame(records: Sequence[RepoRecord], endpoint: str, kind: RepoKind = "models") -> pd.DataFrame:
+    """Rows in the order given, with the kind's columns. `url` links to the Hub page (the table shows the id
+    through a regex); `params` is text ("7.24B", "–" when unknown): the grid would print a missing number as
+    "None"."""
+    data: dict[str, list[object]] = {"url": [r.web_url(endpoint) for r in records]}
+    for column in COLUMNS[kind][1:]:
+        if column == "downloads":
+            data[column] = [r.downloads for r in records]
+        elif column == "likes":
+            data[column] = [r.likes for r in records]
+        elif column == "created":
+            data[column] = [r.created_at for r in records]
+        elif column == "updated":
+            data[column] = [r.last_modified for r in records]
+        else:
+            data[column] = [_cell(r, column) for r in records]
+    frame = pd.DataFrame(data)
+    for column in ("downloads", "likes"):
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
+    for column in ("created", "updated"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
     return frame

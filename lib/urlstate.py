@@ -78,6 +78,8 @@ def parse_state(kind: Kind, params: Mapping[str, str | list[str]], *, page_size:
             continue
         if attr == "library" and kind != "models":
             notes.append(f"Ignored `{param}`: only models have a library.")
+        elif attr == "task" and kind == "spaces":
+            notes.append(f"Ignored `{param}`: Spaces have no task.")
         elif _VALUE_RE.match(raw):
             values[attr] = raw
         else:

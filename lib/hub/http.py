@@ -104,6 +104,16 @@ def install_client(timeout: float) -> None:
         _installed_timeout = timeout
 
 
+def reset_client() -> None:
+    """Give huggingface_hub back its own default client (retries and all); the next HubClient installs ours again."""
+    global _installed_timeout
+    from huggingface_hub.utils._http import default_client_factory
+
+    with _install_lock:
+        set_client_factory(default_client_factory)
+        _installed_timeout = None
+
+
 def translate(exc: BaseException, *, what: str | None = None) -> errors.HubExplorerError:
     """The app error for an exception raised while talking to the Hub. `what` names the thing asked for."""
     thing = what or "That repository"

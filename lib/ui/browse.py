@@ -6,13 +6,15 @@ import streamlit as st
 
 from lib.errors import HubExplorerError, InvalidQueryError
 from lib.query import SORT_LABELS, SORTS_BY_KIND, Kind, SearchQuery, SearchResult
-from lib.tables import results_frame
+from lib.tables import COLUMNS, results_frame
 from lib.tasks import ALL_TASKS, task_label
 from lib.ui import hub, state
 from lib.ui.components import show_error
 from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE
 
+ROW_HEIGHT = 35  # st.dataframe's default row height in pixels
 _NOUN = {"models": "model", "datasets": "dataset", "spaces": "Space"}
+_EXAMPLE = {"models": "bert", "datasets": "squad", "spaces": "chat"}
 
 
 def _turn_page(kind: Kind, step: int) -> None:
@@ -25,23 +27,30 @@ def _turn_page(kind: Kind, step: int) -> None:
 def search_bar(kind: Kind) -> SearchQuery:
     """Text, task and sort; returns the query for page 1 (no offset)."""
     key = lambda name: state.widget_key(kind, name)  # noqa: E731
-    current_task = st.session_state.get(key("task"))
-    tasks: list[str | None] = [None, *ALL_TASKS]
-    if current_task and current_task not in tasks:  # a task from a link that our list does not know
+    current_task = st.session_state.get(key("task")) or ""
+    tasks: list[str] = ["", *ALL_TASKS]  # "" is "Any task" (None would show an empty box)
+    if current_task not in tasks:  # a task from a link that our list does not know
         tasks.append(current_task)
-    c_text, c_task, c_sort = st.columns([3, 2, 1.4], vertical_alignment="bottom")
+    st.session_state[key("task")] = current_task
+    has_task = kind != "spaces"  # Spaces carry no task
+    if has_task:
+        c_text, c_task, c_sort = st.columns([3, 2, 1.4], vertical_alignment="bottom")
+    else:
+        (c_text, c_sort), c_task = st.columns([3, 1.4], vertical_alignment="bottom"), None
     text = c_text.text_input(
         "Search",
         key=key("q"),
         max_chars=MAX_TEXT,
-        placeholder=f"Search {kind} by name, e.g. bert",
+        placeholder=f"Search {kind} by name, e.g. {_EXAMPLE[kind]}",
         help="Part of the repo id, as on the Hub: letters are matched case-insensitively, symbols literally.",
     )
-    task = c_task.selectbox(
-        "Task", tasks, key=key("task"), format_func=lambda t: "Any task" if t is None else task_label(t)
-    )
+    task = ""
+    if c_task is not None:
+        task = c_task.selectbox(
+            "Task", tasks, key=key("task"), format_func=lambda t: task_label(t) if t else "Any task"
+        )
     sort = c_sort.selectbox("Sort", SORTS_BY_KIND[kind], key=key("sort"), format_func=SORT_LABELS.__getitem__)
-    return SearchQuery(kind=kind, text=(text or "").strip(), task=task, sort=sort, limit=PAGE_SIZE)
+    return SearchQuery(kind=kind, text=(text or "").strip(), task=task or None, sort=sort, limit=PAGE_SIZE)
 
 
 def browse(kind: Kind) -> str | None:
@@ -99,27 +108,17 @@ def _results(kind: Kind, result: SearchResult, page: int) -> None:
     more = " – more on the next page" if result.has_more else ""
     st.caption(f"{q.describe(result.total)} · showing {first:,}–{last:,}{more}")
 
-    frame = results_frame(result.items, hub.client().endpoint)
+    frame = results_frame(result.items, hub.client().endpoint, kind)
     event = st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
+        height=min(len(frame), PAGE_SIZE) * ROW_HEIGHT + ROW_HEIGHT + 3,  # every row visible, no inner scroll
         on_select="rerun",
         selection_mode="single-row",
         key=key("table"),
-        column_order=["url", "task", "library", "params", "downloads", "likes", "created", "updated"],
-        column_config={
-            "url": st.column_config.LinkColumn(
-                _NOUN[kind].capitalize(), display_text=r"^https?://[^/]+/(?:datasets/|spaces/)?(.*)$", width="large"
-            ),
-            "task": st.column_config.TextColumn("Task"),
-            "library": st.column_config.TextColumn("Library"),
-            "params": st.column_config.NumberColumn("Params", format="compact", help="Parameters (safetensors)"),
-            "downloads": st.column_config.NumberColumn("Downloads", format="localized", help="Last 30 days"),
-            "likes": st.column_config.NumberColumn("Likes", format="localized"),
-            "created": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD"),
-            "updated": st.column_config.DatetimeColumn("Updated", format="distance"),
-        },
+        column_order=list(COLUMNS[kind]),
+        column_config=_column_config(kind),
     )
     rows = list(event.selection.rows) if event is not None else []
     baseline = st.session_state.get(key("table_baseline"))
@@ -131,6 +130,25 @@ def _results(kind: Kind, result: SearchResult, page: int) -> None:
         st.session_state[key("repo")] = ids[rows[0]] if rows and rows[0] < len(ids) else None
     st.caption("Select a row to see its details.")
     _pager(kind, page, result.has_more)
+
+
+def _column_config(kind: Kind) -> dict[str, object]:
+    cc = st.column_config
+    return {
+        "url": cc.LinkColumn(_NOUN[kind].capitalize(), display_text=r"^https?://[^/]+/(?:datasets/|spaces/)?(.*)$"),
+        "task": cc.TextColumn("Task" if kind == "models" else "Tasks"),
+        "library": cc.TextColumn("Library"),
+        "params": cc.TextColumn("Params", width="small", help="Parameters (safetensors)"),
+        "size": cc.TextColumn("Rows", help="The dataset's size category"),
+        "sdk": cc.TextColumn("SDK", width="small"),
+        "stage": cc.TextColumn("Status", width="small"),
+        "hardware": cc.TextColumn("Hardware", width="small"),
+        "downloads": cc.NumberColumn("Downloads", format="compact", width="small",
+                                     help="Last 30 days (exact figure in the details)"),
+        "likes": cc.NumberColumn("Likes", format="compact", width="small"),
+        "created": cc.DatetimeColumn("Created", format="YYYY-MM-DD", width="small"),
+        "updated": cc.DatetimeColumn("Updated", format="distance", width="small"),
+    }
 
 
 def _pager(kind: Kind, page: int, has_more: bool) -> None:

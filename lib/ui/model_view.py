@@ -4,37 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.details import files_frame, key_config, memory_estimates, metadata_frame, params_frame, tag_groups
-from lib.errors import HubExplorerError, NotFoundError
-from lib.format import human_bytes, human_count, md_escape, relative_time
-from lib.hub import Card
-from lib.records import ModelRecord
-from lib.ui import hub
-from lib.ui.components import chips, show_error
-
-#: Longest card text rendered inline; longer cards are cut there (the whole card can be downloaded).
-CARD_RENDER_LIMIT = 60_000
-_GROUP_COLORS = {"task": "violet", "library": "blue", "licenses": "green", "languages": "orange"}
+from lib.details import key_config, memory_estimates, params_frame
+from lib.errors import HubExplorerError
+from lib.format import human_bytes, human_count, relative_time
+from lib.records import ModelRecord, ParamCounts
+from lib.ui import hub, nav, repo_view
 
 
 def render(repo_id: str) -> None:
     """Everything about one model. Failures are shown in place; the rest of the page keeps working."""
-    try:
-        with st.spinner(f"Loading {repo_id}…"):
-            model = hub.info("models", repo_id)
-    except HubExplorerError as err:
-        show_error(err, retry_key=f"retry_model:{repo_id}")
-        if isinstance(err, NotFoundError):
-            st.caption("The model may have been renamed or deleted. Pick another row, or search again above.")
+    model = repo_view.load("models", repo_id)
+    if not isinstance(model, ModelRecord):
         return
-    assert isinstance(model, ModelRecord)
-    endpoint = hub.client().endpoint
-
-    head, link = st.columns([4, 1], vertical_alignment="center")
-    head.subheader(md_escape(model.id), anchor=False)
-    link.link_button("Open on the Hub", model.web_url(endpoint), icon=":material/open_in_new:", width="stretch")
-    if model.is_gated:
-        st.caption(":orange-badge[:material/lock: gated] its files need a token with access.")
+    repo_view.header(model)
 
     params = _parameters(model)
     m1, m2, m3, m4, m5 = st.columns(5)
@@ -44,66 +26,49 @@ def render(repo_id: str) -> None:
     m4.metric("Created", model.created_at.strftime("%Y-%m-%d") if model.created_at else "–")
     m5.metric("Updated", relative_time(model.last_modified))
 
-    groups = tag_groups(model)
-    lines = [f"**{name.capitalize()}:** {chips(values, color=_GROUP_COLORS.get(name, 'gray'))}"
-             for name, values in groups.items() if name != "other"]
-    if lines:
-        st.markdown("  \n".join(lines))
+    repo_view.tag_lines(model)
 
-    t_card, t_files, t_params, t_tags = st.tabs(["Card", "Files", "Parameters & config", "All tags"])
+    t_card, t_files, t_params, t_links, t_tags = st.tabs(
+        ["Card", "Files", "Parameters & config", "Lineage & links", "All tags"]
+    )
     with t_card:
-        _card(model)
+        repo_view.card_section("models", model)
     with t_files:
-        _files(model)
+        repo_view.files_section(model)
     with t_params:
         _params(model, params)
+    with t_links:
+        _links(model)
     with t_tags:
-        st.markdown(chips(model.tags) if model.tags else "No tags.")
+        repo_view.all_tags(model)
 
 
-def _parameters(model: ModelRecord):  # -> ParamCounts | None
+def _links(model: ModelRecord) -> None:
+    """Base models (with the relation), training datasets and Spaces using it: links into our own pages."""
+    base, data, spaces = st.columns(3)
+    with base:
+        st.markdown("**Base models**")
+        if model.base_models:
+            for repo_id, relation in model.base_models:
+                nav.link("models", f"{repo_id} ({relation})", {"repo": repo_id}, icon=":material/account_tree:")
+        else:
+            st.caption("None declared: an original model, or its card does not say.")
+    with data:
+        st.markdown("**Trained on**")
+        repo_view.repo_links("datasets", model.datasets)
+    with spaces:
+        st.markdown("**Spaces using it**")
+        repo_view.repo_links("spaces", model.spaces)
+
+
+def _parameters(model: ModelRecord) -> ParamCounts | None:
     try:
         return hub.parameters(model)
     except HubExplorerError:
         return None  # the Parameters tab says why
 
 
-def _card(model: ModelRecord) -> None:
-    try:
-        card: Card | None = hub.card("models", model.id, model.sha)
-    except HubExplorerError as err:
-        show_error(err, retry_key=f"retry_card:{model.id}")
-        return
-    if card is None:
-        st.info("This model has no card (no README.md).", icon=":material/description:")
-        return
-    if card.metadata:
-        with st.expander(f"Card metadata ({len(card.metadata)} fields)", icon=":material/data_object:"):
-            st.dataframe(metadata_frame(card.metadata), hide_index=True, width="stretch")
-    text = card.text
-    if len(text) > CARD_RENDER_LIMIT:
-        st.warning(
-            f"This card is long ({len(text):,} characters); the first {CARD_RENDER_LIMIT:,} are shown.",
-            icon=":material/content_cut:",
-        )
-        st.download_button("Download the whole card", text, file_name="README.md", mime="text/markdown")
-        text = text[:CARD_RENDER_LIMIT]
-    # Untrusted Markdown: raw HTML is escaped and shown as text (unsafe_allow_html stays off).
-    st.markdown(text, unsafe_allow_html=False)
-
-
-def _files(model: ModelRecord) -> None:
-    if not model.files:
-        st.info("No files listed.")
-        return
-    total = model.total_file_size
-    st.caption(f"{len(model.files)} files · {human_bytes(total)} in all" if total is not None else f"{len(model.files)} files")
-    frame = files_frame(model.files)
-    frame["Size"] = frame["Size"].map(lambda n: human_bytes(n) if n is not None and n == n else "–")
-    st.dataframe(frame, hide_index=True, width="stretch", column_config={"LFS": st.column_config.CheckboxColumn("LFS")})
-
-
-def _params(model: ModelRecord, params) -> None:  # params: ParamCounts | None
+def _params(model: ModelRecord, params: ParamCounts | None) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Parameters by dtype**")

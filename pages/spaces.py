@@ -1,0 +1,11 @@
+"""Spaces: search the Hub's Spaces, pick one, see its runtime, linked repos, card and the live app."""
+
+import streamlit as st
+
+from lib.ui import browse, repo_view
+
+st.title("Spaces", anchor=False)
+selected = browse.browse("spaces")
+if selected:
+    st.divider()
+    repo_view.render("spaces", selected)

@@ -1,0 +1,56 @@
+"""Test isolation and the shared fake Hub.
+
+Before anything imports huggingface_hub, the environment is pointed away from the user's machine: a temporary
+HF_HOME and HUB_EXPLORER_HOME, no token, and HF_ENDPOINT at the session's fake Hub (nothing reaches the network).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="hub-explorer-tests-"))
+os.environ["HF_HOME"] = str(_TMP / "hf")
+os.environ["HUB_EXPLORER_HOME"] = str(_TMP / "home")
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+os.environ.pop("HF_TOKEN", None)
+os.environ.pop("HF_HUB_OFFLINE", None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# huggingface_hub reads HF_ENDPOINT once, at import (hf_hub_download without endpoint=, transformers downloads),
+# so the session's fake Hub is started on this very port. Until then nothing answers there: a test that forgot
+# the fixture fails loudly instead of going online.
+HUB_PORT = free_port()
+os.environ["HF_ENDPOINT"] = f"http://127.0.0.1:{HUB_PORT}"
+
+from tests.fakehub import FakeHub  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+VALID_TOKEN = "hf_fake_valid_token"
+
+
+@pytest.fixture(scope="session")
+def fake_hub() -> Iterator[FakeHub]:
+    """One fake Hub for the session; HF_ENDPOINT points at it. Tests that add faults must clear them."""
+    with FakeHub(port=HUB_PORT) as hub:
+        assert hub.url == os.environ["HF_ENDPOINT"]
+        yield hub
+
+
+@pytest.fixture
+def hub(fake_hub: FakeHub) -> Iterator[FakeHub]:
+    """The session's fake Hub, with faults cleared after the test."""
+    yield fake_hub
+    fake_hub.clear_faults()

@@ -1,0 +1,280 @@
+"""AppTest runs of the app and of each page alone, against the fake Hub."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests import fixture_ids
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+TABLE = "models:table"
+
+
+def app(path: str = "streamlit_app.py", **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page says in Markdown, captions, messages and subheaders, as one string."""
+    parts = [e.value for kind in ("markdown", "caption", "subheader", "title") for e in at.get(kind)]
+    parts += [e.value for kind in ("error", "warning", "info") for e in at.get(kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def select_row(at: AppTest, row: int) -> AppTest:
+    at.session_state[TABLE] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    return at.run()
+
+
+@pytest.fixture(autouse=True)
+def _hub(hub):
+    yield hub
+
+
+BROWSE_PAGES = {"pages/models.py": "models", "pages/datasets.py": "datasets", "pages/spaces.py": "spaces"}
+
+
+@pytest.mark.parametrize("page", ["streamlit_app.py", *PAGES])
+def test_every_page_runs_alone_without_exception(page):
+    at = app(page).run()
+    assert not at.exception, at.exception
+    if page in BROWSE_PAGES:
+        assert len(at.dataframe[0].value) > 0, "the page shows a results table"
+    else:  # the home page: one group per kind
+        assert [s.value for s in at.main.subheader] == ["Models", "Datasets", "Spaces"]
+
+
+def page_links(at: AppTest) -> list[tuple[str, str]]:
+    """(label, query string) of every link into our pages: st.page_link in the app, Markdown links alone."""
+    out = [(link.proto.label, link.proto.query_string) for link in at.get("page_link")]
+    for md in at.markdown:
+        out += [(label.replace("\\", ""), query) for label, query in re.findall(r"\[(.+?)\]\(/\w+\?([^)]*)\)", md.value)]
+    return out
+
+
+def test_home_searches_every_kind_and_links_with_the_query():
+    at = app("streamlit_app.py", q="bert").run()
+    assert not at.exception
+    assert at.text_input(key="home:q").value == "bert"
+    model = fixture_ids.first_model(lambda m: "bert" in m["id"].lower())["id"]
+    links = page_links(at)
+    assert (model, f"repo={model.replace('/', '%2F')}") in links  # each hit opens its detail view
+    group_links = [q for label, q in links if label.startswith("All matching")]
+    assert group_links == ["q=bert"] * 3, links
+
+
+@pytest.mark.parametrize("kind", ["datasets", "spaces"])
+def test_other_kinds_select_a_row_and_show_details(kind):
+    at = app(f"pages/{kind}.py").run()
+    first_url = at.dataframe[0].value["url"][0]
+    at.session_state[f"{kind}:table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    repo = at.query_params["repo"]
+    assert first_url.endswith("/" + repo)
+    assert repo in [s.value.replace("\\", "") for s in at.subheader]
+
+
+def test_dataset_task_filter_matches_task_categories():
+    task = next(t[len("task_categories:"):] for d in fixture_ids.records("datasets") for t in d.get("tags", [])
+                if t.startswith("task_categories:"))
+    at = app("pages/datasets.py", task=task).run()
+    frame = at.dataframe[0].value
+    assert len(frame) > 0 and all(task in cell for cell in frame["task"])
+
+
+def test_space_detail_shows_runtime_links_and_the_sandboxed_app():
+    space = next(s for s in fixture_ids.records("spaces")
+                 if s.get("runtime", {}).get("stage") == "RUNNING" and s.get("models") and s.get("subdomain"))
+    at = app("pages/spaces.py", repo=space["id"]).run()
+    assert not at.exception
+    assert "running" in texts(at)
+    frames = at.get("iframe")
+    assert frames and frames[0].proto.src == f"https://{space['subdomain']}.hf.space"
+    assert (space["models"][0], f"repo={space['models'][0].replace('/', '%2F')}") in page_links(at)
+
+
+def test_model_lineage_links_into_our_pages():
+    model = fixture_ids.first_model(lambda m: any(t.startswith("base_model:") for t in m.get("tags", [])))
+    at = app("pages/models.py", repo=model["id"]).run()
+    assert not at.exception
+    base = next(t for t in model["tags"] if t.startswith("base_model:")).split(":")[-1]
+    links = page_links(at)
+    assert any(base in label and query == f"repo={base.replace('/', '%2F')}" for label, query in links), links
+
+
+def test_app_lists_only_working_pages_and_shows_the_source():
+    at = app().run()
+    assert not at.exception
+    sidebar = "\n".join(str(m.value) for m in at.sidebar.markdown)
+    assert os.environ["HF_ENDPOINT"] in sidebar
+    assert "reachable" in sidebar and "unreachable" not in sidebar
+    assert "no token" in sidebar
+
+
+def test_default_search_lists_models_by_trending():
+    at = app("pages/models.py").run()
+    frame = at.dataframe[0].value
+    assert len(frame) == 25  # one full page
+    ids = [u.rsplit("/", 2)[-2] + "/" + u.rsplit("/", 1)[-1] for u in frame["url"]]
+    assert len(set(ids)) == 25
+    assert at.button(key="models:next").disabled is False
+
+
+def test_text_task_and_sort_filter_and_go_to_the_url():
+    at = app("pages/models.py").run()
+    at.text_input(key="models:q").input("BERT").run()
+    at.selectbox(key="models:sort").select("downloads").run()
+    frame = at.dataframe[0].value
+    assert len(frame) > 0
+    assert all("bert" in url.lower() for url in frame["url"])
+    downloads = list(frame["downloads"].fillna(-1))
+    assert downloads == sorted(downloads, reverse=True)
+    assert at.query_params["q"] == "BERT" and at.query_params["sort"] == "downloads"
+
+    task = fixture_ids.first_model(lambda m: "bert" in m["id"].lower() and m.get("pipeline_tag"))["pipeline_tag"]
+    at.selectbox(key="models:task").select(task).run()
+    frame = at.dataframe[0].value
+    assert len(frame) > 0 and set(frame["task"]) == {task}
+    assert at.query_params["task"] == task
+    assert f"where task = {task}" in texts(at)
+
+
+def test_url_reproduces_the_view():
+    at = app("pages/models.py", q="bert", sort="likes").run()
+    assert at.text_input(key="models:q").value == "bert"
+    assert at.selectbox(key="models:sort").value == "likes"
+    likes = list(at.dataframe[0].value["likes"].fillna(-1))
+    assert likes == sorted(likes, reverse=True)
+
+
+def test_selecting_a_row_opens_details_and_goes_to_the_url():
+    at = app("pages/models.py").run()
+    first_url = at.dataframe[0].value["url"][0]
+    select_row(at, 0)
+    assert not at.exception
+    repo = at.query_params["repo"]
+    assert first_url.endswith("/" + repo)
+    assert repo in [s.value.replace("\\", "") for s in at.subheader]
+    # the URL alone reopens the same detail in a new session
+    again = app("pages/models.py", repo=repo).run()
+    assert repo in [s.value.replace("\\", "") for s in again.subheader]
+
+
+def test_detail_shows_parameters_files_config_and_card():
+    model = fixture_ids.safetensors_model()
+    at = app("pages/models.py", repo=model["id"]).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    total = model["safetensors"]["total"]
+    from lib.format import human_count
+
+    assert metrics["Parameters"] == human_count(total)
+    frames = [d.value for d in at.dataframe]
+    files = next(f for f in frames if "File" in getattr(f, "columns", []))
+    assert set(files["File"]) == {s["rfilename"] for s in model["siblings"]}
+    by_dtype = next(f for f in frames if "dtype" in getattr(f, "columns", []))
+    assert dict(zip(by_dtype["dtype"], by_dtype["Parameters"])) == model["safetensors"]["parameters"]
+    card = fixture_ids.card_text("models", model["id"])
+    if card:
+        body = card.split("---", 2)[-1].strip().splitlines()[0]
+        assert body[:20] in texts(at)
+
+
+def test_card_html_is_not_rendered_as_html():
+    repo = fixture_ids.html_card_model_id()
+    at = app("pages/models.py", repo=repo).run()
+    assert not at.exception
+    cards = [m for m in at.markdown if "<script" in str(m.value)]
+    assert cards, "the card's raw HTML is passed on as text"
+    assert all(not m.proto.allow_html for m in cards)
+
+
+def test_unknown_repo_says_not_found_and_the_page_keeps_working():
+    at = app("pages/models.py", repo="nobody-here/no-such-model").run()
+    assert not at.exception
+    assert any("Not found" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) > 0
+
+
+def test_gated_model_without_token_explains_and_keeps_the_rest():
+    repo = fixture_ids.gated_model_id()
+    at = app("pages/models.py", repo=repo).run()
+    assert not at.exception
+    assert "gated" in texts(at).lower()
+    assert any(m.label == "Downloads (30 d)" for m in at.metric)
+
+
+def test_card_missing_says_so():
+    at = app("pages/models.py", repo=fixture_ids.no_card_model_id()).run()
+    assert not at.exception
+    assert any("no card" in i.value for i in at.info)
+
+
+def test_rate_limit_shows_the_wait_and_a_retry(hub):
+    hub.add_fault("/api/models", status=429, times=1, retry_after=7)
+    at = app("pages/models.py", q="rate-limit-probe").run()
+    assert not at.exception
+    assert any("Rate limited" in e.value and "7 s" in e.value for e in at.error)
+    retry = next(b for b in at.button if "Retry" in b.label)
+    retry.click().run()  # the fault is used up: the retry succeeds
+    assert not at.error
+    assert at.get("dataframe") or at.info
+
+
+def test_hub_down_is_explained_not_a_traceback(monkeypatch):
+    from tests.conftest import free_port
+
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{free_port()}")
+    at = app().run()
+    assert not at.exception
+    assert any("Hub unreachable" in e.value for e in at.error)
+    assert "unreachable" in "\n".join(str(m.value) for m in at.sidebar.markdown)
+
+
+def test_malformed_answer_is_explained(hub):
+    hub.add_fault("/api/models", status=200, malformed=True, times=1)
+    at = app("pages/models.py", q="malformed-probe").run()
+    assert not at.exception
+    assert any("Unexpected answer" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("text", ["%", "_", "' OR 1=1 --", ".*", "[a-z]+", "<b>x</b>", "\\", "日本語"])
+def test_metacharacters_are_plain_text(text):
+    at = app("pages/models.py", q=text).run()
+    assert not at.exception
+    frames = at.get("dataframe")
+    if frames:
+        assert all(text.lower() in u.lower() for u in frames[0].value["url"])
+    else:
+        assert any("No models match" in i.value for i in at.info)
+
+
+def test_bad_url_parameters_are_ignored_with_a_note():
+    at = app("pages/models.py", sort="sideways", page="-1", foo="bar", repo="../../etc").run()
+    assert not at.exception
+    notes = "\n".join(i.value for i in at.info)
+    assert "sort" in notes and "page" in notes and "foo" in notes and "repo" in notes
+    assert at.selectbox(key="models:sort").value == "trending"
+    assert "sort" not in at.query_params and "foo" not in at.query_params
+
+
+def test_paging_forward_and_back():
+    at = app("pages/models.py").run()
+    first = list(at.dataframe[0].value["url"])
+    at.button(key="models:next").click().run()
+    assert at.query_params["page"] == "2"
+    second = list(at.dataframe[0].value["url"])
+    assert second and not set(first) & set(second)
+    at.button(key="models:prev").click().run()
+    assert "page" not in at.query_params
+    assert list(at.dataframe[0].value["url"]) == first

@@ -1,0 +1,200 @@
+"""End to end: the fake Hub and `streamlit run` on free ports, driven in Debian's Chromium with Playwright.
+
+Screenshots go to artifacts/screenshots/ (look at them: tables must not overflow, errors must read well).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import fixture_ids
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+def _wait_http(url: str, seconds: float, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[:4]} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer in {seconds} s")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    hub_port, app_port = free_port(), free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    hub = subprocess.Popen([sys.executable, "-m", "tests.fakehub", "--port", str(hub_port)], cwd=ROOT, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_http(f"http://127.0.0.1:{hub_port}/api/models?limit=1", 30, hub)
+        env["HF_ENDPOINT"] = f"http://127.0.0.1:{hub_port}"
+        app = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(app_port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_http(f"http://127.0.0.1:{app_port}/_stcore/health", 60, app)
+            yield f"http://127.0.0.1:{app_port}"
+        finally:
+            _stop(app)
+    finally:
+        _stop(hub)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def wait_idle(page) -> None:
+    """Wait until Streamlit has finished the current run (no 'running' status widget)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+              && !document.querySelector('[data-testid="stSkeleton"]')
+              && !document.querySelector('[data-stale="true"]')""",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(300)
+
+
+def test_search_filter_select_detail(page, app_url):
+    # One box on the home page searches every kind; its "All matching models" link carries the query.
+    page.goto(app_url + "/")
+    home_box = page.get_by_role("textbox", name="Search models, datasets and Spaces")
+    home_box.wait_for(timeout=60_000)
+    home_box.fill("bert")
+    home_box.press("Enter")
+    page.wait_for_url(re.compile(r"[?&]q=bert"), timeout=30_000)
+    page.get_by_text("All matching models").wait_for(timeout=30_000)
+    wait_idle(page)
+    shot(page, "01-home-search-bert")
+    page.get_by_text("All matching models").click()
+    page.wait_for_url(re.compile(r"/models\?q=bert"), timeout=30_000)
+    page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    assert page.get_by_role("textbox", name="Search").input_value() == "bert"
+    caption = page.get_by_text(re.compile(r"models matching 'bert'", re.I)).first
+    caption.wait_for(timeout=30_000)
+
+    # Sort by downloads through the select box, as a person would.
+    page.get_by_test_id("stSelectbox").filter(has_text="Sort").click()
+    page.get_by_role("option", name="Most downloads").click()
+    page.wait_for_url(re.compile(r"sort=downloads"), timeout=30_000)
+    wait_idle(page)
+    shot(page, "02-models-bert-by-downloads")
+
+    # The grid is a canvas: click the first data row's selection cell by position.
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    grid.hover()
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)
+    page.wait_for_url(re.compile(r"[?&]repo="), timeout=30_000)
+    wait_idle(page)
+    repo = re.search(r"[?&]repo=([^&]+)", page.url).group(1).replace("%2F", "/")
+    assert "bert" in repo.lower()
+    page.get_by_role("tab", name="Files").wait_for(timeout=30_000)
+    shot(page, "03-model-detail")
+
+    # A copied URL reproduces the view in a fresh page.
+    url = page.url
+    other = page.context.new_page()
+    other.goto(url)
+    other.get_by_role("tab", name="Files").wait_for(timeout=60_000)
+    assert "q=bert" in url, url
+    wait_idle(other)
+    assert other.get_by_role("textbox", name="Search").input_value() == "bert"
+    other.close()
+
+    page.get_by_role("tab", name="Files").click()
+    page.get_by_text(re.compile(r"\d+ files")).first.wait_for()
+    shot(page, "04-model-files")
+
+
+def test_html_card_is_text_and_unknown_repo_reads_well(page, app_url):
+    repo = fixture_ids.html_card_model_id()
+    page.goto(f"{app_url}/models?repo={repo}")
+    page.get_by_role("tab", name="Card").wait_for(timeout=60_000)
+    wait_idle(page)
+    # The card's <script> is shown as text; no script element from the card exists in the page.
+    page.get_by_text("<script", exact=False).first.wait_for(timeout=30_000)
+    assert "stolen=1" not in page.evaluate("() => document.cookie")
+    shot(page, "05-html-card-as-text")
+
+    page.goto(f"{app_url}/models?repo=nobody-here/no-such-model&sort=sideways")
+    page.get_by_text("Not found").first.wait_for(timeout=60_000)
+    page.get_by_text(re.compile("Ignored sort")).first.wait_for()
+    wait_idle(page)
+    shot(page, "06-not-found-and-bad-param")
+
+
+@pytest.mark.parametrize(("kind", "text"), [("datasets", "squad"), ("spaces", "chat")])
+def test_other_kinds_search_select_detail(page, app_url, kind, text):
+    page.goto(f"{app_url}/{kind}?q={text}")
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.wait_for(timeout=60_000)
+    wait_idle(page)
+    box = grid.bounding_box()
+    grid.hover()
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)
+    page.wait_for_url(re.compile(r"[?&]repo="), timeout=30_000)
+    page.get_by_role("tab", name="Card").wait_for(timeout=30_000)
+    wait_idle(page)
+    shot(page, f"07-{kind}-detail")
