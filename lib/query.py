@@ -111,9 +111,28 @@ class SearchQuery:
         conds += [f"tag = {t}" for t in self.tags]
         if self.gated is not None:
             conds.append("gated" if self.gated else "not gated")
+        if self.params_min is not None or self.params_max is not None:
+            lo = _short(self.params_min) if self.params_min is not None else "0"
+            conds.append(f"parameters {lo}–{_short(self.params_max)}" if self.params_max is not None
+                         else f"parameters ≥ {lo}")
+        for which in ("created", "updated"):
+            start, end = getattr(self, f"{which}_from"), getattr(self, f"{which}_to")
+            if start and end:
+                conds.append(f"{which} {start.isoformat()} to {end.isoformat()}")
+            elif start:
+                conds.append(f"{which} since {start.isoformat()}")
+            elif end:
+                conds.append(f"{which} until {end.isoformat()}")
         if conds:
             head += " where " + " and ".join(conds)
         return f"{head}, by {SORT_LABELS[self.sort].lower().removeprefix('most ')}"
+
+
+def _short(n: int) -> str:
+    for suffix, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n >= scale:
+            return f"{n / scale:g}{suffix}"
+    return str(n)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
@@ -16,6 +17,16 @@ from lib.errors import InvalidQueryError
 from lib.query import SORTS_BY_KIND, Kind, SearchQuery
 
 PAGE_SIZE = 25
+
+#: The Hub's parameter-count presets; bounds are (min inclusive, max exclusive) in parameters.
+PARAM_PRESETS: dict[str, tuple[int | None, int | None]] = {
+    "<1B": (None, 1_000_000_000),
+    "1-3B": (1_000_000_000, 3_000_000_000),
+    "3-7B": (3_000_000_000, 7_000_000_000),
+    "7-13B": (7_000_000_000, 13_000_000_000),
+    "13-70B": (13_000_000_000, 70_000_000_000),
+    ">70B": (70_000_000_000, None),
+}
 MAX_TEXT = 200
 MAX_PAGE = 40  # the live Hub has no offset: page N costs N pages of listing
 
@@ -27,7 +38,10 @@ _TEXT_FILTERS: dict[str, str] = {
     "license": "license",
     "author": "author",
 }
-KNOWN_PARAMS = frozenset({"q", "sort", "page", "repo", *_TEXT_FILTERS})
+KNOWN_PARAMS = frozenset({"q", "sort", "page", "repo", "gated", "params", "created", "updated", *_TEXT_FILTERS})
+_GATED = {"yes": True, "no": False}
+_RANGE_RE = re.compile(r"^(\d{0,15})-(\d{0,15})$")
+_DATES_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})?\.\.(\d{4}-\d{2}-\d{2})?$")
 
 # A filter value: tag-like text such as "text-generation", "apache-2.0", "en", "cc-by-nc-4.0", "Qwen".
 # Letters (any script), digits and . _ - + are allowed; it must not start with punctuation.
@@ -92,6 +106,35 @@ def parse_state(kind: Kind, params: Mapping[str, str | list[str]], *, page_size:
         else:
             notes.append(f"Ignored `sort`: {sort[:40]!r} is not one of {', '.join(SORTS_BY_KIND[kind])}.")
 
+    gated = _first(params.get("gated"))
+    if gated:
+        if gated in _GATED and kind != "spaces":
+            values["gated"] = _GATED[gated]
+        else:
+            notes.append(f"Ignored `gated`: {gated[:20]!r} is not yes or no" + (" (Spaces are never gated)."
+                                                                                 if kind == "spaces" else "."))
+
+    raw_params = _first(params.get("params"))
+    if raw_params:
+        bounds = parse_param_range(raw_params)
+        if kind != "models":
+            notes.append("Ignored `params`: only models have a parameter count.")
+        elif bounds is None:
+            notes.append(f"Ignored `params`: {raw_params[:30]!r} is not a preset ({', '.join(PARAM_PRESETS)}) "
+                         "or a range like 1000000-5000000.")
+        else:
+            values["params_min"], values["params_max"] = bounds
+
+    for which in ("created", "updated"):
+        raw = _first(params.get(which))
+        if not raw:
+            continue
+        window = parse_date_window(raw)
+        if window is None:
+            notes.append(f"Ignored `{which}`: {raw[:30]!r} is not a date window like 2024-01-01..2024-06-30.")
+        else:
+            values[f"{which}_from"], values[f"{which}_to"] = window
+
     page = 1
     raw_page = _first(params.get("page"))
     if raw_page:
@@ -107,9 +150,11 @@ def parse_state(kind: Kind, params: Mapping[str, str | list[str]], *, page_size:
 
     try:
         query = SearchQuery(kind=kind, limit=page_size, offset=(page - 1) * page_size, **values)  # type: ignore[arg-type]
-    except InvalidQueryError as exc:  # pragma: no cover - the checks above keep values valid
-        notes.append(f"Ignored the filters: {exc}")
-        query = SearchQuery(kind=kind, limit=page_size)
+    except InvalidQueryError as exc:  # an empty window or range: drop the ranges, keep the rest
+        notes.append(f"Ignored the ranges: {exc}")
+        for name in ("params_min", "params_max", "created_from", "created_to", "updated_from", "updated_to"):
+            values.pop(name, None)
+        query = SearchQuery(kind=kind, limit=page_size, offset=(page - 1) * page_size, **values)  # type: ignore[arg-type]
     return ParsedState(query=query, page=page, repo=repo, notes=tuple(notes))
 
 
@@ -122,6 +167,14 @@ def state_to_params(query: SearchQuery, *, page: int = 1, repo: str | None = Non
         value = getattr(query, attr)
         if value:
             out[param] = value
+    if query.gated is not None:
+        out["gated"] = "yes" if query.gated else "no"
+    if query.params_min is not None or query.params_max is not None:
+        out["params"] = format_param_range(query.params_min, query.params_max)
+    for which in ("created", "updated"):
+        lo, hi = getattr(query, f"{which}_from"), getattr(query, f"{which}_to")
+        if lo is not None or hi is not None:
+            out[which] = f"{lo.isoformat() if lo else ''}..{hi.isoformat() if hi else ''}"
     if query.sort != SearchQuery.__dataclass_fields__["sort"].default:
         out["sort"] = query.sort
     if page > 1:
@@ -129,3 +182,40 @@ def state_to_params(query: SearchQuery, *, page: int = 1, repo: str | None = Non
     if repo:
         out["repo"] = repo
     return out
+
+
+def parse_param_range(raw: str) -> tuple[int | None, int | None] | None:
+    """A preset name ("7-13B") or a raw range "min-max" (either side may be empty); None when neither."""
+    if raw in PARAM_PRESETS:
+        return PARAM_PRESETS[raw]
+    match = _RANGE_RE.match(raw)
+    if not match or not (match.group(1) or match.group(2)):
+        return None
+    lo = int(match.group(1)) if match.group(1) else None
+    hi = int(match.group(2)) if match.group(2) else None
+    if lo is not None and hi is not None and lo > hi:
+        return None
+    return lo, hi
+
+
+def format_param_range(lo: int | None, hi: int | None) -> str:
+    """The preset's name when the bounds are a preset, else "min-max"."""
+    for name, bounds in PARAM_PRESETS.items():
+        if bounds == (lo, hi):
+            return name
+    return f"{lo if lo is not None else ''}-{hi if hi is not None else ''}"
+
+
+def parse_date_window(raw: str) -> tuple[date | None, date | None] | None:
+    """'2024-01-01..2024-06-30', '2024-01-01..' or '..2024-06-30'; None when malformed or empty."""
+    match = _DATES_RE.match(raw)
+    if not match or not (match.group(1) or match.group(2)):
+        return None
+    try:
+        lo = date.fromisoformat(match.group(1)) if match.group(1) else None
+        hi = date.fromisoformat(match.group(2)) if match.group(2) else None
+    except ValueError:
+        return None
+    if lo is not None and hi is not None and lo > hi:
+        return None
+    return lo, hi

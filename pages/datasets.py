@@ -3,6 +3,9 @@
 import streamlit as st
 
 from lib.ui import browse, repo_view
+from lib.ui.router import require_router
+
+require_router()
 
 st.title("Datasets", anchor=False)
 selected = browse.browse("datasets")

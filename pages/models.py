@@ -3,6 +3,9 @@
 import streamlit as st
 
 from lib.ui import browse, model_view
+from lib.ui.router import require_router
+
+require_router()
 
 st.title("Models", anchor=False)
 selected = browse.browse("models")

@@ -278,3 +278,55 @@ def test_paging_forward_and_back():
     at.button(key="models:prev").click().run()
     assert "page" not in at.query_params
     assert list(at.dataframe[0].value["url"]) == first
+
+
+def _ids(at: AppTest) -> list[str]:
+    return [u.split("/", 3)[-1] for u in at.dataframe[0].value["url"]]
+
+
+def test_sidebar_filters_narrow_the_results_and_round_trip_through_the_url():
+    models = fixture_ids.public_models()
+    license_ = "mit"
+    expected = {m["id"] for m in models if f"license:{license_}" in m.get("tags", [])}
+    assert expected, "the fixtures have MIT models"
+    at = app("pages/models.py").run()
+    at.selectbox(key="models:license").set_value(license_).run()
+    assert not at.exception
+    got = set(_ids(at))
+    assert got and got <= expected
+    assert at.query_params["license"] == license_
+    assert "license = mit" in texts(at)
+    # the same URL in a new session shows the same rows and the filter as a chip
+    again = app("pages/models.py", license=license_).run()
+    assert set(_ids(again)) == got
+    chip = again.button(key="models:chip:license")
+    assert "license: mit" in chip.label
+    chip.click().run()  # a chip removes its filter
+    assert "license" not in again.query_params
+    assert len(_ids(again)) == 25
+
+
+def test_gated_and_parameter_filters():
+    at = app("pages/models.py", gated="yes").run()
+    gated = {m["id"] for m in fixture_ids.public_models() if m.get("gated") not in (None, False)}
+    assert set(_ids(at)) and set(_ids(at)) <= gated
+    at = app("pages/models.py", params="7-13B").run()
+    sizes = {m["id"]: m.get("safetensors", {}).get("total") for m in fixture_ids.public_models()}
+    ids = _ids(at)
+    assert ids and all(sizes[i] and 7e9 <= sizes[i] <= 13e9 for i in ids), [(i, sizes[i]) for i in ids]
+    assert at.query_params["params"] == "7-13B"
+    assert "parameters 7B–13B" in texts(at)
+
+
+def test_author_filter_typed_freely():
+    at = app("pages/models.py", author="google").run()
+    ids = _ids(at)
+    assert ids and all(i.startswith("google/") for i in ids)
+
+
+def test_date_windows_need_the_catalog_on_the_live_hub():
+    at = app("pages/models.py").run()
+    assert "Date windows need the local catalog" in "\n".join(c.value for c in at.sidebar.caption)
+    at = app("pages/models.py", created="2024-01-01..").run()
+    assert not at.exception
+    assert any("date" in e.value for e in at.error)

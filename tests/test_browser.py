@@ -68,7 +68,8 @@ def app_url() -> Iterator[str]:
         env["HF_ENDPOINT"] = f"http://127.0.0.1:{hub_port}"
         app = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(app_port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         try:
@@ -111,6 +112,19 @@ def wait_idle(page) -> None:
         timeout=30_000,
     )
     page.wait_for_timeout(300)
+
+
+def test_first_visit_to_a_page_url_goes_through_the_router(page, app_url):
+    """The server's first visit lands on /models: it must still get the app's navigation and sidebar."""
+    page.goto(f"{app_url}/models?q=bert&license=apache-2.0")
+    page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    nav = page.get_by_test_id("stSidebarNav")
+    for title in ("Search", "Models", "Datasets", "Spaces"):
+        nav.get_by_text(title, exact=True).wait_for(timeout=10_000)
+    page.get_by_text("Source", exact=True).wait_for()
+    assert page.get_by_role("textbox", name="Search").input_value() == "bert"
+    shot(page, "00-first-visit-models-filtered")
 
 
 def test_search_filter_select_detail(page, app_url):

@@ -52,6 +52,19 @@ _REPO_TYPE: dict[Kind, str] = {"models": "model", "datasets": "dataset", "spaces
 _NOUN: dict[Kind, str] = {"models": "Model", "datasets": "Dataset", "spaces": "Space"}
 
 
+def _count(n: int) -> str:
+    for suffix, scale in (("T", 10**12), ("B", 10**9), ("M", 10**6), ("K", 10**3)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale}{suffix}"
+    return str(n)
+
+
+def num_parameters_filter(lo: int | None, hi: int | None) -> str | None:
+    """The Hub's `num_parameters` filter ("min:1B,max:3B") for a parameter range; None when unbounded."""
+    parts = ([f"min:{_count(lo)}"] if lo is not None else []) + ([f"max:{_count(hi)}"] if hi is not None else [])
+    return ",".join(parts) or None
+
+
 @dataclass(frozen=True)
 class Card:
     """A repo card: YAML front matter parsed into `metadata`, the Markdown body as `text`."""
@@ -89,14 +102,10 @@ class HubClient:
     def search(self, query: SearchQuery) -> SearchResult:
         """One page of results. The Hub has no offset and no totals: we read `offset + limit + 1` items,
         keep the requested slice, and `has_more` tells whether another page exists."""
-        if any(
-            v is not None
-            for v in (query.created_from, query.created_to, query.updated_from, query.updated_to,
-                      query.params_min, query.params_max)
-        ):
+        if any(v is not None for v in (query.created_from, query.created_to, query.updated_from, query.updated_to)):
             raise errors.InvalidQueryError(
-                "The live Hub cannot filter by date or parameter count.",
-                hint="Load a local catalog to use date and size windows.",
+                "The live Hub cannot filter by creation or update date.",
+                hint="Load a local catalog (see the README) to use date windows.",
             )
         wanted = query.offset + query.limit + 1
         started = time.perf_counter()
@@ -130,7 +139,13 @@ class HubClient:
                 tags.append(q.library)
             if q.language:
                 tags.append(q.language)
-            return self.api.list_models(filter=tags or None, pipeline_tag=q.task or None, gated=q.gated, **common)
+            return self.api.list_models(
+                filter=tags or None,
+                pipeline_tag=q.task or None,
+                gated=q.gated,
+                num_parameters=num_parameters_filter(q.params_min, q.params_max),
+                **common,
+            )
         if q.kind == "datasets":
             return self.api.list_datasets(
                 filter=tags or None,

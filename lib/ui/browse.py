@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.errors import HubExplorerError, InvalidQueryError
-from lib.query import SORT_LABELS, SORTS_BY_KIND, Kind, SearchQuery, SearchResult
+from lib.query import SORT_LABELS, SORTS_BY_KIND, Kind, SearchResult
 from lib.tables import COLUMNS, results_frame
 from lib.tasks import ALL_TASKS, task_label
-from lib.ui import hub, state
+from lib.ui import filters, hub, state
 from lib.ui.components import show_error
 from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE
 
@@ -24,43 +24,39 @@ def _turn_page(kind: Kind, step: int) -> None:
     st.session_state[state.widget_key(kind, "table_baseline")] = None
 
 
-def search_bar(kind: Kind) -> SearchQuery:
-    """Text, task and sort; returns the query for page 1 (no offset)."""
+def search_bar(kind: Kind) -> None:
+    """Text, task and sort, above the table. Their values live in session state (see `lib.ui.state`)."""
     key = lambda name: state.widget_key(kind, name)  # noqa: E731
-    current_task = st.session_state.get(key("task")) or ""
-    tasks: list[str] = ["", *ALL_TASKS]  # "" is "Any task" (None would show an empty box)
-    if current_task not in tasks:  # a task from a link that our list does not know
-        tasks.append(current_task)
-    st.session_state[key("task")] = current_task
     has_task = kind != "spaces"  # Spaces carry no task
     if has_task:
         c_text, c_task, c_sort = st.columns([3, 2, 1.4], vertical_alignment="bottom")
     else:
         (c_text, c_sort), c_task = st.columns([3, 1.4], vertical_alignment="bottom"), None
-    text = c_text.text_input(
+    c_text.text_input(
         "Search",
         key=key("q"),
         max_chars=MAX_TEXT,
         placeholder=f"Search {kind} by name, e.g. {_EXAMPLE[kind]}",
         help="Part of the repo id, as on the Hub: letters are matched case-insensitively, symbols literally.",
     )
-    task = ""
     if c_task is not None:
-        task = c_task.selectbox(
-            "Task", tasks, key=key("task"), format_func=lambda t: task_label(t) if t else "Any task"
-        )
-    sort = c_sort.selectbox("Sort", SORTS_BY_KIND[kind], key=key("sort"), format_func=SORT_LABELS.__getitem__)
-    return SearchQuery(kind=kind, text=(text or "").strip(), task=task or None, sort=sort, limit=PAGE_SIZE)
+        current_task = st.session_state.get(key("task")) or ""
+        tasks: list[str] = ["", *ALL_TASKS]  # "" is "Any task" (None would show an empty box)
+        if current_task not in tasks:  # a task from a link that our list does not know
+            tasks.append(current_task)
+        st.session_state[key("task")] = current_task
+        c_task.selectbox("Task", tasks, key=key("task"), format_func=lambda t: task_label(t) if t else "Any task")
+    c_sort.selectbox("Sort", SORTS_BY_KIND[kind], key=key("sort"), format_func=SORT_LABELS.__getitem__)
 
 
 def browse(kind: Kind) -> str | None:
-    """Draw the search bar and results; return the selected repo id (from the table or the URL)."""
+    """Draw the search bar, filters and results; return the selected repo id (from the table or the URL)."""
     key = lambda name: state.widget_key(kind, name)  # noqa: E731
     state.read(kind)
     for note in st.session_state.pop(key("notes"), ()):
         st.info(note, icon=":material/link_off:")
 
-    query = search_bar(kind)
+    query = state.query(kind)
     if query != st.session_state.get(key("last_query")):
         # A new search starts on page 1 and drops the old selection.
         st.session_state[key("last_query")] = query
@@ -68,17 +64,21 @@ def browse(kind: Kind) -> str | None:
         st.session_state[key("repo")] = None
         st.session_state[key("table_baseline")] = None
     page = min(int(st.session_state.get(key("page")) or 1), MAX_PAGE)
-    paged = query.replace(offset=(page - 1) * PAGE_SIZE)
 
     result: SearchResult | None = None
+    error: HubExplorerError | None = None
     try:
         with st.spinner(f"Searching {kind}…"):
-            result = hub.search(paged)
-    except InvalidQueryError as err:
-        show_error(err)
+            result = hub.search(query.replace(offset=(page - 1) * PAGE_SIZE))
     except HubExplorerError as err:
-        show_error(err, retry_key=key("retry_search"))
+        error = err
 
+    search_bar(kind)
+    filters.sidebar(kind, result.facets if result else {}, dates_supported=result is not None
+                    and result.source == "catalog")
+    filters.chips(kind, query)
+    if error is not None:
+        show_error(error, retry_key=None if isinstance(error, InvalidQueryError) else key("retry_search"))
     if result is not None:
         _results(kind, result, page)
     repo = st.session_state.get(key("repo"))
@@ -94,8 +94,8 @@ def _results(kind: Kind, result: SearchResult, page: int) -> None:
             st.info("No more results on this page.", icon=":material/last_page:")
         else:
             tips = []
-            if q.task:
-                tips.append("choose **Any task**")
+            if filters.applied(kind, q):
+                tips.append("remove a filter (click its chip above)")
             if q.text:
                 tips.append("shorten the search text")
             advice = f" Try to {' or '.join(tips)}." if tips else ""

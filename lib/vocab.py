@@ -1,0 +1,23 @@
+"""Common filter values offered when no catalog can count them (the live Hub gives no facet counts).
+Any other value can still be typed in the filter box."""
+
+from __future__ import annotations
+
+COMMON_VALUES: dict[str, tuple[str, ...]] = {
+    "library": (
+        "transformers", "sentence-transformers", "diffusers", "peft", "gguf", "timm", "open_clip", "mlx",
+        "adapter-transformers", "onnx", "safetensors", "keras", "pytorch", "tensorflow", "jax", "spacy",
+        "setfit", "flair", "fastai", "stable-baselines3", "ml-agents", "speechbrain", "nemo", "espnet", "paddlenlp",
+    ),
+    "language": (
+        "en", "zh", "fr", "de", "es", "ja", "ko", "ru", "pt", "it", "ar", "hi", "nl", "pl", "tr", "vi", "id",
+        "sv", "fa", "uk", "multilingual",
+    ),
+    "license": (
+        "apache-2.0", "mit", "openrail", "creativeml-openrail-m", "cc-by-4.0", "cc-by-sa-4.0", "cc-by-nc-4.0",
+        "cc-by-nc-sa-4.0", "llama2", "llama3", "llama3.1", "llama3.2", "gemma", "bigscience-openrail-m",
+        "bigscience-bloom-rail-1.0", "afl-3.0", "bsd-3-clause", "gpl-3.0", "agpl-3.0", "artistic-2.0",
+        "cc0-1.0", "odc-by", "other", "unknown",
+    ),
+    "author": (),
+}
