@@ -90,3 +90,33 @@ def key_config(config: dict[str, Any] | None) -> dict[str, str]:
                 out[label] = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
                 break
     return out
+
+
+def usage_snippet(model: ModelRecord) -> str | None:
+    """A "use this model" snippet for transformers-compatible models (None when the model is not one)."""
+    library = model.library_name or ("transformers" if model.transformers_info else None)
+    if library == "sentence-transformers":
+        return (
+            "from sentence_transformers import SentenceTransformer\n\n"
+            f'model = SentenceTransformer("{model.id}")\n'
+            'embeddings = model.encode(["A first sentence", "Another one"])\n'
+        )
+    if library == "diffusers":
+        return (
+            "from diffusers import DiffusionPipeline\n\n"
+            f'pipe = DiffusionPipeline.from_pretrained("{model.id}")\n'
+            'image = pipe("An astronaut riding a horse").images[0]\n'
+        )
+    if library != "transformers":
+        return None
+    if model.pipeline_tag:
+        return (
+            "from transformers import pipeline\n\n"
+            f'pipe = pipeline("{model.pipeline_tag}", model="{model.id}")\n'
+        )
+    auto = (model.transformers_info or {}).get("auto_model") or "AutoModel"
+    return (
+        f"from transformers import AutoTokenizer, {auto}\n\n"
+        f'tokenizer = AutoTokenizer.from_pretrained("{model.id}")\n'
+        f'model = {auto}.from_pretrained("{model.id}")\n'
+    )

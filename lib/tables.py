@@ -11,10 +11,16 @@ from lib.records import DatasetRecord, ModelRecord, RepoRecord, RepoKind, SpaceR
 
 #: Columns each kind's table shows, in order (`url` first: the repo link).
 COLUMNS: dict[RepoKind, tuple[str, ...]] = {
-    "models": ("url", "task", "library", "params", "downloads", "likes", "created", "updated"),
-    "datasets": ("url", "task", "size", "downloads", "likes", "created", "updated"),
+    "models": ("url", "task", "library", "params", "downloads", "share", "likes", "created", "updated"),
+    "datasets": ("url", "task", "size", "downloads", "share", "likes", "created", "updated"),
     "spaces": ("url", "sdk", "stage", "hardware", "likes", "created", "updated"),
 }
+
+
+def visible_columns(kind: RepoKind, sort: str) -> list[str]:
+    """The columns a table shows: one date column (the one sorted by, else "updated") keeps it narrow."""
+    date_column = "created" if sort == "created" else "updated"
+    return [c for c in COLUMNS[kind] if c not in ("created", "updated") or c == date_column]
 
 
 def _cell(record: RepoRecord, column: str) -> object:
@@ -49,8 +55,12 @@ def results_frame(records: Sequence[RepoRecord], endpoint: str, kind: RepoKind =
             data[column] = [r.created_at for r in records]
         elif column == "updated":
             data[column] = [r.last_modified for r in records]
-        else:
+        elif column != "share":
             data[column] = [_cell(r, column) for r in records]
+    if "share" in COLUMNS[kind]:
+        # Downloads relative to the most downloaded row on this page (a bar in the table).
+        top = max((d for d in data["downloads"] if d), default=0)
+        data["share"] = [(d or 0) / top if top else 0.0 for d in data["downloads"]]
     frame = pd.DataFrame(data)
     for column in ("downloads", "likes"):
         if column in frame:

@@ -184,6 +184,8 @@ def test_detail_shows_parameters_files_config_and_card():
     assert set(files["File"]) == {s["rfilename"] for s in model["siblings"]}
     by_dtype = next(f for f in frames if "dtype" in getattr(f, "columns", []))
     assert dict(zip(by_dtype["dtype"], by_dtype["Parameters"])) == model["safetensors"]["parameters"]
+    if model.get("library_name") == "transformers" and model.get("pipeline_tag"):
+        assert any(f'model="{model["id"]}"' in c.value for c in at.code), "a 'use this model' snippet"
     card = fixture_ids.card_text("models", model["id"])
     if card:
         body = card.split("---", 2)[-1].strip().splitlines()[0]

@@ -88,3 +88,25 @@ def test_dataset_and_space_fields():
 def test_malformed_item_raises():
     with pytest.raises(KeyError):
         record_from_api("models", {"downloads": 3})
+
+
+def test_usage_snippet_by_library():
+    from lib.details import usage_snippet
+
+    tf = record_from_api("models", {"id": "o/m", "library_name": "transformers", "pipeline_tag": "fill-mask"})
+    assert usage_snippet(tf) == 'from transformers import pipeline\n\npipe = pipeline("fill-mask", model="o/m")\n'
+    bare = record_from_api("models", {"id": "o/m", "library_name": "transformers",
+                                      "transformersInfo": {"auto_model": "AutoModelForCausalLM"}})
+    assert "AutoModelForCausalLM.from_pretrained(\"o/m\")" in usage_snippet(bare)
+    st = record_from_api("models", {"id": "o/e", "library_name": "sentence-transformers"})
+    assert 'SentenceTransformer("o/e")' in usage_snippet(st)
+    assert usage_snippet(record_from_api("models", {"id": "o/g", "library_name": "gguf"})) is None
+
+
+def test_results_frame_share_of_top_downloads():
+    from lib.tables import results_frame
+
+    recs = [record_from_api("models", {"id": f"o/{i}", "downloads": d}) for i, d in enumerate([200, 50, None])]
+    frame = results_frame(recs, "https://huggingface.co")
+    assert list(frame["share"]) == [1.0, 0.25, 0.0]
+    assert list(frame["params"]) == ["–", "–", "–"]

@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.errors import HubExplorerError, InvalidQueryError
 from lib.query import SORT_LABELS, SORTS_BY_KIND, Kind, SearchResult
-from lib.tables import COLUMNS, results_frame
+from lib.tables import results_frame, visible_columns
 from lib.tasks import ALL_TASKS, task_label
 from lib.ui import filters, hub, state
 from lib.ui.components import show_error
@@ -117,7 +117,7 @@ def _results(kind: Kind, result: SearchResult, page: int) -> None:
         on_select="rerun",
         selection_mode="single-row",
         key=key("table"),
-        column_order=list(COLUMNS[kind]),
+        column_order=visible_columns(kind, result.query.sort),
         column_config=_column_config(kind),
     )
     rows = list(event.selection.rows) if event is not None else []
@@ -135,9 +135,10 @@ def _results(kind: Kind, result: SearchResult, page: int) -> None:
 def _column_config(kind: Kind) -> dict[str, object]:
     cc = st.column_config
     return {
-        "url": cc.LinkColumn(_NOUN[kind].capitalize(), display_text=r"^https?://[^/]+/(?:datasets/|spaces/)?(.*)$"),
-        "task": cc.TextColumn("Task" if kind == "models" else "Tasks"),
-        "library": cc.TextColumn("Library"),
+        "url": cc.LinkColumn(_NOUN[kind].capitalize(), display_text=r"^https?://[^/]+/(?:datasets/|spaces/)?(.*)$",
+                             width="medium"),
+        "task": cc.TextColumn("Task" if kind == "models" else "Tasks", width="medium"),
+        "library": cc.TextColumn("Library", width="small"),
         "params": cc.TextColumn("Params", width="small", help="Parameters (safetensors)"),
         "size": cc.TextColumn("Rows", help="The dataset's size category"),
         "sdk": cc.TextColumn("SDK", width="small"),
@@ -145,6 +146,8 @@ def _column_config(kind: Kind) -> dict[str, object]:
         "hardware": cc.TextColumn("Hardware", width="small"),
         "downloads": cc.NumberColumn("Downloads", format="compact", width="small",
                                      help="Last 30 days (exact figure in the details)"),
+        "share": cc.ProgressColumn("vs. top", format="percent", min_value=0.0, max_value=1.0, width="small",
+                                   help="Downloads relative to the most downloaded repo on this page"),
         "likes": cc.NumberColumn("Likes", format="compact", width="small"),
         "created": cc.DatetimeColumn("Created", format="YYYY-MM-DD", width="small"),
         "updated": cc.DatetimeColumn("Updated", format="distance", width="small"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.details import key_config, memory_estimates, params_frame
+from lib.details import key_config, memory_estimates, params_frame, usage_snippet
 from lib.errors import HubExplorerError
 from lib.format import human_bytes, human_count, relative_time
 from lib.records import ModelRecord, ParamCounts
@@ -27,6 +27,12 @@ def render(repo_id: str) -> None:
     m5.metric("Updated", relative_time(model.last_modified))
 
     repo_view.tag_lines(model)
+    snippet = usage_snippet(model)
+    if snippet:
+        with st.expander("Use this model", icon=":material/code:"):
+            st.code(snippet, language="python")  # the code block has a copy button
+            if model.is_gated:
+                st.caption("Gated: log in first (`hf auth login`) with an account that was granted access.")
 
     t_card, t_files, t_params, t_links, t_tags = st.tabs(
         ["Card", "Files", "Parameters & config", "Lineage & links", "All tags"]
