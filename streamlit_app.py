@@ -12,6 +12,7 @@ page = st.navigation(
         st.Page("pages/models.py", title="Models", icon=":material/neurology:"),
         st.Page("pages/datasets.py", title="Datasets", icon=":material/dataset:"),
         st.Page("pages/spaces.py", title="Spaces", icon=":material/rocket_launch:"),
+        st.Page("pages/cache.py", title="Local cache", icon=":material/storage:"),
     ]
 )
 sidebar()

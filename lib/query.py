@@ -15,7 +15,7 @@ from lib.errors import InvalidQueryError
 from lib.records import RepoRecord
 
 Kind = Literal["models", "datasets", "spaces"]
-Sort = Literal["trending", "downloads", "likes", "created", "updated"]
+Sort = Literal["trending", "downloads", "likes", "created", "updated", "parameters"]
 
 KINDS: tuple[Kind, ...] = get_args(Kind)
 SORTS: tuple[Sort, ...] = get_args(Sort)
@@ -25,12 +25,20 @@ SORT_LABELS: dict[Sort, str] = {
     "likes": "Most likes",
     "created": "Recently created",
     "updated": "Recently updated",
+    "parameters": "Most parameters",
 }
 #: Spaces have no download counts, so they cannot be sorted by them.
 SORTS_BY_KIND: dict[Kind, tuple[Sort, ...]] = {
     "models": SORTS,
-    "datasets": SORTS,
+    "datasets": ("trending", "downloads", "likes", "created", "updated"),
     "spaces": ("trending", "likes", "created", "updated"),
+}
+#: Quality toggles: flag name -> (label, kinds it applies to).
+QUALITY_FLAGS: dict[str, tuple[str, tuple[Kind, ...]]] = {
+    "has_license": ("Has a license", KINDS),
+    "has_card": ("Has a card", KINDS),
+    "safetensors_only": ("Safetensors weights only", ("models",)),
+    "originals_only": ("Originals only (fold derivatives)", ("models",)),
 }
 MAX_LIMIT = 1000
 NONE_VALUE = "(none)"
@@ -60,6 +68,13 @@ class SearchQuery:
     updated_to: date | None = None
     params_min: int | None = None  # models only, when the parameter count is known
     params_max: int | None = None
+    sdk: str | None = None  # Spaces only: gradio, streamlit, docker, static
+    hardware: str | None = None  # Spaces only: cpu-basic, t4-small, ...
+    has_license: bool = False  # a license: tag or card license
+    has_card: bool = False  # a README card is known to exist
+    safetensors_only: bool = False  # models with safetensors weights
+    originals_only: bool = False  # models without base_model: tags (finetunes, quantizations, adapters and
+    # merges are folded under their base; SearchResult.folded says how many)
     sort: Sort = "trending"
     limit: int = 50
     offset: int = 0
@@ -79,6 +94,11 @@ class SearchQuery:
             raise InvalidQueryError("Only models have a library.")
         if (self.params_min is not None or self.params_max is not None) and self.kind != "models":
             raise InvalidQueryError("Only models have a parameter count.")
+        if (self.sdk or self.hardware) and self.kind != "spaces":
+            raise InvalidQueryError("Only Spaces have an SDK and hardware.")
+        for flag, (label, kinds) in QUALITY_FLAGS.items():
+            if getattr(self, flag) and self.kind not in kinds:
+                raise InvalidQueryError(f"{label!r} applies to {', '.join(kinds)} only.")
         for lo, hi, what in (
             (self.created_from, self.created_to, "created"),
             (self.updated_from, self.updated_to, "updated"),
@@ -109,6 +129,8 @@ class SearchQuery:
             if value
         ]
         conds += [f"tag = {t}" for t in self.tags]
+        conds += [f"{name} = {value}" for name, value in (("SDK", self.sdk), ("hardware", self.hardware)) if value]
+        conds += [QUALITY_FLAGS[f][0].split(" (")[0].lower() for f in QUALITY_FLAGS if getattr(self, f)]
         if self.gated is not None:
             conds.append("gated" if self.gated else "not gated")
         if self.params_min is not None or self.params_max is not None:
@@ -165,3 +187,4 @@ class SearchResult:
     has_more: bool = False
     facets: dict[str, Facet] = field(default_factory=dict)
     took_ms: float = 0.0
+    folded: int | None = None  # with originals_only: how many derivatives were folded under their base

@@ -6,6 +6,7 @@
 | `HF_TOKEN`          | access token for gated/private repos (also Streamlit secrets)  | none (huggingface_hub's own login is used if present) |
 | `HUB_EXPLORER_HOME` | the app's own folder (catalog, saved searches)                 | `$XDG_CACHE_HOME/hub-explorer` or `~/.cache/hub-explorer` |
 | `HUB_EXPLORER_TIMEOUT` | seconds to wait for the Hub before saying it is unreachable | `10`                       |
+| `HUB_EXPLORER_VIEWER_ENDPOINT` | the dataset viewer API (rows, splits, statistics)  | `https://datasets-server.huggingface.co` |
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
+DEFAULT_VIEWER_ENDPOINT = "https://datasets-server.huggingface.co"
 
 
 def default_home() -> Path:
@@ -28,6 +30,7 @@ class Settings:
     token: str | None = field(default=None, repr=False)  # never printed
     home: Path = field(default_factory=default_home)
     timeout: float = 10.0
+    viewer_endpoint: str = DEFAULT_VIEWER_ENDPOINT
 
     @property
     def has_token(self) -> bool:
@@ -52,4 +55,5 @@ def load_settings(secrets: dict[str, str] | None = None) -> Settings:
         token=token,
         home=home,
         timeout=timeout if timeout > 0 else 10.0,
+        viewer_endpoint=(env.get("HUB_EXPLORER_VIEWER_ENDPOINT") or DEFAULT_VIEWER_ENDPOINT).rstrip("/"),
     )

@@ -14,7 +14,7 @@ from datetime import date
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 from lib.errors import InvalidQueryError
-from lib.query import SORTS_BY_KIND, Kind, SearchQuery
+from lib.query import QUALITY_FLAGS, SORTS_BY_KIND, Kind, SearchQuery
 
 PAGE_SIZE = 25
 
@@ -37,8 +37,19 @@ _TEXT_FILTERS: dict[str, str] = {
     "language": "language",
     "license": "license",
     "author": "author",
+    "sdk": "sdk",
+    "hardware": "hardware",
 }
-KNOWN_PARAMS = frozenset({"q", "sort", "page", "repo", "gated", "params", "created", "updated", *_TEXT_FILTERS})
+#: `only=` values -> SearchQuery quality flags.
+ONLY_FLAGS: dict[str, str] = {
+    "license": "has_license",
+    "card": "has_card",
+    "safetensors": "safetensors_only",
+    "originals": "originals_only",
+}
+KNOWN_PARAMS = frozenset(
+    {"q", "sort", "page", "repo", "gated", "params", "created", "updated", "only", *_TEXT_FILTERS}
+)
 _GATED = {"yes": True, "no": False}
 _RANGE_RE = re.compile(r"^(\d{0,15})-(\d{0,15})$")
 _DATES_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})?\.\.(\d{4}-\d{2}-\d{2})?$")
@@ -94,6 +105,8 @@ def parse_state(kind: Kind, params: Mapping[str, str | list[str]], *, page_size:
             notes.append(f"Ignored `{param}`: only models have a library.")
         elif attr == "task" and kind == "spaces":
             notes.append(f"Ignored `{param}`: Spaces have no task.")
+        elif attr in ("sdk", "hardware") and kind != "spaces":
+            notes.append(f"Ignored `{param}`: only Spaces have an SDK and hardware.")
         elif _VALUE_RE.match(raw):
             values[attr] = raw
         else:
@@ -135,6 +148,17 @@ def parse_state(kind: Kind, params: Mapping[str, str | list[str]], *, page_size:
         else:
             values[f"{which}_from"], values[f"{which}_to"] = window
 
+    raw_only = _first(params.get("only"))
+    if raw_only:
+        for word in raw_only.split(","):
+            flag = ONLY_FLAGS.get(word.strip())
+            if flag is None:
+                notes.append(f"Ignored `only={word.strip()[:20]}`: choose from {', '.join(ONLY_FLAGS)}.")
+            elif kind not in QUALITY_FLAGS[flag][1]:
+                notes.append(f"Ignored `only={word.strip()}`: it applies to {', '.join(QUALITY_FLAGS[flag][1])}.")
+            else:
+                values[flag] = True
+
     page = 1
     raw_page = _first(params.get("page"))
     if raw_page:
@@ -175,6 +199,9 @@ def state_to_params(query: SearchQuery, *, page: int = 1, repo: str | None = Non
         lo, hi = getattr(query, f"{which}_from"), getattr(query, f"{which}_to")
         if lo is not None or hi is not None:
             out[which] = f"{lo.isoformat() if lo else ''}..{hi.isoformat() if hi else ''}"
+    only = [word for word, flag in ONLY_FLAGS.items() if getattr(query, flag)]
+    if only:
+        out["only"] = ",".join(only)
     if query.sort != SearchQuery.__dataclass_fields__["sort"].default:
         out["sort"] = query.sort
     if page > 1:

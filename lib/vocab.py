@@ -20,4 +20,9 @@ COMMON_VALUES: dict[str, tuple[str, ...]] = {
         "cc0-1.0", "odc-by", "other", "unknown",
     ),
     "author": (),
+    "sdk": ("gradio", "streamlit", "docker", "static"),
+    "hardware": (
+        "cpu-basic", "cpu-upgrade", "zero-a10g", "t4-small", "t4-medium", "l4x1", "l4x4", "a10g-small",
+        "a10g-large", "a10g-largex2", "a100-large", "h100",
+    ),
 }

@@ -57,7 +57,7 @@ def test_every_page_runs_alone_without_exception(page):
 
 def page_links(at: AppTest) -> list[tuple[str, str]]:
     """(label, query string) of every link into our pages: st.page_link in the app, Markdown links alone."""
-    out = [(link.proto.label, link.proto.query_string) for link in at.get("page_link")]
+    out = [(link.proto.label.replace("\\", ""), link.proto.query_string) for link in at.get("page_link")]
     for md in at.markdown:
         out += [(label.replace("\\", ""), query) for label, query in re.findall(r"\[(.+?)\]\(/\w+\?([^)]*)\)", md.value)]
     return out
@@ -334,3 +334,31 @@ def test_date_windows_need_the_catalog_on_the_live_hub():
     at = app("pages/models.py", created="2024-01-01..").run()
     assert not at.exception
     assert any("date" in e.value for e in at.error)
+
+
+def test_spaces_filter_by_sdk_and_never_offer_gating():
+    at = app("pages/spaces.py", sdk="streamlit").run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert len(frame) > 0 and set(frame["sdk"]) == {"streamlit"}
+    assert not [s for s in at.sidebar.get("button_group") if "Gated" in str(s.proto.label)]
+
+
+def test_quality_toggles_on_the_live_hub():
+    at = app("pages/models.py").run()
+    at.toggle(key="models:safetensors_only").set_value(True).run()
+    ids = _ids(at)
+    with_safetensors = {m["id"] for m in fixture_ids.public_models() if "safetensors" in m.get("tags", [])}
+    assert ids and set(ids) <= with_safetensors
+    assert at.query_params["only"] == "safetensors"
+    # what only the catalog can answer is disabled, with the reason
+    toggle = at.toggle(key="models:originals_only")
+    assert toggle.disabled and "catalog" in toggle.help
+
+
+def test_catalog_only_options_on_the_live_hub_explain_themselves():
+    at = app("pages/models.py", sort="parameters", only="originals").run()
+    assert not at.exception
+    message = "\n".join(e.value for e in at.error)
+    assert "sorting by parameters" in message and "Originals only" in message
+    assert "local catalog" in message

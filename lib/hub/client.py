@@ -15,7 +15,7 @@ from huggingface_hub import errors as hf_errors
 
 from lib import errors
 from lib.hub.http import hub_errors, install_client
-from lib.query import Kind, SearchQuery, SearchResult, Sort
+from lib.query import QUALITY_FLAGS, Kind, SearchQuery, SearchResult, Sort
 from lib.records import (
     DatasetRecord,
     ModelRecord,
@@ -27,6 +27,9 @@ from lib.records import (
     space_from_info,
 )
 from lib.settings import Settings, load_settings
+
+#: Quality toggles the live Hub can answer (the others need the catalog's full metadata).
+_HUB_FLAGS = frozenset({"safetensors_only"})
 
 _HUB_SORT: dict[Sort, str] = {
     "trending": "trending_score",
@@ -107,6 +110,17 @@ class HubClient:
                 "The live Hub cannot filter by creation or update date.",
                 hint="Load a local catalog (see the README) to use date windows.",
             )
+        needs_catalog = [label for flag, (label, _) in QUALITY_FLAGS.items()
+                         if getattr(query, flag) and flag not in _HUB_FLAGS]
+        if query.sort == "parameters":
+            needs_catalog.append("sorting by parameters")
+        if query.hardware:
+            needs_catalog.append("a hardware filter")
+        if needs_catalog:
+            raise errors.InvalidQueryError(
+                f"The live Hub cannot answer: {', '.join(needs_catalog)}.",
+                hint="Choose the local catalog as the source (sidebar), or remove those options.",
+            )
         wanted = query.offset + query.limit + 1
         started = time.perf_counter()
         with hub_errors(f"The {query.kind} search"):
@@ -134,6 +148,8 @@ class HubClient:
         tags = list(q.tags)
         if q.license:
             tags.append(f"license:{q.license}")
+        if q.safetensors_only:
+            tags.append("safetensors")  # the Hub tags models that have safetensors weights
         if q.kind == "models":
             if q.library:
                 tags.append(q.library)
@@ -158,6 +174,8 @@ class HubClient:
             tags.append(q.task)
         if q.language:
             tags.append(q.language)
+        if q.sdk:
+            tags.append(q.sdk)  # Spaces are tagged with their SDK
         if q.gated is not None:
             raise errors.InvalidQueryError("Spaces cannot be filtered by gating.")
         return self.api.list_spaces(filter=tags or None, **common)

@@ -8,9 +8,9 @@ from lib.errors import HubExplorerError, InvalidQueryError
 from lib.query import SORT_LABELS, SORTS_BY_KIND, Kind, SearchResult
 from lib.tables import results_frame, visible_columns
 from lib.tasks import ALL_TASKS, task_label
-from lib.ui import filters, hub, state
+from lib.ui import filters, hub, saved_panel, source, state
 from lib.ui.components import show_error
-from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE
+from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE, state_to_params
 
 ROW_HEIGHT = 35  # st.dataframe's default row height in pixels
 _NOUN = {"models": "model", "datasets": "dataset", "spaces": "Space"}
@@ -69,13 +69,15 @@ def browse(kind: Kind) -> str | None:
     error: HubExplorerError | None = None
     try:
         with st.spinner(f"Searching {kind}…"):
-            result = hub.search(query.replace(offset=(page - 1) * PAGE_SIZE))
+            result = source.search(query.replace(offset=(page - 1) * PAGE_SIZE))
     except HubExplorerError as err:
         error = err
 
+    note = st.session_state.pop("source:fallback_note", None) or source.active(kind).note
+    if result is not None and result.source == "catalog" and note:
+        st.info(note, icon=":material/cloud_off:")
     search_bar(kind)
-    filters.sidebar(kind, result.facets if result else {}, dates_supported=result is not None
-                    and result.source == "catalog")
+    filters.sidebar(kind, result.facets if result else {}, catalog=source.active(kind).source == "catalog")
     filters.chips(kind, query)
     if error is not None:
         show_error(error, retry_key=None if isinstance(error, InvalidQueryError) else key("retry_search"))
@@ -83,6 +85,7 @@ def browse(kind: Kind) -> str | None:
         _results(kind, result, page)
     repo = st.session_state.get(key("repo"))
     state.write(kind, query, page=page, repo=repo)
+    saved_panel.saved_searches_panel(kind, state_to_params(query))
     return repo
 
 
@@ -106,7 +109,13 @@ def _results(kind: Kind, result: SearchResult, page: int) -> None:
     first = q.offset + 1
     last = q.offset + len(result.items)
     more = " – more on the next page" if result.has_more else ""
-    st.caption(f"{q.describe(result.total)} · showing {first:,}–{last:,}{more}")
+    folded = f" · {result.folded:,} derivatives folded under their base" if result.folded else ""
+    st.caption(f"{q.describe(result.total)} · showing {first:,}–{last:,}{more}{folded}")
+    if result.source == "catalog":
+        known = source.sorts_known(kind)
+        if known is not None and q.sort not in known:
+            st.caption(f":orange[The catalog's data has no {q.sort} values: rows are in id order. "
+                       f"Sort by {' or '.join(SORT_LABELS[s].lower() for s in known[:2])} instead.]")
 
     frame = results_frame(result.items, hub.client().endpoint, kind)
     event = st.dataframe(

@@ -8,7 +8,7 @@ import streamlit as st
 
 from lib.errors import HubExplorerError, NotFoundError, RateLimitedError
 from lib.format import md_escape
-from lib.ui import hub
+from lib.ui import hub, source
 
 
 def show_error(err: HubExplorerError, *, retry_key: str | None = None) -> None:
@@ -53,3 +53,4 @@ def sidebar() -> None:
         else:
             st.markdown(":gray-badge[:material/key_off: no token]")
             st.caption("Gated and private repos need `HF_TOKEN`.")
+    source.sidebar()

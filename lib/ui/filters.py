@@ -6,14 +6,21 @@ from datetime import date
 
 import streamlit as st
 
-from lib.query import Facet, Kind, SearchQuery
+from lib.query import QUALITY_FLAGS, Facet, Kind, SearchQuery
 from lib.tasks import task_label
 from lib.ui import state
 from lib.urlstate import PARAM_PRESETS
 from lib.vocab import COMMON_VALUES
 
-_LABELS = {"library": "Library", "language": "Language", "license": "License", "author": "Author"}
-_FACET_FOR = {"task": "task", "library": "library", "license": "license", "author": "author", "language": "language"}
+_LABELS = {"library": "Library", "language": "Language", "license": "License", "author": "Author", "sdk": "SDK",
+           "hardware": "Hardware"}
+_CHOICES_BY_KIND: dict[Kind, tuple[str, ...]] = {
+    "models": ("library", "language", "license", "author"),
+    "datasets": ("language", "license", "author"),
+    "spaces": ("sdk", "hardware", "license", "author"),
+}
+#: Quality toggles the live Hub can answer; the others need the catalog.
+_LIVE_FLAGS = frozenset({"safetensors_only"})
 OLDEST = date(2015, 1, 1)
 
 
@@ -38,7 +45,7 @@ def _choice(kind: Kind, name: str, facet: Facet | None) -> None:
 
     def label(value: str) -> str:
         if not value:
-            return f"Any {name}"
+            return "Any " + ("SDK" if name == "sdk" else name)
         return f"{value} ({counts[value]:,})" if value in counts else value
 
     help_text = "Counts are over all matches." if counts else "Type any value, or pick a common one."
@@ -47,14 +54,13 @@ def _choice(kind: Kind, name: str, facet: Facet | None) -> None:
     st.selectbox(_LABELS[name], options, key=key, format_func=label, accept_new_options=True, help=help_text)
 
 
-def sidebar(kind: Kind, facets: dict[str, Facet], *, dates_supported: bool) -> None:
-    """Every filter but text, task and sort (those sit above the table)."""
+def sidebar(kind: Kind, facets: dict[str, Facet], *, catalog: bool) -> None:
+    """Every filter but text, task and sort (those sit above the table). `catalog`: the catalog answers, so
+    values come with counts and the filters only it can apply are enabled."""
     with st.sidebar:
         st.subheader("Filters", anchor=False)
-        for name in ("library", "language", "license", "author"):
-            if name == "library" and kind != "models":
-                continue
-            _choice(kind, name, facets.get(_FACET_FOR[name]))
+        for name in _CHOICES_BY_KIND[kind]:
+            _choice(kind, name, facets.get(name))
         if kind != "spaces":
             st.segmented_control("Gated", list(state.GATED_CHOICES), key=state.widget_key(kind, "gated"),
                                  help="Gated repos need you to accept conditions and a token to download.")
@@ -66,7 +72,15 @@ def sidebar(kind: Kind, facets: dict[str, Facet], *, dates_supported: bool) -> N
                 presets.append(current)  # a custom range from a link
             st.segmented_control("Parameters", presets, key=key,
                                  help="Parameter count from the safetensors weights; unknown counts never match.")
-        if dates_supported:
+        st.markdown("**Quality**")
+        for flag, (label, kinds) in QUALITY_FLAGS.items():
+            if kind not in kinds:
+                continue
+            live = flag in _LIVE_FLAGS
+            key = state.widget_key(kind, flag)
+            st.toggle(label, key=key, disabled=not (catalog or live) and not st.session_state.get(key),
+                      help=None if catalog or live else "Needs the local catalog as the source.")
+        if catalog:
             today = date.today()
             for which in ("created", "updated"):
                 st.date_input(which.capitalize(), key=state.widget_key(kind, which), min_value=OLDEST,
@@ -92,6 +106,12 @@ def applied(kind: Kind, q: SearchQuery) -> list[tuple[str, str]]:
         lo, hi = getattr(q, f"{which}_from"), getattr(q, f"{which}_to")
         if lo or hi:
             chips.append((which, f"{which}: {lo or '…'} – {hi or '…'}"))
+    for name in ("sdk", "hardware"):
+        if getattr(q, name):
+            chips.append((name, f"{_LABELS[name]}: {getattr(q, name)}"))
+    for flag, (label, _) in QUALITY_FLAGS.items():
+        if getattr(q, flag):
+            chips.append((flag, label.split(" (")[0]))
     return chips
 
 

@@ -17,7 +17,8 @@ def link(kind: Kind, label: str, params: dict[str, str] | None = None, *, icon: 
     """`st.page_link` to a kind's page; when the page runs on its own (no navigation, as in a smoke test), a
     plain relative link to the same URL instead."""
     try:
-        st.page_link(PAGES[kind], label=label, icon=icon, query_params=params or None)
+        # page_link labels are Markdown: untrusted text (repo ids, saved-search names) is escaped.
+        st.page_link(PAGES[kind], label=md_escape(label), icon=icon, query_params=params or None)
     except StreamlitAPIException:
         query = f"?{urlencode(params)}" if params else ""
         st.markdown(f"[{md_escape(label)}](/{kind}{query})")

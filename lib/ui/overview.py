@@ -8,7 +8,7 @@ from lib.errors import HubExplorerError
 from lib.format import human_count, md_escape
 from lib.query import Kind, SearchQuery
 from lib.records import ModelRecord, RepoRecord, SpaceRecord
-from lib.ui import hub, nav
+from lib.ui import nav, source
 from lib.ui.components import show_error
 from lib.urlstate import MAX_TEXT
 
@@ -51,7 +51,7 @@ def _group(kind: Kind, text: str) -> None:
     query = SearchQuery(kind=kind, text=text, sort="trending", limit=PER_GROUP)
     st.subheader(kind.capitalize(), anchor=False)
     try:
-        result = hub.search(query)
+        result = source.search(query)
     except HubExplorerError as err:
         show_error(err, retry_key=f"home:retry:{kind}")
         return

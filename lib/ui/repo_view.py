@@ -12,7 +12,7 @@ from lib.format import human_bytes, human_count, md_escape, relative_time
 from lib.hub import Card
 from lib.query import Kind
 from lib.records import DatasetRecord, RepoRecord, SpaceRecord
-from lib.ui import hub, nav
+from lib.ui import hub, nav, source
 from lib.ui.components import chips, show_error
 
 #: Longest card text rendered inline; longer cards are cut there (the whole card can be downloaded).
@@ -39,7 +39,10 @@ def load(kind: Kind, repo_id: str) -> RepoRecord | None:
     """The repo's full record, or None after showing why it could not be read."""
     try:
         with st.spinner(f"Loading {repo_id}…"):
-            return hub.info(kind, repo_id)
+            record, note = source.info(kind, repo_id)
+        if note:
+            st.info(note, icon=":material/cloud_off:")
+        return record
     except HubExplorerError as err:
         show_error(err, retry_key=f"retry_{kind}:{repo_id}")
         if isinstance(err, NotFoundError):
@@ -131,7 +134,9 @@ def render(kind: Kind, repo_id: str) -> None:
         return
     header(record)
     if isinstance(record, DatasetRecord):
-        _dataset(record)
+        from lib.ui import dataset_view
+
+        dataset_view.render(record)
     elif isinstance(record, SpaceRecord):
         _space(record)
 

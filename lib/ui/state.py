@@ -12,10 +12,11 @@ from datetime import date
 import streamlit as st
 
 from lib.errors import InvalidQueryError
-from lib.query import Kind, SearchQuery
+from lib.query import QUALITY_FLAGS, Kind, SearchQuery
 from lib.urlstate import PAGE_SIZE, format_param_range, parse_param_range, parse_state, state_to_params
 
-TEXT_FILTERS = ("library", "language", "license", "author")
+TEXT_FILTERS = ("library", "language", "license", "author", "sdk", "hardware")
+_KIND_ONLY = {"library": "models", "sdk": "spaces", "hardware": "spaces"}
 GATED_CHOICES = {"any": None, "gated": True, "not gated": False}
 
 
@@ -41,6 +42,8 @@ def read(kind: Kind) -> None:
     put("params", format_param_range(q.params_min, q.params_max) if has_params else "")
     put("created", tuple(d for d in (q.created_from, q.created_to)) if q.created_from or q.created_to else ())
     put("updated", tuple(d for d in (q.updated_from, q.updated_to)) if q.updated_from or q.updated_to else ())
+    for flag in QUALITY_FLAGS:
+        put(flag, bool(getattr(q, flag)))
     put("page", parsed.page)
     put("repo", parsed.repo)
     put("last_query", q.replace(offset=0))
@@ -68,9 +71,12 @@ def query(kind: Kind) -> SearchQuery:
         "gated": GATED_CHOICES.get(get("gated") or "any") if kind != "spaces" else None,
     }
     for name in TEXT_FILTERS:
-        if name == "library" and kind != "models":
+        if _KIND_ONLY.get(name, kind) != kind:
             continue
         values[name] = (get(name) or "").strip() or None
+    for flag, (_, kinds) in QUALITY_FLAGS.items():
+        if kind in kinds and get(flag):
+            values[flag] = True
     if kind == "models" and get("params"):
         bounds = parse_param_range(get("params"))
         if bounds:
@@ -86,7 +92,9 @@ def query(kind: Kind) -> SearchQuery:
 def clear(kind: Kind, name: str) -> None:
     """Remove one filter (a chip's click)."""
     key = widget_key(kind, name)
-    st.session_state[key] = {"gated": "any", "created": (), "updated": ()}.get(name, "")
+    st.session_state[key] = False if name in QUALITY_FLAGS else {"gated": "any", "created": (), "updated": ()}.get(
+        name, ""
+    )
 
 
 def write(kind: Kind, q: SearchQuery, *, page: int, repo: str | None) -> None:

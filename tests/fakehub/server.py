@@ -487,6 +487,10 @@ class FakeHub:
     # -- routing -----------------------------------------------------------------------------------------------
 
     def _route(self, request: Request) -> Response:
+        if len(request.segments) == 2 and request.segments[0] == "viewer":  # dataset viewer API (fakehub/viewer.py)
+            from .viewer import handle_viewer
+
+            return handle_viewer(self, request)
         if request.viewer is None:
             raise ApiError(401, INVALID_CREDENTIALS)
         segments = request.segments

@@ -1,0 +1,235 @@
+"""Benchmark the local catalog on the real 760k-model snapshot (and on N synthetic models), against plain pandas.
+
+    .venv/bin/python bench/bench_catalog.py [--repeat 5] [--rows 2000000] [--skip-synthetic] [--json OUT.json]
+
+What it measures, in one run on this machine:
+
+1. Loading the snapshot into a fresh catalog (a child process: wall time and its peak RSS).
+2. Reopening the saved catalog in a fresh process: `Catalog.open` + opening the models index + a first search.
+3. Search + filters + top 50 + the four facets over `bench/queries-models.jsonl` (31 queries, `--repeat` rounds),
+   timed in-process around `Catalog.search` exactly as `python -m lib.catalog bench` does (nothing cached).
+4. The same queries in plain pandas (`str.contains` + filters + `nlargest` + four `value_counts`), same process.
+5. N synthetic models (`bench/synthetic.py`, drawn from the snapshot's distributions) loaded and searched the same way.
+
+The snapshot is read from ../shared/hub-snapshot (never copied); scratch files go to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.json as pj
+import pyarrow.parquet as pq
+
+from lib.catalog import Catalog
+from lib.catalog.cli import bench, percentile, read_bench_queries
+from lib.query import SearchQuery
+
+SNAPSHOT = ROOT.parent / "shared" / "hub-snapshot" / "models-2024-07-11.jsonl.gz"
+QUERIES = ROOT / "bench" / "queries-models.jsonl"
+FACET_ROWS = 20
+
+
+def load_in_child(home: Path, dump: Path) -> dict[str, float]:
+    """`python -m lib.catalog load` in a child process: wall seconds and the child's peak RSS (MB)."""
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "lib.catalog", "--home", str(home), "--quiet", "load", str(dump),
+                              "--kind", "models", "--json"], cwd=ROOT, stdout=subprocess.PIPE)  # fmt: skip
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    if status != 0:
+        raise SystemExit(f"loading {dump.name} failed")
+    report = json.loads(output)
+    return {"wall_s": round(time.perf_counter() - started, 2), "load_s": round(report["seconds"], 2),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "rows": report["count"]}  # fmt: skip
+
+
+REOPEN = """
+import json, sys, time
+t0 = time.perf_counter()
+from lib.catalog import Catalog
+from lib.query import SearchQuery
+t1 = time.perf_counter()
+catalog = Catalog.open(sys.argv[1])
+catalog.index("models")
+t2 = time.perf_counter()
+catalog.search(SearchQuery(kind="models", text="bert", task="fill-mask", sort="downloads"))
+t3 = time.perf_counter()
+print(json.dumps({"import_s": round(t1 - t0, 3), "open_ms": round((t2 - t1) * 1000, 1),
+                  "first_search_ms": round((t3 - t2) * 1000, 1), "reopen_ms": round((t3 - t1) * 1000, 1)}))
+"""
+
+
+def reopen_in_child(home: Path) -> dict[str, float]:
+    """Open a saved catalog in a fresh process and run one search: the time from `Catalog.open` to its answer."""
+    out = subprocess.run([sys.executable, "-c", REOPEN, str(home)], cwd=ROOT, capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    return json.loads(out.stdout)
+
+
+# --- the pandas baseline -------------------------------------------------------------------------------------
+def pandas_frame(dump: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The dump as one DataFrame, prepared the way a plain pandas search would want it, and one row per
+    (repo, license) built once, so that counting licenses per query is a filter and a `value_counts`."""
+    if dump.suffix == ".parquet":
+        table = pq.read_table(dump, columns=["id", "downloads", "likes", "tags", "pipeline_tag", "library_name",
+                                             "createdAt"])  # fmt: skip
+    else:
+        fields = [("id", pa.string()), ("downloads", pa.int64()), ("likes", pa.int64()),
+                  ("tags", pa.list_(pa.string())), ("pipeline_tag", pa.string()), ("library_name", pa.string()),
+                  ("createdAt", pa.string())]  # fmt: skip
+        options = pj.ParseOptions(explicit_schema=pa.schema(fields), unexpected_field_behavior="ignore")
+        table = pj.read_json(dump, parse_options=options)
+    df = table.to_pandas()
+    df["author"] = df["id"].map(lambda i: i.split("/", 1)[0] if "/" in i else None)
+    df["tags"] = df["tags"].map(lambda t: list(t) if t is not None else [])
+    licenses = df["tags"].map(lambda t: [x[8:] for x in t if x.startswith("license:")])
+    df["license_str"] = licenses.map(lambda v: "|" + "|".join(v) + "|")
+    df["license_count"] = licenses.map(len)
+    by_license = licenses.explode().dropna().rename("license").reset_index()
+    df["tags_str"] = df["tags"].map(lambda v: "|" + "|".join(v) + "|")
+    df["created"] = pd.to_datetime(df["createdAt"], utc=True)
+    df["trending"] = float("nan")  # not in this dump
+    df["updated"] = pd.NaT
+    return df, by_license
+
+
+_SORT_COLUMN = {"downloads": "downloads", "likes": "likes", "created": "created", "trending": "trending",
+                "updated": "updated"}  # fmt: skip
+
+
+def pandas_search(df: pd.DataFrame, by_license: pd.DataFrame, q: SearchQuery) -> tuple[int, list[str],
+                                                                                        dict[str, pd.Series]]:
+    """str.contains + filters + nlargest + value_counts: what the catalog does, the plain pandas way."""
+    keep = pd.Series(True, index=df.index)
+    if q.text:
+        keep &= df["id"].str.contains(q.text, case=False, regex=False)
+    if q.task:
+        keep &= df["pipeline_tag"] == q.task
+    if q.library:
+        keep &= df["library_name"] == q.library
+    if q.author:
+        keep &= df["author"] == q.author
+    if q.license:
+        keep &= df["license_str"].str.contains(f"|{q.license}|", regex=False)
+    for tag in q.tags:
+        keep &= df["tags_str"].str.contains(f"|{tag}|", regex=False)
+    if q.language:
+        keep &= df["tags_str"].str.contains(f"|{q.language}|", regex=False) | df["tags_str"].str.contains(
+            f"|language:{q.language}|", regex=False)  # fmt: skip
+    keep = keep.fillna(False)
+    found = df[keep]
+    top = found.nlargest(q.offset + q.limit, _SORT_COLUMN[q.sort]).iloc[q.offset :]
+    license_counts = by_license.loc[keep.to_numpy()[by_license["index"].to_numpy()], "license"].value_counts()
+    license_counts["(none)"] = int((found["license_count"] == 0).sum())
+    facets = {
+        "task": found["pipeline_tag"].value_counts(dropna=False).head(FACET_ROWS),
+        "library": found["library_name"].value_counts(dropna=False).head(FACET_ROWS),
+        "license": license_counts.sort_values(ascending=False).head(FACET_ROWS),
+        "author": found["author"].value_counts(dropna=False).head(FACET_ROWS),
+    }
+    return len(found), top["id"].tolist(), facets
+
+
+def time_pandas(frames: tuple[pd.DataFrame, pd.DataFrame], queries: list[SearchQuery], repeat: int) -> dict[
+        str, Any]:  # fmt: skip
+    times = []
+    for _ in range(repeat):
+        for q in queries:
+            started = time.perf_counter()
+            pandas_search(*frames, q)
+            times.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": round(percentile(times, 50), 3), "p95_ms": round(percentile(times, 95), 3),
+            "queries": len(queries), "runs": len(times)}  # fmt: skip
+
+
+def index_size_mb(home: Path) -> float:
+    root = home / "catalog"
+    return round(sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 1e6, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark the local catalog against plain pandas.")
+    parser.add_argument("--snapshot", type=Path, default=SNAPSHOT)
+    parser.add_argument("--queries", type=Path, default=QUERIES)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline-repeat", type=int, default=3)
+    parser.add_argument("--rows", type=int, default=2_000_000, help="synthetic models")
+    parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument("--workdir", type=Path, help="scratch folder (default: a temporary one)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    if not args.snapshot.exists():
+        raise SystemExit(f"The snapshot is not at {args.snapshot}.")
+    queries = read_bench_queries(args.queries)
+    figures: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()}}
+    with tempfile.TemporaryDirectory(prefix="catalog-bench-", dir=args.workdir) as scratch:
+        work = Path(scratch)
+        real = work / "real"
+        print(f"loading {args.snapshot.name} ...", flush=True)
+        figures["load"] = load_in_child(real, args.snapshot)
+        figures["load"]["disk_mb"] = index_size_mb(real)
+        print(f"  {figures['load']}", flush=True)
+        figures["reopen"] = reopen_in_child(real)
+        print(f"  {figures['reopen']}", flush=True)
+        catalog = Catalog.open(real)
+        print(f"searching: {len(queries)} queries x {args.repeat} ...", flush=True)
+        figures["catalog"] = bench(catalog, queries, args.repeat)
+        print(f"  {figures['catalog']}", flush=True)
+        print("pandas baseline ...", flush=True)
+        frames = pandas_frame(args.snapshot)
+        figures["pandas"] = time_pandas(frames, queries, args.baseline_repeat)
+        print(f"  {figures['pandas']}", flush=True)
+        del frames
+        figures["speedup"] = {
+            "p50": round(figures["pandas"]["p50_ms"] / figures["catalog"]["p50_ms"], 1),
+            "p95": round(figures["pandas"]["p95_ms"] / figures["catalog"]["p95_ms"], 1),
+        }
+        if not args.skip_synthetic:
+            from bench.synthetic import generate
+
+            print(f"generating {args.rows:,} synthetic models ...", flush=True)
+            dump = work / f"synthetic-{args.rows}.parquet"
+            pq.write_table(generate(args.snapshot, args.rows), dump, row_group_size=250_000)
+            synthetic = work / "synthetic"
+            figures["synthetic_load"] = load_in_child(synthetic, dump)
+            figures["synthetic_load"]["disk_mb"] = index_size_mb(synthetic)
+            print(f"  {figures['synthetic_load']}", flush=True)
+            figures["synthetic"] = bench(Catalog.open(synthetic), queries, args.repeat)
+            print(f"  {figures['synthetic']}", flush=True)
+    figures["machine"]["load_avg_at_end"] = os.getloadavg()
+    print(json.dumps(figures, indent=1))
+    report(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+
+
+def report(f: dict[str, Any]) -> None:
+    load, reopen, cat, pan = f["load"], f["reopen"], f["catalog"], f["pandas"]
+    print(f"\n760k snapshot: load {load['load_s']:.1f} s (peak RSS {load['peak_rss_mb']:.0f} MB, {load['disk_mb']:.0f} MB "
+          f"on disk); reopen + first search {reopen['reopen_ms']:.0f} ms")  # fmt: skip
+    print(f"search ({cat['queries']} queries x {cat['runs'] // cat['queries']}): catalog p50 {cat['p50_ms']:.2f} ms, "
+          f"p95 {cat['p95_ms']:.2f} ms | pandas p50 {pan['p50_ms']:.1f} ms, p95 {pan['p95_ms']:.1f} ms | "
+          f"{f['speedup']['p50']}x faster at p50, {f['speedup']['p95']}x at p95")  # fmt: skip
+    if "synthetic" in f:
+        sl, sy = f["synthetic_load"], f["synthetic"]
+        print(f"{sl['rows']:,} synthetic: load {sl['load_s']:.1f} s (peak RSS {sl['peak_rss_mb']:.0f} MB); "
+              f"search p50 {sy['p50_ms']:.2f} ms, p95 {sy['p95_ms']:.2f} ms")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,295 @@
+"""Answering a `SearchQuery` from a `KindIndex`: match, count, order, page, facet.
+
+The plan for one query:
+
+1. *Match*: start from the text hits (the substring index), then intersect with the sorted row lists of every
+   value filter (task, library, license, language, author, tags; smallest first), then apply the range filters
+   (gated, dates, parameters) to what is left. The set of matches is a `RowSet`: all rows, sorted row numbers
+   (when few) or a boolean mask (when many), whichever is cheaper to produce at each step.
+2. *Page*: few matches are ordered through their position in the precomputed sort order (`rank`, then
+   `argpartition` for the top ``offset + limit``); many are found by walking the precomputed order and keeping the
+   rows in the mask, which stops after a few thousand rows for any common query.
+3. *Facets*: `np.bincount` of the matched rows' value codes (for multi-valued fields, of their CSR entries);
+   rows without a value count under `(none)`. With no filter at all the counts are the index's own totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+
+from lib.catalog.fields import split_dense, top_values
+from lib.catalog.index import FACETS, FLAG_BITS, MISSING_TIME, KindIndex
+from lib.catalog.packing import distinct_sorted
+from lib.catalog.textindex import TextHits
+from lib.query import Facet, SearchQuery
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class RowSet:
+    """A set of rows of an index: all of them (`idx` and `mask` None), sorted unique `idx`, or a boolean `mask`."""
+
+    __slots__ = ("_count", "idx", "mask", "n")
+
+    def __init__(self, n: int, idx: np.ndarray | None = None, mask: np.ndarray | None = None) -> None:
+        self.n = n
+        # Row numbers as intp once: numpy converts any other index type again on every gather.
+        self.idx = idx if idx is None or idx.dtype == np.intp else idx.astype(np.intp)
+        self.mask = mask
+        self._count: int | None = None
+
+    @property
+    def is_all(self) -> bool:
+        return self.idx is None and self.mask is None
+
+    def count(self) -> int:
+        if self._count is None:
+            if self.idx is not None:
+                self._count = int(self.idx.size)
+            elif self.mask is not None:
+                self._count = int(np.count_nonzero(self.mask))
+            else:
+                self._count = self.n
+        return self._count
+
+    @classmethod
+    def from_hits(cls, n: int, hits: TextHits) -> RowSet:
+        """The rows of a text lookup: kept as sorted rows when few, else scattered into a mask."""
+        if hits.sorted_unique and hits.rows.size * 4 <= n:
+            return cls(n, idx=hits.rows)
+        if not hits.sorted_unique and hits.rows.size * 64 < n:
+            return cls(n, idx=distinct_sorted(np.sort(hits.rows)))
+        mask = np.zeros(n, bool)
+        mask[hits.rows] = True
+        out = cls(n, mask=mask)
+        if hits.sorted_unique:
+            out._count = int(hits.rows.size)
+        return out
+
+    def to_mask(self) -> np.ndarray:
+        if self.mask is not None:
+            return self.mask
+        mask = np.ones(self.n, bool) if self.idx is None else np.zeros(self.n, bool)
+        if self.idx is not None:
+            mask[self.idx] = True
+        return mask
+
+    def to_idx(self) -> np.ndarray:
+        if self.idx is not None:
+            return self.idx
+        if self.mask is not None:
+            return np.flatnonzero(self.mask)
+        return np.arange(self.n)
+
+    def intersect(self, rows: np.ndarray) -> RowSet:
+        """Only the rows also in `rows` (sorted, unique)."""
+        if self.is_all:
+            return RowSet(self.n, idx=rows)
+        if self.mask is not None:
+            return RowSet(self.n, idx=rows[self.mask[rows]])
+        mine = self.idx
+        assert mine is not None
+        small, big = (mine, rows) if mine.size <= rows.size else (rows, mine)
+        if small.size == 0:
+            return RowSet(self.n, idx=small)
+        if big.size > 32 * small.size:
+            at = np.minimum(np.searchsorted(big, small), big.size - 1)
+            return RowSet(self.n, idx=small[big[at] == small])
+        marks = np.zeros(self.n, bool)
+        marks[big] = True
+        return RowSet(self.n, idx=small[marks[small]])
+
+    def where(self, values: np.ndarray, keep: Callable[[np.ndarray], np.ndarray]) -> RowSet:
+        """Only the rows whose value passes `keep` (a vectorised predicate)."""
+        if self.idx is not None:
+            return RowSet(self.n, idx=self.idx[keep(values[self.idx])])
+        passing = keep(values)
+        return RowSet(self.n, mask=passing if self.mask is None else self.mask & passing)
+
+    def settle(self) -> RowSet:
+        """A mask with few rows becomes sorted rows (cheaper to facet and order)."""
+        if self.mask is not None and self.count() * 4 <= self.n:
+            out = RowSet(self.n, idx=np.flatnonzero(self.mask))
+            out._count = self._count
+            return out
+        return self
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a query asks of an index: sorted row lists to intersect and range predicates to apply."""
+
+    lists: tuple[np.ndarray, ...]
+    predicates: tuple[tuple[str, Callable[[np.ndarray], np.ndarray]], ...]
+    impossible: bool = False
+
+
+def _micros(day: date) -> int:
+    return (datetime(day.year, day.month, day.day, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+
+
+def _time_window(lo: date | None, hi: date | None) -> Callable[[np.ndarray], np.ndarray] | None:
+    """A predicate for `lo <= day <= hi` (either may be open) over microsecond timestamps; unknown never passes."""
+    if lo is None and hi is None:
+        return None
+    lo_us = _micros(lo) if lo is not None else MISSING_TIME + 1
+    hi_us = _micros(hi + timedelta(days=1)) if hi is not None else np.iinfo(np.int64).max
+
+    def keep(values: np.ndarray) -> np.ndarray:
+        return (values >= lo_us) & (values < hi_us)
+
+    return keep
+
+
+def _param_window(lo: int | None, hi: int | None) -> Callable[[np.ndarray], np.ndarray] | None:
+    if lo is None and hi is None:
+        return None
+    lo_v = max(lo or 0, 0)
+    hi_v = hi if hi is not None else np.iinfo(np.int64).max
+
+    def keep(values: np.ndarray) -> np.ndarray:
+        return (values >= lo_v) & (values <= hi_v)
+
+    return keep
+
+
+def value_filters(index: KindIndex, q: SearchQuery) -> list[tuple[str, str]]:
+    """The (field, value) pairs a query requires; a Space's task is one of its tags, as on the Hub."""
+    pairs: list[tuple[str, str]] = []
+    if q.task:
+        pairs.append(("task" if "task" in index.fields else "tag", q.task))
+    for name in ("library", "license", "language", "author", "sdk", "hardware"):
+        value = getattr(q, name, None)
+        if value:
+            pairs.append((name, value))
+    pairs += [("tag", t) for t in q.tags if t]
+    return pairs
+
+
+def _flag(bit: int, present: bool) -> Callable[[np.ndarray], np.ndarray]:
+    def keep(values: np.ndarray) -> np.ndarray:
+        return (values & bit) != 0 if present else (values & bit) == 0
+
+    return keep
+
+
+#: Quality toggles of `SearchQuery` -> the flag bit a matching row has.
+QUALITY_BITS = {"has_license": FLAG_BITS["has_license"], "has_card": FLAG_BITS["has_card"],
+                "safetensors_only": FLAG_BITS["safetensors"]}  # fmt: skip
+
+
+def plan(index: KindIndex, q: SearchQuery) -> Plan:
+    """The row lists (smallest first) and predicates of a query (`originals_only` is applied by `match`)."""
+    lists: list[np.ndarray] = []
+    for name, value in value_filters(index, q):
+        coded = index.fields.get(name)
+        rows = coded.rows_with(value) if coded is not None else np.zeros(0, np.uint32)
+        if rows.size == 0:
+            return Plan((), (), impossible=True)
+        lists.append(rows)
+    lists.sort(key=len)
+    predicates: list[tuple[str, Callable[[np.ndarray], np.ndarray]]] = []
+    if q.gated is not None:
+        wanted = q.gated
+        predicates.append(("gated", lambda v: (v > 0) if wanted else (v == 0)))
+    for column, window in (
+        ("created", _time_window(q.created_from, q.created_to)),
+        ("updated", _time_window(q.updated_from, q.updated_to)),
+        ("params", _param_window(q.params_min, q.params_max)),
+    ):
+        if window is not None:
+            predicates.append((column, window))
+    for flag, bit in QUALITY_BITS.items():
+        if getattr(q, flag, False):
+            predicates.append(("flags", _flag(bit, True)))
+    return Plan(tuple(lists), tuple(predicates))
+
+
+@dataclass(frozen=True)
+class Matches:
+    """The rows a query matches, and (with `originals_only`) how many derivatives were folded away."""
+
+    rows: RowSet
+    folded: int | None = None
+
+
+def match(index: KindIndex, q: SearchQuery, base: RowSet | None = None) -> Matches:
+    """Every row that matches the query's text and filters (within `base` when given)."""
+    p = plan(index, q)
+    if p.impossible:
+        return Matches(RowSet(index.n, idx=np.zeros(0, np.int64)), 0 if getattr(q, "originals_only", False) else None)
+    rows = base if base is not None else RowSet(index.n)
+    hits = index.text.find(q.text)
+    if hits is not None:
+        found = RowSet.from_hits(index.n, hits)
+        rows = found if rows.is_all else rows.intersect(found.to_idx())
+    for listed in p.lists:
+        if rows.count() == 0:
+            break
+        rows = rows.intersect(listed)
+    for column, keep in p.predicates:
+        rows = rows.where(index.numbers[column], keep)
+    folded = None
+    if getattr(q, "originals_only", False):  # derivatives (a base_model: tag) fold under their base
+        before = rows.count()
+        rows = rows.where(index.numbers["flags"], _flag(FLAG_BITS["derivative"], False))
+        folded = before - rows.count()
+    return Matches(rows.settle(), folded)
+
+
+def page_rows(index: KindIndex, rows: RowSet, sort: str, offset: int, limit: int) -> np.ndarray:
+    """The matched rows at positions ``offset .. offset+limit`` in the sort order (ties by id ascending)."""
+    need = offset + limit
+    order = index.orders[sort]
+    if rows.is_all:
+        return np.asarray(order[offset:need], np.int64)
+    if rows.idx is not None and rows.count() * 8 <= index.n:
+        idx = rows.idx
+        ranks = index.ranks[sort][idx]
+        if idx.size > need:
+            top = np.argpartition(ranks, need - 1)[:need]
+            top = top[np.argsort(ranks[top])]
+        else:
+            top = np.argsort(ranks)
+        return np.asarray(idx[top[offset:need]], np.int64)
+    mask = rows.to_mask()
+    found: list[np.ndarray] = []
+    got, start, step = 0, 0, max(4096, need * 8)
+    while got < need and start < index.n:
+        chunk = order[start : start + step]
+        hit = chunk[mask[chunk]]
+        found.append(hit)
+        got += hit.size
+        start += step
+        step *= 2
+    return np.asarray(np.concatenate(found)[offset:need] if found else np.zeros(0), np.int64)
+
+
+def page_by_score(rows: np.ndarray, scores: np.ndarray, offset: int, limit: int) -> np.ndarray:
+    """Rows ordered by score ascending (best first), ties by id ascending; the requested slice."""
+    order = np.lexsort((rows, scores))
+    return np.asarray(rows[order[offset : offset + limit]], np.int64)
+
+
+def facets(index: KindIndex, rows: RowSet, limit: int, names: Sequence[str] | None = None) -> dict[str, Facet]:
+    """Counts of each facet's values over the matched rows. When most rows match, the rows that do not are
+    counted instead and taken from the totals (fewer to read)."""
+    out: dict[str, Facet] = {}
+    complement: np.ndarray | None = None
+    if not rows.is_all and rows.count() * 2 > index.n:
+        complement = ~rows.to_mask()
+    for name in names if names is not None else FACETS[index.kind]:
+        coded = index.fields[name]
+        if rows.is_all:
+            out[name] = coded.all_top(limit)
+            continue
+        if complement is not None:
+            codes, counts, none = split_dense(coded.all_dense - coded.dense_counts(mask=complement))
+        else:
+            codes, counts, none = coded.count(idx=rows.idx, mask=rows.mask)
+        out[name] = top_values(coded.vocab, codes, counts, none, limit, name=name)
+    return out

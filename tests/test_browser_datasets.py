@@ -1,0 +1,95 @@
+"""End to end: a dataset's detail (viewer preview, schema, statistics charts, streaming fallback) in Chromium.
+
+Reuses the browser, page and helpers of `tests/test_browser.py`; starts its own fake Hub (with the viewer fixtures'
+repos) and `streamlit run` pointed at its fake dataset viewer. Screenshots of the tabs go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import free_port
+from tests.fakehub.viewer import STREAMING_ONLY_DATASET, repo_dir_args
+from tests.test_browser import ROOT, SHOTS, _stop, _wait_http, browser, page, wait_idle  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def viewer_app_url() -> Iterator[str]:
+    hub_port, app_port = free_port(), free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("HF_TOKEN", None)
+    hub = subprocess.Popen([sys.executable, "-m", "tests.fakehub", "--port", str(hub_port), *repo_dir_args()],
+                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_http(f"http://127.0.0.1:{hub_port}/api/models?limit=1", 30, hub)
+        env["HF_ENDPOINT"] = f"http://127.0.0.1:{hub_port}"
+        env["HUB_EXPLORER_VIEWER_ENDPOINT"] = f"http://127.0.0.1:{hub_port}/viewer"
+        app = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(app_port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_http(f"http://127.0.0.1:{app_port}/_stcore/health", 60, app)
+            yield f"http://127.0.0.1:{app_port}"
+        finally:
+            _stop(app)
+    finally:
+        _stop(hub)
+
+
+def _tab_shot(page, name: str) -> None:  # noqa: F811 - `page` is the imported fixture's value
+    """The tabs block only: the page itself scrolls inside Streamlit's main container."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_test_id("stTabs").first.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def _no_horizontal_overflow(page) -> None:  # noqa: F811
+    """Nothing is wider than the main column: wide tables scroll inside their grid."""
+    overflow = page.evaluate(
+        """() => {
+            const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+            const box = main.getBoundingClientRect();
+            const wide = [...main.querySelectorAll('[data-testid="stDataFrame"], [data-testid="stVegaLiteChart"]')]
+                .filter(e => e.getBoundingClientRect().right > box.right + 1).length;
+            return {scroll: main.scrollWidth - main.clientWidth, wide};
+        }"""
+    )
+    assert overflow == {"scroll": 0, "wide": 0}, overflow
+
+
+def test_dataset_detail_preview_schema_statistics_and_fallback(page, viewer_app_url):  # noqa: F811
+    page.set_viewport_size({"width": 1400, "height": 1800})
+    page.goto(f"{viewer_app_url}/datasets?repo=HuggingFaceFW/fineweb")
+    page.get_by_role("tab", name="Preview").wait_for(timeout=90_000)
+    page.get_by_text(re.compile(r"The first \d+ rows of CC-MAIN-2024-10 / train")).wait_for(timeout=60_000)
+    wait_idle(page)
+    _no_horizontal_overflow(page)
+    _tab_shot(page, "dataset-01-preview")
+
+    page.get_by_role("tab", name="Schema & splits").click()
+    page.get_by_text("Configs and splits").wait_for()
+    wait_idle(page)
+    _tab_shot(page, "dataset-02-schema-and-splits")
+
+    page.get_by_role("tab", name="Statistics").click()
+    charts = page.get_by_test_id("stVegaLiteChart")
+    charts.first.wait_for(timeout=30_000)
+    wait_idle(page)
+    assert charts.count() == 9  # one per column of the fixture's statistics
+    _no_horizontal_overflow(page)
+    _tab_shot(page, "dataset-03-statistics")
+
+    page.goto(f"{viewer_app_url}/datasets?repo={STREAMING_ONLY_DATASET}")
+    page.get_by_text(re.compile("streamed with the")).wait_for(timeout=90_000)
+    wait_idle(page)
+    _no_horizontal_overflow(page)
+    _tab_shot(page, "dataset-04-streamed-preview")

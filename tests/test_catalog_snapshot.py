@@ -1,0 +1,167 @@
+"""The catalog over the real July-2024 Hub snapshot (760k models, 175k datasets) agrees with an independent pandas
+computation, query by query: totals, the page in order, and every facet.
+
+Marked `snapshot`: it reads ``../shared/hub-snapshot/`` (skipped, with the reason, when that folder is absent) and
+takes about a minute (loading both dumps is most of it). Deselect with ``-m "not snapshot"``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.json as pj
+import pytest
+
+from lib.catalog import Catalog
+from lib.query import NONE_VALUE, SearchQuery
+
+SNAPSHOT = Path(__file__).resolve().parent.parent.parent / "shared" / "hub-snapshot"
+MODELS_FILE = SNAPSHOT / "models-2024-07-11.jsonl.gz"
+DATASETS_FILE = SNAPSHOT / "datasets-2024-07-09.jsonl.gz"
+
+pytestmark = [
+    pytest.mark.snapshot,
+    pytest.mark.skipif(
+        not (MODELS_FILE.exists() and DATASETS_FILE.exists()),
+        reason=f"the real Hub snapshot is not at {SNAPSHOT} (it lives beside the project, not in it)",
+    ),
+]
+
+FACET_LIMIT = 20
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    cat = Catalog.open(tmp_path_factory.mktemp("snapshot-home"))
+    cat.load([MODELS_FILE], kind="models")
+    cat.load([DATASETS_FILE], kind="datasets")
+    return cat
+
+
+def _read(path: Path, fields: list[tuple[str, pa.DataType]]) -> pd.DataFrame:
+    """The dump read by pyarrow's JSON reader (not DuckDB, which the catalog uses), as pandas."""
+    options = pj.ParseOptions(explicit_schema=pa.schema(fields), unexpected_field_behavior="ignore")
+    frame = pj.read_json(path, parse_options=options).to_pandas()
+    frame["author"] = frame["id"].map(lambda i: i.split("/", 1)[0] if "/" in i else None)
+    frame["id_folded"] = frame["id"].map(str.casefold)
+    frame["tags"] = frame["tags"].map(lambda t: list(dict.fromkeys(t)) if t is not None else [])
+    frame["license"] = frame["tags"].map(lambda t: list(dict.fromkeys(x[8:] for x in t if x.startswith("license:")
+                                                                       and len(x) > 8)))  # fmt: skip
+    return frame
+
+
+@pytest.fixture(scope="module")
+def models() -> pd.DataFrame:
+    frame = _read(MODELS_FILE, [("id", pa.string()), ("downloads", pa.int64()), ("likes", pa.int64()),
+                                ("tags", pa.list_(pa.string())), ("pipeline_tag", pa.string()),
+                                ("library_name", pa.string()), ("createdAt", pa.string())])  # fmt: skip
+    frame["task"] = frame["pipeline_tag"].map(lambda v: [v] if isinstance(v, str) and v else [])
+    frame["library"] = frame["library_name"].map(lambda v: [v] if isinstance(v, str) and v else [])
+    return frame
+
+
+@pytest.fixture(scope="module")
+def datasets() -> pd.DataFrame:
+    frame = _read(DATASETS_FILE, [("id", pa.string()), ("downloads", pa.int64()), ("likes", pa.int64()),
+                                  ("tags", pa.list_(pa.string())), ("createdAt", pa.string()),
+                                  ("lastModified", pa.string())])  # fmt: skip
+    frame["task"] = frame["tags"].map(lambda t: list(dict.fromkeys(x[16:] for x in t
+                                                                    if x.startswith("task_categories:"))))  # fmt: skip
+    return frame
+
+
+def _has(frame: pd.DataFrame, column: str, value: str) -> pd.Series:
+    return frame[column].map(lambda values: value in values)
+
+
+def pandas_search(frame: pd.DataFrame, q: SearchQuery, facet_names: tuple[str, ...]) -> tuple[int, list[str],
+                                                                                               dict[str, Any]]:
+    """The same query, the plain pandas way."""
+    keep = pd.Series(True, index=frame.index)
+    if q.text:
+        keep &= frame["id_folded"].str.contains(q.text.casefold(), regex=False)
+    for column, value in (("task", q.task), ("library", q.library), ("license", q.license)):
+        if value:
+            keep &= _has(frame, column, value)
+    if q.author:
+        keep &= frame["author"] == q.author
+    for tag in q.tags:
+        keep &= _has(frame, "tags", tag)
+    if q.created_from:
+        keep &= frame["createdAt"].str.slice(0, 10) >= q.created_from.isoformat()
+    found = frame[keep.fillna(False)]
+    column = {"downloads": "downloads", "likes": "likes", "created": "createdAt", "updated": "lastModified"}[q.sort]
+    ordered = found.sort_values([column, "id"], ascending=[False, True], na_position="last", kind="stable")
+    page = ordered["id"].iloc[q.offset : q.offset + q.limit].tolist()
+    facets = {}
+    for name in facet_names:
+        values = found["author"].map(lambda a: [a] if a else []) if name == "author" else found[name]
+        exploded = values.map(lambda v: v if v else [NONE_VALUE]).explode()
+        counts = exploded.value_counts()
+        pairs = sorted(((str(v), int(c)) for v, c in counts.items()), key=lambda p: (-p[1], p[0]))
+        facets[name] = (pairs[:FACET_LIMIT], len(pairs) > FACET_LIMIT)
+    return len(found), page, facets
+
+
+MODEL_QUERIES = [
+    SearchQuery(kind="models", sort="downloads"),
+    SearchQuery(kind="models", text="bert", sort="downloads"),
+    SearchQuery(kind="models", text="llama", sort="likes"),
+    SearchQuery(kind="models", text="Mistral-7B-Instruct", sort="downloads"),
+    SearchQuery(kind="models", text="gguf", sort="likes", offset=100),
+    SearchQuery(kind="models", text="t5", sort="downloads"),
+    SearchQuery(kind="models", text="l", sort="likes"),
+    SearchQuery(kind="models", text="-v0.", sort="created"),
+    SearchQuery(kind="models", task="text-generation", sort="downloads"),
+    SearchQuery(kind="models", library="transformers", sort="likes"),
+    SearchQuery(kind="models", license="apache-2.0", sort="downloads"),
+    SearchQuery(kind="models", author="TheBloke", sort="likes"),
+    SearchQuery(kind="models", tags=("gguf",), sort="downloads"),
+    SearchQuery(kind="models", text="whisper", task="automatic-speech-recognition", sort="likes"),
+    SearchQuery(kind="models", text="lora", library="diffusers", license="openrail++", sort="likes"),
+    SearchQuery(kind="models", text="roberta-base", task="text-classification", library="transformers",
+                license="mit", sort="downloads"),
+    SearchQuery(kind="models", text="sentence", created_from=date(2024, 1, 1), sort="created"),
+    SearchQuery(kind="models", text="zzzz-no-such-model", sort="likes"),
+]
+DATASET_QUERIES = [
+    SearchQuery(kind="datasets", sort="downloads"),
+    SearchQuery(kind="datasets", text="mmlu", sort="likes"),
+    SearchQuery(kind="datasets", task="question-answering", sort="downloads"),
+    SearchQuery(kind="datasets", task="text-generation", license="mit", sort="updated"),
+    SearchQuery(kind="datasets", text="wiki", license="cc-by-sa-4.0", sort="likes"),
+    SearchQuery(kind="datasets", author="allenai", sort="created"),
+]
+
+
+def _catalog_answer(catalog: Catalog, q: SearchQuery) -> tuple[int, list[str], dict[str, Any]]:
+    result = catalog.search(q, facet_limit=FACET_LIMIT)
+    facets = {n: ([(v.value, v.count) for v in f.values], f.truncated) for n, f in result.facets.items()}
+    return result.total or 0, [r.id for r in result.items], facets
+
+
+def test_the_snapshot_loads_with_its_dates(catalog: Catalog) -> None:
+    stats = catalog.stats().kinds
+    assert (stats["models"].count, stats["datasets"].count) == (760_000, 175_000)
+    assert (stats["models"].snapshot_date, stats["datasets"].snapshot_date) == (date(2024, 7, 11), date(2024, 7, 9))
+    assert 69_000 < stats["datasets"].fulltext_docs <= 69_448  # non-empty descriptions (this dump has no card text)
+
+
+@pytest.mark.parametrize("q", MODEL_QUERIES, ids=lambda q: q.describe())
+def test_models_agree_with_pandas(catalog: Catalog, models: pd.DataFrame, q: SearchQuery) -> None:
+    assert _catalog_answer(catalog, q) == pandas_search(models, q, ("task", "library", "license", "author"))
+
+
+@pytest.mark.parametrize("q", DATASET_QUERIES, ids=lambda q: q.describe())
+def test_datasets_agree_with_pandas(catalog: Catalog, datasets: pd.DataFrame, q: SearchQuery) -> None:
+    assert _catalog_answer(catalog, q) == pandas_search(datasets, q, ("task", "license", "author"))
+
+
+def test_fulltext_over_real_descriptions(catalog: Catalog, datasets: pd.DataFrame) -> None:
+    result = catalog.fulltext("multiple choice questions", SearchQuery(kind="datasets", limit=10))
+    assert result.total and result.total > 10
+    assert any("mmlu" in r.id.lower() or "multiple" in (r.description or "").lower() for r in result.items)
