@@ -10,7 +10,7 @@ page = st.navigation(
     [
         st.Page("pages/home.py", title="Search", icon=":material/search:", default=True),
         st.Page("pages/models.py", title="Models", icon=":material/neurology:"),
-        st.Page("pages/datasets.py", title="Datasets", icon=":material/dataset:"),
+        st.Page("pages/1_datasets.py", title="Datasets", icon=":material/dataset:", url_path="datasets"),
         st.Page("pages/spaces.py", title="Spaces", icon=":material/rocket_launch:"),
         st.Page("pages/cache.py", title="Local cache", icon=":material/storage:"),
     ]

@@ -14,16 +14,12 @@ turned off, and its read retries (20, with sleeps) cut to one: failures surface 
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import itertools
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -47,35 +43,13 @@ STREAM_ROWS = 50
 MAX_CONFIGS = 20
 _MESSAGE_LIMIT = 200
 _lock = threading.Lock()  # datasets' endpoint is a module global: one streaming preview at a time
-_import_lock = threading.Lock()
-
-
-def _shadows_library(entry: str) -> bool:
-    base = Path(entry or ".")
-    return (base / "datasets.py").is_file() and not (base / "datasets" / "__init__.py").is_file()
 
 
 def import_datasets() -> ModuleType:
-    """The `datasets` library, imported on first use (it costs seconds; the app must start fast).
+    """The `datasets` library, imported on first use (it costs seconds; the app must start fast)."""
+    import datasets
 
-    Streamlit puts the main script's folder on `sys.path`; when that script is `pages/datasets.py` (a page run on
-    its own, as AppTest does), a plain `import datasets` would import the page. The library is looked up on the
-    other `sys.path` entries instead."""
-    with _import_lock:
-        loaded = sys.modules.get("datasets")
-        if loaded is not None and hasattr(loaded, "load_dataset"):
-            return loaded
-        spec = importlib.machinery.PathFinder.find_spec("datasets", [p for p in sys.path if not _shadows_library(p)])
-        if spec is None or spec.loader is None:
-            raise PreviewUnavailableError("The `datasets` library is not installed, so rows cannot be streamed.")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["datasets"] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            sys.modules.pop("datasets", None)
-            raise
-        return module
+    return datasets
 
 
 @contextmanager

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 
 
-def human_bytes(n: int | float | None) -> str:
+def human_bytes(n: float | None) -> str:
     """1536 -> '1.5 KB' (powers of 1000, as the Hub shows sizes); None -> '–'."""
     if n is None:
         return "–"
@@ -20,7 +20,7 @@ def human_bytes(n: int | float | None) -> str:
     raise AssertionError("unreachable")
 
 
-def human_count(n: int | float | None) -> str:
+def human_count(n: float | None) -> str:
     """7_241_732_096 -> '7.24B', 125_000_000 -> '125M', 950 -> '950'; None -> '–'."""
     if n is None:
         return "–"
@@ -37,9 +37,9 @@ def relative_time(when: datetime | None, now: datetime | None = None) -> str:
     """'3 days ago', 'in 2 hours', 'just now'; None -> '–'."""
     if when is None:
         return "–"
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     seconds = (now - when).total_seconds()
     future = seconds < 0
     seconds = abs(seconds)

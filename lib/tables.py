@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from lib.format import human_count
-from lib.records import DatasetRecord, ModelRecord, RepoRecord, RepoKind, SpaceRecord
+from lib.records import DatasetRecord, ModelRecord, RepoKind, RepoRecord, SpaceRecord
 
 #: Columns each kind's table shows, in order (`url` first: the repo link).
 COLUMNS: dict[RepoKind, tuple[str, ...]] = {

@@ -34,8 +34,9 @@ def free_port() -> int:
 # the fixture fails loudly instead of going online.
 HUB_PORT = free_port()
 os.environ["HF_ENDPOINT"] = f"http://127.0.0.1:{HUB_PORT}"
+os.environ["HUB_EXPLORER_VIEWER_ENDPOINT"] = f"http://127.0.0.1:{HUB_PORT}/viewer"  # the fake Hub's dataset viewer
 
-from tests.fakehub import FakeHub  # noqa: E402
+from tests.fakehub import FakeHub
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID_TOKEN = "hf_fake_valid_token"

@@ -40,7 +40,7 @@ def _hub(hub):
     yield hub
 
 
-BROWSE_PAGES = {"pages/models.py": "models", "pages/datasets.py": "datasets", "pages/spaces.py": "spaces"}
+BROWSE_PAGES = {"pages/models.py": "models", "pages/1_datasets.py": "datasets", "pages/spaces.py": "spaces"}
 
 
 @pytest.mark.parametrize("page", ["streamlit_app.py", *PAGES])
@@ -76,7 +76,7 @@ def test_home_searches_every_kind_and_links_with_the_query():
 
 @pytest.mark.parametrize("kind", ["datasets", "spaces"])
 def test_other_kinds_select_a_row_and_show_details(kind):
-    at = app(f"pages/{kind}.py").run()
+    at = app(next(page for page, k in BROWSE_PAGES.items() if k == kind)).run()
     first_url = at.dataframe[0].value["url"][0]
     at.session_state[f"{kind}:table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
@@ -89,7 +89,7 @@ def test_other_kinds_select_a_row_and_show_details(kind):
 def test_dataset_task_filter_matches_task_categories():
     task = next(t[len("task_categories:"):] for d in fixture_ids.records("datasets") for t in d.get("tags", [])
                 if t.startswith("task_categories:"))
-    at = app("pages/datasets.py", task=task).run()
+    at = app("pages/1_datasets.py", task=task).run()
     frame = at.dataframe[0].value
     assert len(frame) > 0 and all(task in cell for cell in frame["task"])
 
@@ -362,3 +362,14 @@ def test_catalog_only_options_on_the_live_hub_explain_themselves():
     message = "\n".join(e.value for e in at.error)
     assert "sorting by parameters" in message and "Originals only" in message
     assert "local catalog" in message
+
+
+def test_a_huge_card_is_cut_with_the_whole_card_downloadable():
+    huge = fixture_ids.first_model(lambda m: m["id"] == "bigscience/bloom")["id"]
+    at = app("pages/models.py", repo=huge).run()
+    assert not at.exception
+    assert any("This card is long" in w.value for w in at.warning)
+    assert at.get("download_button"), "the whole card can be downloaded"
+    from lib.ui.repo_view import CARD_RENDER_LIMIT
+
+    assert max(len(m.value) for m in at.markdown) <= CARD_RENDER_LIMIT

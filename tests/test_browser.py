@@ -66,6 +66,7 @@ def app_url() -> Iterator[str]:
     try:
         _wait_http(f"http://127.0.0.1:{hub_port}/api/models?limit=1", 30, hub)
         env["HF_ENDPOINT"] = f"http://127.0.0.1:{hub_port}"
+        env["HUB_EXPLORER_VIEWER_ENDPOINT"] = f"http://127.0.0.1:{hub_port}/viewer"
         app = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(app_port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -143,7 +144,7 @@ def test_search_filter_select_detail(page, app_url):
     page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
     wait_idle(page)
     assert page.get_by_role("textbox", name="Search").input_value() == "bert"
-    caption = page.get_by_text(re.compile(r"models matching 'bert'", re.I)).first
+    caption = page.get_by_text(re.compile(r"models matching 'bert'", re.IGNORECASE)).first
     caption.wait_for(timeout=30_000)
 
     # Sort by downloads through the select box, as a person would.

@@ -165,3 +165,30 @@ def test_fulltext_over_real_descriptions(catalog: Catalog, datasets: pd.DataFram
     result = catalog.fulltext("multiple choice questions", SearchQuery(kind="datasets", limit=10))
     assert result.total and result.total > 10
     assert any("mmlu" in r.id.lower() or "multiple" in (r.description or "").lower() for r in result.items)
+
+
+def test_models_page_on_the_real_snapshot(catalog: Catalog, hub, monkeypatch) -> None:
+    """The browse page over 760k real models: totals, facet counts in the filters, a filter, a chip."""
+    from streamlit.testing.v1 import AppTest
+
+    from lib.tasks import task_label
+
+    monkeypatch.setenv("HUB_EXPLORER_HOME", str(catalog.root.parent))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "pages" / "models.py"), default_timeout=60)
+    at.session_state["source:choice"] = "catalog"
+    at.query_params["q"] = "bert"
+    at.query_params["sort"] = "downloads"
+    at.run()
+    assert not at.exception
+    truth = catalog.search(SearchQuery(kind="models", text="bert", sort="downloads"))
+    caption = "\n".join(c.value for c in at.main.caption)
+    assert f"{truth.total:,} models matching 'bert'" in caption
+    top = next(v for v in truth.facets["task"].values if v.value != "(none)")
+    assert f"{task_label(top.value)} ({top.count:,})" in at.selectbox(key="models:task").options
+    libraries = at.selectbox(key="models:library").options
+    assert any(o.startswith("transformers (") for o in libraries), libraries[:5]
+    at.selectbox(key="models:library").set_value("transformers").run()
+    filtered = catalog.search(SearchQuery(kind="models", text="bert", library="transformers", sort="downloads"))
+    assert f"{filtered.total:,} models matching 'bert' where library = transformers" in "\n".join(
+        c.value for c in at.main.caption)
+    assert [u.split("/", 3)[-1] for u in at.dataframe[0].value["url"]] == [r.id for r in filtered.items[:25]]

@@ -1,4 +1,4 @@
-"""AppTest runs of `pages/datasets.py?repo=...` against the fake Hub and its fake dataset viewer, plus the pure
+"""AppTest runs of `pages/1_datasets.py?repo=...` against the fake Hub and its fake dataset viewer, plus the pure
 helpers that build what the dataset detail shows. Expected values come from the fixture files."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def vhub(hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
 
 
 def detail(repo: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / "datasets.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "pages" / "1_datasets.py"), default_timeout=60)
     at.query_params["repo"] = repo
     at.run()
     assert not at.exception, at.exception

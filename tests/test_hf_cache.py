@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -38,7 +38,7 @@ def blob_sizes(folder: Path, pattern: str = "*/blobs/*") -> int:
 
 
 def test_scan_lists_repos_with_sizes_files_revisions_and_times(cache):
-    before = datetime.now(timezone.utc) + timedelta(seconds=1)
+    before = datetime.now(UTC) + timedelta(seconds=1)
     report = hf_cache.scan(cache)
     assert report.exists and not report.is_empty and report.warnings == ()
     by_key = {r.key: r for r in report.repos}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -132,7 +132,7 @@ class Clock:
     """A clock that moves one second per call, so "most recent first" is deterministic."""
 
     def __init__(self) -> None:
-        self.now = datetime(2024, 7, 1, 12, 0, tzinfo=timezone.utc)
+        self.now = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         self.now += timedelta(seconds=1)

@@ -165,5 +165,5 @@ def hub_errors(what: str | None = None) -> Iterator[None]:
         yield
     except errors.HubExplorerError:
         raise
-    except Exception as exc:  # noqa: BLE001 - this is the translation boundary
+    except Exception as exc:
         raise translate(exc, what=what) from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.errors import HubExplorerError, InvalidQueryError
-from lib.query import SORT_LABELS, SORTS_BY_KIND, Kind, SearchResult
+from lib.query import SORT_LABELS, SORTS_BY_KIND, Facet, Kind, SearchResult
 from lib.tables import results_frame, visible_columns
 from lib.tasks import ALL_TASKS, task_label
 from lib.ui import filters, hub, saved_panel, source, state
@@ -24,9 +24,10 @@ def _turn_page(kind: Kind, step: int) -> None:
     st.session_state[state.widget_key(kind, "table_baseline")] = None
 
 
-def search_bar(kind: Kind) -> None:
-    """Text, task and sort, above the table. Their values live in session state (see `lib.ui.state`)."""
-    key = lambda name: state.widget_key(kind, name)  # noqa: E731
+def search_bar(kind: Kind, facets: dict[str, Facet]) -> None:
+    """Text, task and sort, above the table. Their values live in session state (see `lib.ui.state`).
+    When the catalog counted tasks, each task shows its number of matches."""
+    key = lambda name: state.widget_key(kind, name)
     has_task = kind != "spaces"  # Spaces carry no task
     if has_task:
         c_text, c_task, c_sort = st.columns([3, 2, 1.4], vertical_alignment="bottom")
@@ -45,13 +46,20 @@ def search_bar(kind: Kind) -> None:
         if current_task not in tasks:  # a task from a link that our list does not know
             tasks.append(current_task)
         st.session_state[key("task")] = current_task
-        c_task.selectbox("Task", tasks, key=key("task"), format_func=lambda t: task_label(t) if t else "Any task")
+        counts = {v.value: v.count for v in facets["task"].values} if "task" in facets else {}
+
+        def label(task: str) -> str:
+            if not task:
+                return "Any task"
+            return f"{task_label(task)} ({counts[task]:,})" if task in counts else task_label(task)
+
+        c_task.selectbox("Task", tasks, key=key("task"), format_func=label)
     c_sort.selectbox("Sort", SORTS_BY_KIND[kind], key=key("sort"), format_func=SORT_LABELS.__getitem__)
 
 
 def browse(kind: Kind) -> str | None:
     """Draw the search bar, filters and results; return the selected repo id (from the table or the URL)."""
-    key = lambda name: state.widget_key(kind, name)  # noqa: E731
+    key = lambda name: state.widget_key(kind, name)
     state.read(kind)
     for note in st.session_state.pop(key("notes"), ()):
         st.info(note, icon=":material/link_off:")
@@ -76,7 +84,7 @@ def browse(kind: Kind) -> str | None:
     note = st.session_state.pop("source:fallback_note", None) or source.active(kind).note
     if result is not None and result.source == "catalog" and note:
         st.info(note, icon=":material/cloud_off:")
-    search_bar(kind)
+    search_bar(kind, result.facets if result else {})
     filters.sidebar(kind, result.facets if result else {}, catalog=source.active(kind).source == "catalog")
     filters.chips(kind, query)
     if error is not None:
@@ -90,7 +98,7 @@ def browse(kind: Kind) -> str | None:
 
 
 def _results(kind: Kind, result: SearchResult, page: int) -> None:
-    key = lambda name: state.widget_key(kind, name)  # noqa: E731
+    key = lambda name: state.widget_key(kind, name)
     q = result.query
     if not result.items:
         if page > 1:

@@ -10,7 +10,7 @@ from streamlit.errors import StreamlitAPIException
 from lib.format import md_escape
 from lib.query import Kind
 
-PAGES: dict[Kind, str] = {"models": "pages/models.py", "datasets": "pages/datasets.py", "spaces": "pages/spaces.py"}
+PAGES: dict[Kind, str] = {"models": "pages/models.py", "datasets": "pages/1_datasets.py", "spaces": "pages/spaces.py"}
 
 
 def link(kind: Kind, label: str, params: dict[str, str] | None = None, *, icon: str | None = None) -> None:

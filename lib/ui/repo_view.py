@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import streamlit as st
 
 from lib.details import files_frame, metadata_frame, tag_groups
@@ -102,7 +103,7 @@ def files_section(record: RepoRecord) -> None:
     count = f"{len(record.files)} files"
     st.caption(f"{count} · {human_bytes(total)} in all" if total is not None else count)
     frame = files_frame(record.files)
-    frame["Size"] = frame["Size"].map(lambda n: human_bytes(n) if n is not None and n == n else "–")
+    frame["Size"] = frame["Size"].map(lambda n: human_bytes(n) if pd.notna(n) else "–")
     st.dataframe(frame, hide_index=True, width="stretch",
                  column_config={"File": st.column_config.TextColumn(width="large"),
                                 "LFS": st.column_config.CheckboxColumn("LFS", width="small")})
@@ -139,32 +140,6 @@ def render(kind: Kind, repo_id: str) -> None:
         dataset_view.render(record)
     elif isinstance(record, SpaceRecord):
         _space(record)
-
-
-def _dataset(ds: DatasetRecord) -> None:
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Downloads (30 d)", human_count(ds.downloads))
-    m2.metric("Likes", human_count(ds.likes))
-    m3.metric("Created", ds.created_at.strftime("%Y-%m-%d") if ds.created_at else "–")
-    m4.metric("Updated", relative_time(ds.last_modified))
-    lines = []
-    if ds.task_categories:
-        lines.append(f"**Tasks:** {chips(ds.task_categories, color='violet')}")
-    if ds.size_categories:
-        lines.append(f"**Size:** {chips(ds.size_categories, color='blue')}")
-    if lines:
-        st.markdown("  \n".join(lines))
-    tag_lines(ds)
-    if ds.description:
-        with st.expander("Description", expanded=False, icon=":material/notes:"):
-            st.text(ds.description[:5000])
-    t_card, t_files, t_tags = st.tabs(["Card", "Files", "All tags"])
-    with t_card:
-        card_section("datasets", ds)
-    with t_files:
-        files_section(ds)
-    with t_tags:
-        all_tags(ds)
 
 
 def _space(space: SpaceRecord) -> None:

@@ -31,7 +31,7 @@ def read(kind: Kind) -> None:
         return
     parsed = parse_state(kind, current)
     q = parsed.query
-    put = lambda name, value: st.session_state.__setitem__(widget_key(kind, name), value)  # noqa: E731
+    put = lambda name, value: st.session_state.__setitem__(widget_key(kind, name), value)
     put("q", q.text)
     put("task", q.task or "")
     put("sort", q.sort)
@@ -63,7 +63,7 @@ def _window(value: object) -> tuple[date | None, date | None]:
 
 def query(kind: Kind) -> SearchQuery:
     """The search the widgets' state describes, for page 1. Values the query rejects are dropped."""
-    get = lambda name, default=None: st.session_state.get(widget_key(kind, name), default)  # noqa: E731
+    get = lambda name, default=None: st.session_state.get(widget_key(kind, name), default)
     values: dict[str, object] = {
         "text": (get("q") or "").strip(),
         "task": (get("task") or None) if kind != "spaces" else None,
