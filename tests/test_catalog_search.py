@@ -15,7 +15,7 @@ import pytest
 from lib.catalog import Catalog, CatalogMissingError
 from lib.errors import InvalidQueryError
 from lib.query import NONE_VALUE, SORTS_BY_KIND, SearchQuery
-from lib.records import _ISO_639_1, DatasetRecord, ModelRecord, SpaceRecord
+from lib.records import ISO_639_1, DatasetRecord, ModelRecord, SpaceRecord
 
 FIXTURES = Path(__file__).parent / "fixtures" / "catalog"
 
@@ -362,7 +362,7 @@ def _reference_row(kind: str, item: dict[str, Any]) -> dict[str, Any]:
         value = (item.get("cardData") or {}).get(key)
         return [value] if isinstance(value, str) else list(value or [])
 
-    languages = prefixed("language:") + ([t for t in tags if t in _ISO_639_1] if kind == "models" else [])
+    languages = prefixed("language:") + ([t for t in tags if t in ISO_639_1] if kind == "models" else [])
     files = [s["rfilename"] for s in item["siblings"]] if isinstance(item.get("siblings"), list) else []
     hardware = ((item.get("runtime") or {}).get("hardware") or {})
     row = {

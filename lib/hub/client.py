@@ -29,7 +29,7 @@ from lib.records import (
 from lib.settings import Settings, load_settings
 
 #: Quality toggles the live Hub can answer (the others need the catalog's full metadata).
-_HUB_FLAGS = frozenset({"safetensors_only"})
+LIVE_FLAGS = frozenset({"safetensors_only"})
 
 _HUB_SORT: dict[Sort, str] = {
     "trending": "trending_score",
@@ -111,7 +111,7 @@ class HubClient:
                 hint="Load a local catalog (see the README) to use date windows.",
             )
         needs_catalog = [label for flag, (label, _) in QUALITY_FLAGS.items()
-                         if getattr(query, flag) and flag not in _HUB_FLAGS]
+                         if getattr(query, flag) and flag not in LIVE_FLAGS]
         if query.sort == "parameters":
             needs_catalog.append("sorting by parameters")
         if query.hardware:

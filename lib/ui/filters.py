@@ -6,6 +6,7 @@ from datetime import date
 
 import streamlit as st
 
+from lib.hub.client import LIVE_FLAGS
 from lib.query import QUALITY_FLAGS, Facet, Kind, SearchQuery
 from lib.tasks import task_label
 from lib.ui import state
@@ -19,8 +20,7 @@ _CHOICES_BY_KIND: dict[Kind, tuple[str, ...]] = {
     "datasets": ("language", "license", "author"),
     "spaces": ("sdk", "hardware", "license", "author"),
 }
-#: Quality toggles the live Hub can answer; the others need the catalog.
-_LIVE_FLAGS = frozenset({"safetensors_only"})
+
 OLDEST = date(2015, 1, 1)
 
 
@@ -76,7 +76,7 @@ def sidebar(kind: Kind, facets: dict[str, Facet], *, catalog: bool) -> None:
         for flag, (label, kinds) in QUALITY_FLAGS.items():
             if kind not in kinds:
                 continue
-            live = flag in _LIVE_FLAGS
+            live = flag in LIVE_FLAGS
             key = state.widget_key(kind, flag)
             st.toggle(label, key=key, disabled=not (catalog or live) and not st.session_state.get(key),
                       help=None if catalog or live else "Needs the local catalog as the source.")
