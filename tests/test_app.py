@@ -373,3 +373,13 @@ def test_a_huge_card_is_cut_with_the_whole_card_downloadable():
     from lib.ui.repo_view import CARD_RENDER_LIMIT
 
     assert max(len(m.value) for m in at.markdown) <= CARD_RENDER_LIMIT
+
+
+def test_lineage_lists_derived_models():
+    base = "Qwen/Qwen2.5-7B-Instruct"
+    children = {m["id"] for m in fixture_ids.public_models() if f"base_model:{base}" in m.get("tags", [])}
+    assert len(children) >= 2
+    at = app("pages/models.py", repo=base).run()
+    assert not at.exception
+    shown = {label for label, query in page_links(at) if query.startswith("repo=") and label in children}
+    assert shown == children

@@ -6,9 +6,10 @@ import streamlit as st
 
 from lib.details import key_config, memory_estimates, params_frame, usage_snippet
 from lib.errors import HubExplorerError
-from lib.format import human_bytes, human_count, relative_time
+from lib.format import human_bytes, human_count, md_escape, relative_time
+from lib.query import SearchQuery
 from lib.records import ModelRecord, ParamCounts
-from lib.ui import hub, nav, repo_view
+from lib.ui import hub, nav, repo_view, source
 
 
 def render(repo_id: str) -> None:
@@ -49,9 +50,13 @@ def render(repo_id: str) -> None:
         repo_view.all_tags(model)
 
 
+CHILDREN_SHOWN = 10
+
+
 def _links(model: ModelRecord) -> None:
-    """Base models (with the relation), training datasets and Spaces using it: links into our own pages."""
-    base, data, spaces = st.columns(3)
+    """Base models (with the relation), derived models, training datasets and Spaces using it: links into our own
+    pages."""
+    base, children, data, spaces = st.columns(4)
     with base:
         st.markdown("**Base models**")
         if model.base_models:
@@ -59,12 +64,34 @@ def _links(model: ModelRecord) -> None:
                 nav.link("models", f"{repo_id} ({relation})", {"repo": repo_id}, icon=":material/account_tree:")
         else:
             st.caption("None declared: an original model, or its card does not say.")
+    with children:
+        st.markdown("**Derived models**")
+        _children(model)
     with data:
         st.markdown("**Trained on**")
         repo_view.repo_links("datasets", model.datasets)
     with spaces:
         st.markdown("**Spaces using it**")
         repo_view.repo_links("spaces", model.spaces)
+
+
+def _children(model: ModelRecord) -> None:
+    """Finetunes, quantizations, adapters and merges that name this model as their base (`base_model:` tags)."""
+    query = SearchQuery(kind="models", tags=(f"base_model:{model.id}",), sort="downloads", limit=CHILDREN_SHOWN)
+    try:
+        result = source.search(query)
+    except HubExplorerError as err:
+        st.caption(f"Could not list them: {md_escape(str(err))}")
+        return
+    if not result.items:
+        st.caption("None known.")
+        return
+    for child in result.items:
+        nav.link("models", child.id, {"repo": child.id}, icon=":material/subdirectory_arrow_right:")
+    if result.total is not None and result.total > len(result.items):
+        st.caption(f"… {result.total - len(result.items):,} more (most downloaded shown).")
+    elif result.has_more:
+        st.caption("… and more (most downloaded shown).")
 
 
 def _parameters(model: ModelRecord) -> ParamCounts | None:
