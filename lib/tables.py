@@ -17,9 +17,11 @@ COLUMNS: dict[RepoKind, tuple[str, ...]] = {
 }
 
 
-def visible_columns(kind: RepoKind, sort: str) -> list[str]:
-    """The columns a table shows: one date column (the one sorted by, else "updated") keeps it narrow."""
-    date_column = "created" if sort == "created" else "updated"
+def visible_columns(kind: RepoKind, sort: str, frame: pd.DataFrame | None = None) -> list[str]:
+    """The columns a table shows: one date column (the one sorted by, else "updated", else "created" when no
+    row has an update date, as in dumps without `lastModified`) keeps it narrow."""
+    no_updates = frame is not None and "updated" in frame and frame["updated"].isna().all()
+    date_column = "created" if sort == "created" or no_updates else "updated"
     return [c for c in COLUMNS[kind] if c not in ("created", "updated") or c == date_column]
 
 
@@ -62,6 +64,9 @@ def results_frame(records: Sequence[RepoRecord], endpoint: str, kind: RepoKind =
         top = max((d for d in data["downloads"] if d), default=0)
         data["share"] = [(d or 0) / top if top else 0.0 for d in data["downloads"]]
     frame = pd.DataFrame(data)
+    for column in ("task", "library", "size", "sdk", "stage", "hardware"):
+        if column in frame:
+            frame[column] = frame[column].fillna("–")  # the grid would print a missing value as "None"
     for column in ("downloads", "likes"):
         if column in frame:
             frame[column] = frame[column].astype("Int64")

@@ -110,3 +110,17 @@ def test_results_frame_share_of_top_downloads():
     frame = results_frame(recs, "https://huggingface.co")
     assert list(frame["share"]) == [1.0, 0.25, 0.0]
     assert list(frame["params"]) == ["–", "–", "–"]
+
+
+def test_visible_columns_pick_one_date_and_missing_text_shows_a_dash():
+    from lib.tables import results_frame, visible_columns
+
+    recs = [record_from_api("models", {"id": "o/a", "createdAt": "2024-01-01T00:00:00.000Z"})]
+    frame = results_frame(recs, "https://huggingface.co")
+    assert frame["task"].tolist() == ["–"] and frame["library"].tolist() == ["–"]
+    assert "created" in visible_columns("models", "downloads", frame)  # no update dates at all
+    assert "updated" not in visible_columns("models", "downloads", frame)
+    dated = record_from_api("models", {"id": "o/b", "lastModified": "2024-02-01T00:00:00.000Z"})
+    frame = results_frame([dated], "https://huggingface.co")
+    assert visible_columns("models", "downloads", frame)[-1] == "updated"
+    assert visible_columns("models", "created", frame)[-1] == "created"

@@ -134,7 +134,7 @@ def _results(kind: Kind, result: SearchResult, page: int) -> None:
         on_select="rerun",
         selection_mode="single-row",
         key=key("table"),
-        column_order=visible_columns(kind, result.query.sort),
+        column_order=visible_columns(kind, result.query.sort, frame),
         column_config=_column_config(kind),
     )
     rows = list(event.selection.rows) if event is not None else []
