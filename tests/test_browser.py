@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,12 +58,13 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
+@contextmanager
+def serve_app(hub_args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Iterator[str]:
+    """A fake Hub (its fixtures plus `hub_args`) and `streamlit run` against it, on free ports; yields the app URL."""
     hub_port, app_port = free_port(), free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    hub = subprocess.Popen([sys.executable, "-m", "tests.fakehub", "--port", str(hub_port)], cwd=ROOT, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    hub = subprocess.Popen([sys.executable, "-m", "tests.fakehub", "--port", str(hub_port), *hub_args], cwd=ROOT,
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_http(f"http://127.0.0.1:{hub_port}/api/models?limit=1", 30, hub)
         env["HF_ENDPOINT"] = f"http://127.0.0.1:{hub_port}"
@@ -80,6 +82,12 @@ def app_url() -> Iterator[str]:
             _stop(app)
     finally:
         _stop(hub)
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    with serve_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

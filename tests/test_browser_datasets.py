@@ -6,44 +6,21 @@ repos) and `streamlit run` pointed at its fake dataset viewer. Screenshots of th
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import free_port
 from tests.fakehub.viewer import STREAMING_ONLY_DATASET, repo_dir_args
-from tests.test_browser import ROOT, SHOTS, _stop, _wait_http, browser, page, wait_idle  # noqa: F401 - fixtures
+from tests.test_browser import SHOTS, browser, page, serve_app, wait_idle  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def viewer_app_url() -> Iterator[str]:
-    hub_port, app_port = free_port(), free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("HF_TOKEN", None)
-    hub = subprocess.Popen([sys.executable, "-m", "tests.fakehub", "--port", str(hub_port), *repo_dir_args()],
-                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_http(f"http://127.0.0.1:{hub_port}/api/models?limit=1", 30, hub)
-        env["HF_ENDPOINT"] = f"http://127.0.0.1:{hub_port}"
-        env["HUB_EXPLORER_VIEWER_ENDPOINT"] = f"http://127.0.0.1:{hub_port}/viewer"
-        app = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(app_port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            _wait_http(f"http://127.0.0.1:{app_port}/_stcore/health", 60, app)
-            yield f"http://127.0.0.1:{app_port}"
-        finally:
-            _stop(app)
-    finally:
-        _stop(hub)
+    with serve_app(tuple(repo_dir_args())) as url:  # conftest removed HF_TOKEN from the environment
+        yield url
 
 
 def _tab_shot(page, name: str) -> None:  # noqa: F811 - `page` is the imported fixture's value

@@ -28,9 +28,10 @@ def settings() -> Settings:
     return load_settings(_secrets())
 
 
-def _key(s: Settings) -> str:
+def settings_key(s: Settings) -> str:
+    """What cached answers depend on: endpoints, timeout and a short fingerprint of the token (never the token)."""
     token_fp = hashlib.sha256(s.token.encode()).hexdigest()[:12] if s.token else "-"
-    return f"{s.endpoint}|{s.timeout}|{token_fp}"
+    return f"{s.endpoint}|{s.viewer_endpoint}|{s.timeout}|{token_fp}"
 
 
 @st.cache_resource(show_spinner=False)
@@ -40,7 +41,7 @@ def _client(key: str, _settings: Settings) -> HubClient:
 
 def client() -> HubClient:
     s = settings()
-    return _client(_key(s), s)
+    return _client(settings_key(s), s)
 
 
 @st.cache_data(ttl=300, max_entries=512, show_spinner=False)
@@ -49,7 +50,7 @@ def _search(key: str, query: SearchQuery) -> SearchResult:
 
 
 def search(query: SearchQuery) -> SearchResult:
-    return _search(_key(settings()), query)
+    return _search(settings_key(settings()), query)
 
 
 @st.cache_data(ttl=300, max_entries=256, show_spinner=False)
@@ -58,7 +59,7 @@ def _info(key: str, kind: Kind, repo_id: str) -> RepoRecord:
 
 
 def info(kind: Kind, repo_id: str) -> RepoRecord:
-    return _info(_key(settings()), kind, repo_id)
+    return _info(settings_key(settings()), kind, repo_id)
 
 
 @st.cache_data(ttl=600, max_entries=128, show_spinner=False)
@@ -67,7 +68,7 @@ def _card(key: str, kind: Kind, repo_id: str, sha: str | None) -> Card | None:
 
 
 def card(kind: Kind, repo_id: str, sha: str | None = None) -> Card | None:
-    return _card(_key(settings()), kind, repo_id, sha)
+    return _card(settings_key(settings()), kind, repo_id, sha)
 
 
 @st.cache_data(ttl=600, max_entries=256, show_spinner=False)
@@ -76,7 +77,7 @@ def _parameters(key: str, _model: ModelRecord, repo_id: str, sha: str | None) ->
 
 
 def parameters(model: ModelRecord) -> ParamCounts | None:
-    return _parameters(_key(settings()), model, model.id, model.sha)
+    return _parameters(settings_key(settings()), model, model.id, model.sha)
 
 
 @st.cache_data(ttl=30, max_entries=8, show_spinner=False)
@@ -85,4 +86,4 @@ def _ping(key: str) -> Reachability:
 
 
 def ping() -> Reachability:
-    return _ping(_key(settings()))
+    return _ping(settings_key(settings()))

@@ -8,19 +8,12 @@ Errors are never cached, so Retry asks again.
 
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
 
 from lib import datasets_preview
 from lib.hub.viewer import ConfigInfo, FirstRows, SplitRef, SplitStatistics, ViewerClient, ViewerOverview
 from lib.settings import Settings
 from lib.ui import hub
-
-
-def _key(s: Settings) -> str:
-    token_fp = hashlib.sha256(s.token.encode()).hexdigest()[:12] if s.token else "-"
-    return f"{s.viewer_endpoint}|{s.endpoint}|{s.timeout}|{token_fp}"
 
 
 @st.cache_resource(show_spinner=False)
@@ -30,11 +23,11 @@ def _client(key: str, _settings: Settings) -> ViewerClient:
 
 def client() -> ViewerClient:
     s = hub.settings()
-    return _client(_key(s), s)
+    return _client(hub.settings_key(s), s)
 
 
 def key() -> str:
-    return _key(hub.settings())
+    return hub.settings_key(hub.settings())
 
 
 @st.cache_data(ttl=300, max_entries=256, show_spinner=False)
