@@ -58,7 +58,7 @@ def test_dataset_detail_preview_schema_statistics_and_fallback(page, viewer_app_
     _tab_shot(page, "dataset-02-schema-and-splits")
 
     page.get_by_role("tab", name="Statistics").click()
-    charts = page.get_by_test_id("stVegaLiteChart")
+    charts = page.get_by_test_id("stTabs").first.get_by_test_id("stVegaLiteChart")  # not the results panel's
     charts.first.wait_for(timeout=30_000)
     wait_idle(page)
     assert charts.count() == 9  # one per column of the fixture's statistics

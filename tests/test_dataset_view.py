@@ -70,7 +70,12 @@ def texts(at: AppTest) -> str:
 
 
 def chart_specs(at: AppTest) -> list[dict[str, Any]]:
-    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    return [json.loads(c.proto.spec) for c in stat_charts(at)]
+
+
+def stat_charts(at: AppTest) -> list:
+    """The detail's statistics charts, in its tabs (not the result-set charts of the table's "Charts" panel)."""
+    return [chart for tab in at.tabs for chart in tab.get("vega_lite_chart")]
 
 
 def chart_title(spec: dict[str, Any]) -> str:
@@ -126,7 +131,7 @@ def test_string_label_and_number_statistics_are_charted(vhub):
 def test_a_disabled_viewer_says_so_and_is_not_asked(vhub):
     at = detail(DISABLED_VIEWER_DATASET)
     assert any("viewer is disabled" in i.value and "viewer: false" in i.value for i in at.info)
-    assert not at.get("vega_lite_chart")
+    assert not stat_charts(at)
     assert not [r for r in vhub.requests if r.path.startswith("/viewer/")]
     assert [t.label for t in at.tabs][:3] == ["Preview", "Schema & splits", "Statistics"]
 
@@ -134,7 +139,7 @@ def test_a_disabled_viewer_says_so_and_is_not_asked(vhub):
 def test_a_gated_dataset_without_token_explains_and_never_fails(vhub):
     at = detail(GATED)
     assert any("Gated dataset" in i.value and "HF_TOKEN" in i.value for i in at.info)
-    assert not at.error and not at.get("vega_lite_chart")
+    assert not at.error and not stat_charts(at)
     asked = [r.path for r in vhub.requests]
     assert not [p for p in asked if p.startswith("/viewer/")], asked  # the viewer would only say 401
     assert not [p for p in asked if "/resolve/" in p and GATED in p and not p.endswith("README.md")], asked
@@ -145,7 +150,7 @@ def test_a_gated_dataset_with_a_token_shows_everything(vhub, monkeypatch):
     at = detail(GATED)
     expected = fixture(GATED)
     assert len(frame_with(at, "conversation_id", "model")) == len(expected["first-rows"]["default/train"]["rows"])
-    assert len(at.get("vega_lite_chart")) == len(expected["statistics"]["default/train"]["statistics"])
+    assert len(stat_charts(at)) == len(expected["statistics"]["default/train"]["statistics"])
     assert VALID_TOKEN not in texts(at)
 
 
@@ -158,7 +163,7 @@ def test_the_streaming_fallback_previews_a_dataset_the_viewer_has_nothing_for(vh
     assert preview["text"].iloc[2].endswith("…") and len(preview["text"].iloc[2]) <= dataset_view.CELL_TEXT_LIMIT
     assert "streamed with the `datasets` library" in texts(at)
     assert "computed by the dataset viewer" in texts(at)  # no statistics without the viewer
-    assert not at.get("vega_lite_chart") and not at.error
+    assert not stat_charts(at) and not at.error
 
 
 def test_a_viewer_that_is_down_falls_back_to_streaming(vhub):
@@ -173,7 +178,7 @@ def test_a_split_the_viewer_fails_on_still_shows_its_statistics(vhub):
     at = detail(GLUE)  # streaming glue from the fake Hub fails too (its parquet files are placeholders)
     assert at.warning or at.error  # said, not raised
     assert "Before streaming, the dataset viewer said" in texts(at)  # both reasons
-    assert len(at.get("vega_lite_chart")) == len(fixture(GLUE)["statistics"]["cola/train"]["statistics"])
+    assert len(stat_charts(at)) == len(fixture(GLUE)["statistics"]["cola/train"]["statistics"])
 
 
 # --- pure helpers ------------------------------------------------------------------------------------------------

@@ -236,6 +236,14 @@ class Catalog:
             folded=matches.folded,
         )
 
+    def aggregates(self, query: SearchQuery) -> dict[str, Any]:
+        """The chart frames of `lib.charts` over every match of `query` (its sort, offset and limit are
+        ignored): distributions, downloads per decade, creations per month, the most downloaded for a scatter."""
+        from lib.catalog.aggregates import aggregates  # charts pull in pandas and altair: only when asked
+
+        index = self.index(query.kind)
+        return aggregates(index, match(index, query).rows)
+
     @staticmethod
     def _facet_names(index: KindIndex, facets: Sequence[str] | None) -> tuple[str, ...]:
         names = tuple(facets) if facets is not None else FACETS[index.kind]

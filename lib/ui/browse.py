@@ -9,6 +9,7 @@ from lib.query import SORT_LABELS, SORTS_BY_KIND, Facet, Kind, SearchResult
 from lib.tables import results_frame, visible_columns
 from lib.tasks import ALL_TASKS, task_label
 from lib.ui import filters, hub, saved_panel, source, state
+from lib.ui.charts_panel import charts_panel
 from lib.ui.components import show_error
 from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE, state_to_params
 
@@ -147,6 +148,7 @@ def _results(kind: Kind, result: SearchResult, page: int) -> None:
         st.session_state[key("repo")] = ids[rows[0]] if rows and rows[0] < len(ids) else None
     st.caption("Select a row to see its details.")
     _pager(kind, page, result.has_more)
+    charts_panel(kind, q, result)
 
 
 def _column_config(kind: Kind) -> dict[str, object]:

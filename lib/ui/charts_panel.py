@@ -1,0 +1,201 @@
+"""The "Charts" panel under a browse page's results: what the result set is made of, and charts that filter it.
+
+Clicking a bar of the task, library, license or SDK chart applies that filter; dragging across months applies a
+creation window (the catalog only: the Hub cannot filter by date); clearing a chart's selection removes the
+filter it had applied. A selection changes the URL and reruns, and `lib.ui.state.read` loads the new URL into the
+filter widgets before they are drawn (a widget's state cannot be changed once it is drawn in a run). A chart
+acts only when its selection changed since the last run, so a filter removed elsewhere (a chip) is not put back
+by a selection still showing in a chart.
+
+When the catalog answers, the charts cover every match (counted by `Catalog.aggregates`); against the live Hub
+they cover the fetched results, and say so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lib import charts
+from lib.catalog import CatalogError
+from lib.query import NONE_VALUE, Kind, SearchQuery, SearchResult
+from lib.ui import source, state
+from lib.urlstate import state_to_params
+
+Frames = dict[str, pd.DataFrame]
+
+
+def chart_key(kind: Kind, name: str) -> str:
+    """The widget key of one chart (its selection lives in session state under it)."""
+    return state.widget_key(kind, f"chart:{name}")
+
+
+def _seen_key(kind: Kind, name: str) -> str:
+    return state.widget_key(kind, f"chart_seen:{name}")
+
+
+def frames_for(kind: Kind, query: SearchQuery, result: SearchResult) -> tuple[Frames, str]:
+    """The chart frames and the words that say what they cover."""
+    if result.source == "catalog":
+        cat = source.catalog()
+        if cat is not None and cat.has(kind):
+            try:
+                frames = cat.aggregates(query)
+                total = result.total if result.total is not None else 0
+                return frames, f"Over all {total:,} matches in the local catalog."
+            except CatalogError:
+                pass
+    n = len(result.items)
+    more = " (more exist: the live Hub does not count them)" if result.has_more else ""
+    where = "the live Hub" if result.source == "hub" else "the catalog"
+    return charts.aggregate_results(result.items, kind), f"Over the {n:,} fetched results from {where}{more}."
+
+
+def picked_value(selection: Any, field: str) -> str | None:
+    """The value a point selection picked (``[{field: value}, ...]``), or None when nothing is picked."""
+    if isinstance(selection, list) and selection and isinstance(selection[0], dict):
+        value = selection[0].get(field)
+        return None if value is None else str(value)
+    return None
+
+
+def _selection(event: Any, param: str) -> Any:
+    if event is None:
+        return None
+    chosen = event.get("selection", {}).get(param) if hasattr(event, "get") else None
+    return chosen or None  # {} and [] both mean "nothing selected"
+
+
+def _changed(kind: Kind, name: str, current: Any) -> bool:
+    """Whether a chart's selection differs from the last run's (the first sighting only records it)."""
+    key = _seen_key(kind, name)
+    normal = _normal(current)
+    if key not in st.session_state:
+        st.session_state[key] = normal
+        return False
+    if st.session_state[key] == normal:
+        return False
+    st.session_state[key] = normal
+    return True
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _normal(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_normal(v) for v in value]
+    return value
+
+
+def _apply(kind: Kind, query: SearchQuery, **changes: object) -> None:
+    """Put the query with `changes` in the URL and rerun: `state.read` loads it into the filter widgets."""
+    new = query.replace(offset=0, **changes)
+    if new == query.replace(offset=0):
+        return
+    st.query_params.from_dict(state_to_params(new, page=1, repo=None))
+    st.rerun()
+
+
+def _download(frame: pd.DataFrame, kind: Kind, name: str) -> None:
+    st.download_button("CSV", frame.to_csv(index=False).encode("utf-8"), file_name=f"{kind}-{name}.csv",
+                       mime="text/csv", icon=":material/download:", key=state.widget_key(kind, f"chart_csv:{name}"),
+                       type="tertiary", help="This chart's data as CSV")  # fmt: skip
+
+
+_BUILDERS: dict[str, Callable[[pd.DataFrame], alt.TopLevelMixin]] = {
+    "downloads": charts.downloads_tail_chart,
+    "created": charts.created_monthly_chart,
+    "scatter": charts.likes_vs_downloads_chart,
+}
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _template_json(name: str, columns: tuple[tuple[str, str], ...]) -> str:
+    """A chart's spec without data, built (and validated by Altair) once per chart and column types: converting
+    and validating every chart on every run would cost hundreds of ms."""
+    empty = pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in columns})
+    chart = _BUILDERS[name](empty) if name in _BUILDERS else charts.distribution_chart(empty, name)
+    return json.dumps(charts.template(chart))
+
+
+def chart_spec(name: str, frame: pd.DataFrame) -> dict[str, Any]:
+    """The Vega-Lite spec to draw `frame` with (a fresh copy: Streamlit may change what it is given)."""
+    spec = json.loads(_template_json(name, tuple((str(c), str(t)) for c, t in frame.dtypes.items())))
+    if name not in _BUILDERS:  # a distribution: one bar per row
+        spec["height"] = charts.distribution_height(len(frame))
+    return spec
+
+
+def _chart(kind: Kind, name: str, frame: pd.DataFrame, *, select: bool) -> Any:
+    event = st.vega_lite_chart(frame, chart_spec(name, frame), width="stretch", key=chart_key(kind, name),
+                               on_select="rerun" if select else "ignore")  # fmt: skip
+    _download(frame, kind, name)
+    return event if select else None
+
+
+def charts_panel(kind: Kind, query: SearchQuery, result: SearchResult, source_name: str | None = None) -> None:
+    """Charts of the result set in a "Charts" expander, each with its data as CSV; selections filter."""
+    with st.expander("Charts", icon=":material/bar_chart:"):
+        frames, scope = frames_for(kind, query, result)
+        st.caption(scope + (f" Source: {source_name}." if source_name else "")
+                   + " Click a bar to filter by it; drag across months to pick a creation window.")  # fmt: skip
+        handlers: list[Callable[[], None]] = []
+        names = [n for n in charts.DISTRIBUTIONS[kind] if n in frames] + [
+            n for n in ("downloads",) if n in frames]  # fmt: skip
+        cols = st.columns(2)
+        for i, name in enumerate(names):
+            with cols[i % 2]:
+                frame = frames[name]
+                if name == "downloads":
+                    _chart(kind, name, frame, select=False)
+                    continue
+                event = _chart(kind, name, frame, select=True)
+                handlers.append(_distribution_handler(kind, query, name, _selection(event, charts.PICK)))
+        if "created" in frames and not frames["created"].empty:
+            frame = frames["created"]
+            event = _chart(kind, "created", frame, select=True)
+            handlers.append(_brush_handler(kind, query, result, _selection(event, charts.BRUSH)))
+        if "scatter" in frames and not frames["scatter"].empty:
+            frame = frames["scatter"]
+            capped = result.source == "catalog" and len(frame) >= charts.SCATTER_LIMIT
+            top = f" (the {charts.SCATTER_LIMIT} most downloaded)" if capped else ""
+            st.caption(f"Likes against downloads{top}; repos with 0 likes or downloads are not drawn.")
+            event = _chart(kind, "scatter", frame, select=True)
+            region = _selection(event, charts.REGION)
+            if region:
+                inside = charts.in_region(frame, region)
+                st.caption(f"{len(inside):,} repos in the selected region")
+                st.dataframe(inside, hide_index=True, width="stretch", height=min(len(inside), 8) * 35 + 38)
+        for handle in handlers:  # after drawing every chart: applying one reruns the script
+            handle()
+
+
+def _distribution_handler(kind: Kind, query: SearchQuery, field: str, selection: Any) -> Callable[[], None]:
+    def handle() -> None:
+        if not _changed(kind, field, selection):
+            return
+        value = picked_value(selection, field)
+        if value in (charts.OTHER, NONE_VALUE):
+            return  # not a value a filter can take
+        _apply(kind, query, **{field: value})
+
+    return handle
+
+
+def _brush_handler(kind: Kind, query: SearchQuery, result: SearchResult, selection: Any) -> Callable[[], None]:
+    def handle() -> None:
+        if not _changed(kind, "created", selection):
+            return
+        if result.source != "catalog":
+            st.caption(":orange[Date windows filter the table only when the local catalog answers.]")
+            return
+        window = charts.brush_days(selection) if selection else None
+        lo, hi = (window[0].date(), window[1].date()) if window else (None, None)
+        _apply(kind, query, created_from=lo, created_to=hi)
+
+    return handle
