@@ -31,8 +31,8 @@ from tests.fakehub.viewer import (
     DISABLED_VIEWER_DATASET,
     LOCAL_REPOS,
     STREAMING_ONLY_DATASET,
-    VIEWER_FIXTURES_DIR,
     add_viewer_repos,
+    viewer_fixture,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,8 +40,9 @@ GLUE, FINEWEB, GATED = "nyu-mll/glue", "HuggingFaceFW/fineweb", "lmsys/lmsys-cha
 
 
 def fixture(dataset: str) -> dict[str, Any]:
-    path = VIEWER_FIXTURES_DIR / "datasets" / (dataset.replace("/", "__") + ".json")
-    return json.loads(path.read_text(encoding="utf-8"))
+    data = viewer_fixture(dataset)
+    assert data is not None, f"no viewer fixture for {dataset}"
+    return data
 
 
 def jsonl(split: str) -> list[dict[str, Any]]:
