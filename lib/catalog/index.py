@@ -33,8 +33,14 @@ from lib.catalog.packing import distinct_sorted, stable_order
 from lib.catalog.textindex import ARRAY_NAMES as TEXT_ARRAYS
 from lib.catalog.textindex import TextIndex
 from lib.query import SORTS_BY_KIND, Kind, Sort
-from lib.records import ISO_639_1  # the same language codes the records recognise
-from lib.records import DatasetRecord, ModelRecord, ParamCounts, RepoRecord, SpaceRecord
+from lib.records import (
+    ISO_639_1,  # the same language codes the records recognise
+    DatasetRecord,
+    ModelRecord,
+    ParamCounts,
+    RepoRecord,
+    SpaceRecord,
+)
 
 INDEX_VERSION = 2
 MISSING_TIME = np.iinfo(np.int64).min

@@ -275,7 +275,7 @@ def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "
                           trust_remote_code=consent_remote_code),
             model_bytes,
         )
-    except Exception as exc:  # noqa: BLE001 - every load failure becomes one app error
+    except Exception as exc:
         raise _translate(exc, model) from exc
     load_ms = (time.perf_counter() - t0) * 1000 if loaded else 0.0
     kwargs = dict(call.kwargs)
