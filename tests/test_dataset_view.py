@@ -17,25 +17,12 @@ from lib.ui import dataset_view
 from tests.fakehub import VALID_TOKEN, FakeHub
 from tests.fakehub.viewer import (
     DISABLED_VIEWER_DATASET,
-    LOCAL_REPOS,
     STREAMING_ONLY_DATASET,
     add_viewer_repos,
-    viewer_fixture,
 )
+from tests.test_viewer import FINEWEB, GATED, GLUE, fixture, jsonl  # the viewer fixtures, read once
 
 ROOT = Path(__file__).resolve().parent.parent
-GLUE, FINEWEB, GATED = "nyu-mll/glue", "HuggingFaceFW/fineweb", "lmsys/lmsys-chat-1m"
-
-
-def fixture(dataset: str) -> dict[str, Any]:
-    data = viewer_fixture(dataset)
-    assert data is not None, f"no viewer fixture for {dataset}"
-    return data
-
-
-def jsonl(split: str) -> list[dict[str, Any]]:
-    path = LOCAL_REPOS[STREAMING_ONLY_DATASET] / "data" / f"{split}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @pytest.fixture
