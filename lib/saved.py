@@ -296,6 +296,28 @@ class SavedSearches:
             return None
         return row[0] if row else None
 
+    @contextmanager
+    def _transaction(self, user: str, name: str, kind: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE: concurrent writers wait); a clash on (user, name, kind)
+        becomes `SavedSearchExistsError`, anything else rolls back and propagates."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except sqlite3.IntegrityError:
+                con.execute("ROLLBACK")
+                raise SavedSearchExistsError(user, name, kind) from None
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def _fetch(self, con: sqlite3.Connection, user: str, name: str, kind: str) -> SavedSearch:
+        row = con.execute(
+            f"SELECT {_COLUMNS} FROM saved_search WHERE user = ? AND name = ? AND kind = ?", (user, name, kind)
+        ).fetchone()
+        return self._row(row)
+
     @staticmethod
     def _row(row: tuple) -> SavedSearch:
         id_, user, name, kind, params, created, updated = row
@@ -313,35 +335,22 @@ class SavedSearches:
         which replaces its params (keeping its creation time)."""
         user, name, kind = validate_user(user), validate_search_name(name), validate_kind(kind)
         stored, now = _dump(validate_params(params)), _stamp(self._clock())
-        with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                if overwrite:
-                    con.execute(
-                        "INSERT INTO saved_search (user, name, kind, params, created_at, updated_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?)"
-                        " ON CONFLICT (user, name, kind) DO UPDATE SET"
-                        " params = excluded.params, updated_at = excluded.updated_at",
-                        (user, name, kind, stored, now, now),
-                    )
-                else:
-                    con.execute(
-                        "INSERT INTO saved_search (user, name, kind, params, created_at, updated_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
-                        (user, name, kind, stored, now, now),
-                    )
-                row = con.execute(
-                    f"SELECT {_COLUMNS} FROM saved_search WHERE user = ? AND name = ? AND kind = ?",
-                    (user, name, kind),
-                ).fetchone()
-                con.execute("COMMIT")
-            except sqlite3.IntegrityError:
-                con.execute("ROLLBACK")
-                raise SavedSearchExistsError(user, name, kind) from None
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        return self._row(row)
+        with self._transaction(user, name, kind) as con:
+            if overwrite:
+                con.execute(
+                    "INSERT INTO saved_search (user, name, kind, params, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (user, name, kind) DO UPDATE SET"
+                    " params = excluded.params, updated_at = excluded.updated_at",
+                    (user, name, kind, stored, now, now),
+                )
+            else:
+                con.execute(
+                    "INSERT INTO saved_search (user, name, kind, params, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (user, name, kind, stored, now, now),
+                )
+            return self._fetch(con, user, name, kind)
 
     def get(self, user: str, name: str, kind: str) -> SavedSearch | None:
         user, name, kind = validate_user(user), validate_search_name(name), validate_kind(kind)
@@ -386,24 +395,11 @@ class SavedSearches:
         user, name, kind = validate_user(user), validate_search_name(name), validate_kind(kind)
         new_name = validate_search_name(new_name)
         now = _stamp(self._clock())
-        with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                cur = con.execute(
-                    "UPDATE saved_search SET name = ?, updated_at = ? WHERE user = ? AND name = ? AND kind = ?",
-                    (new_name, now, user, name, kind),
-                )
-                if cur.rowcount == 0:
-                    raise SavedSearchNotFoundError(f"No saved search of {kind} named {name!r}.")
-                row = con.execute(
-                    f"SELECT {_COLUMNS} FROM saved_search WHERE user = ? AND name = ? AND kind = ?",
-                    (user, new_name, kind),
-                ).fetchone()
-                con.execute("COMMIT")
-            except sqlite3.IntegrityError:
-                con.execute("ROLLBACK")
-                raise SavedSearchExistsError(user, new_name, kind) from None
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        return self._row(row)
+        with self._transaction(user, new_name, kind) as con:
+            cur = con.execute(
+                "UPDATE saved_search SET name = ?, updated_at = ? WHERE user = ? AND name = ? AND kind = ?",
+                (new_name, now, user, name, kind),
+            )
+            if cur.rowcount == 0:
+                raise SavedSearchNotFoundError(f"No saved search of {kind} named {name!r}.")
+            return self._fetch(con, user, new_name, kind)
