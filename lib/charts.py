@@ -8,7 +8,7 @@ Two sources build the same frames (`FRAME_NAMES`):
 Frames:
 
 * one per distribution field (`DISTRIBUTIONS[kind]`): columns ``[field, "count"]``, count descending, the top
-  values then one ``"other"`` row (the values past the top), ``"(none)"`` for repos without a value;
+  values then one `OTHER` row (``"(other)"``: the values past the top), ``"(none)"`` for repos without a value;
 * ``downloads``: columns ``["bin", "lo", "count"]``, one row per decade of downloads (``"0"``, ``"1–10"``,
   ``"10–100"``...), in order, empty decades kept (they are drawn only when not empty);
 * ``created``: columns ``["month", "count"]``, first day of each month (UTC, naive), ascending;
@@ -40,9 +40,10 @@ DISTRIBUTIONS: dict[Kind, tuple[str, ...]] = {
     "spaces": ("sdk", "license"),
 }
 TOP_N = 12
-OTHER = "other"
+OTHER = "(other)"  # in parentheses like NONE_VALUE: "other" is a real license id on the Hub
 SCATTER_LIMIT = 500
 FRAME_NAMES = ("downloads", "created", "scatter")
+DISTRIBUTIONS_FIELDS = frozenset(f for fields in DISTRIBUTIONS.values() for f in fields)
 
 PICK = "pick"  # point selection on a distribution's bars
 BRUSH = "brush"  # interval selection on the months of creation
@@ -56,9 +57,12 @@ LABEL_COLOR = "#8a94a6"
 FONT_SIZE = 12
 LABEL_LIMIT = 320
 BAR_HEIGHT = 22
-CHROME_HEIGHT = 80  # a distribution's title and x axis: Streamlit fits the whole chart, not the plot, in `height`
+CHROME_HEIGHT = 110  # a distribution's title, x axis and its title (measured in Chromium: 108 px): Streamlit fits
+# the whole chart, not the plot, in `height`, so with less a chart of few bars squeezed them under BAR_HEIGHT
 
 _TITLES = {"task": "Task", "library": "Library", "license": "License", "sdk": "SDK"}
+# Axis labels of counts: SI prefixes, but "B" for billions (not "G"), and a plain "0" (not "0k" or "0.0").
+COUNT_LABELS = "datum.value == 0 ? '0' : replace(datum.label, 'G', 'B')"
 
 
 # --- frames from fetched records ------------------------------------------------------------------------------
@@ -81,7 +85,7 @@ def record_values(record: RepoRecord, field: str) -> tuple[str, ...]:
 
 def distribution_frame(counts: Iterable[tuple[str, int]], field: str, *, top: int = TOP_N,
                        total: int | None = None) -> pd.DataFrame:  # fmt: skip
-    """``[field, "count"]``: the `top` values by count descending (then value ascending), then ``"other"``
+    """``[field, "count"]``: the `top` values by count descending (then value ascending), then `OTHER`
     holding the rest. `counts` may hold every value (then `total` is their sum) or only the top ones with
     `total` the count of every value."""
     pairs = sorted(((str(v), int(c)) for v, c in counts if c > 0), key=lambda p: (-p[1], p[0]))
@@ -171,12 +175,14 @@ def _finish(chart: alt.TopLevelMixin, title: str) -> alt.TopLevelMixin:
 
 
 def distribution_chart(frame: pd.DataFrame, field: str, title: str | None = None) -> alt.TopLevelMixin:
-    """Horizontal bars of ``[field, "count"]`` in the frame's order (``other`` greyed), with count labels.
+    """Horizontal bars of ``[field, "count"]`` in the frame's order (`OTHER` greyed), with count labels.
     Clicking a bar selects its value (point selection `PICK` on `field`). The spec does not depend on the
-    frame's values (bars keep the data's order, `sort: null`) but for its height, so a page can reuse it."""
+    frame's values (bars keep the data's order, `sort: null`) but for its height, so a page can reuse it with
+    `fit` setting the height and the bars' order for each frame."""
     pick = alt.selection_point(name=PICK, fields=[field])
     y = alt.Y(f"{field}:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT, labelOverlap=False))
-    base = alt.Chart(frame).encode(y=y, x=alt.X("count:Q", title="Repos", axis=alt.Axis(format="~s")))
+    x = alt.X("count:Q", title="Repos", axis=alt.Axis(format="~s", labelExpr=COUNT_LABELS))
+    base = alt.Chart(frame).encode(y=y, x=x)
     bars = base.mark_bar(cornerRadiusEnd=2).encode(
         color=alt.condition(f"datum['{field}'] == '{OTHER}'", alt.value(OTHER_COLOR), alt.value(BAR_COLOR)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
@@ -203,7 +209,7 @@ def downloads_tail_chart(frame: pd.DataFrame,
                 axis=alt.Axis(labelAngle=-35, labelOverlap=False)),
         # not stacked: a stack starts at 0, which a log scale cannot place (the bars would vanish)
         y=alt.Y("count:Q", title="Repos (log)", scale=alt.Scale(type="log", domainMin=0.5), stack=None,
-                  axis=alt.Axis(format="~s", labelExpr="datum.value < 1 ? '' : datum.label")),
+                  axis=alt.Axis(format="~s", labelExpr=f"datum.value < 1 ? '' : {COUNT_LABELS}")),
         tooltip=[alt.Tooltip("bin:N", title="Downloads"), alt.Tooltip("count:Q", title="Repos", format=",")],
     ).properties(height=220)
     return _finish(chart, title)
@@ -213,8 +219,10 @@ def created_monthly_chart(frame: pd.DataFrame, title: str = "Created per month")
     """Repos created per month; dragging across months selects a date range (interval selection `BRUSH`)."""
     brush = alt.selection_interval(name=BRUSH, encodings=["x"])
     chart = alt.Chart(frame).mark_bar(color=BAR_COLOR).encode(
-        x=alt.X("month:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0)),
-        y=alt.Y("count:Q", title="Repos", axis=alt.Axis(format="~s")),
+        # labels that would come closer than 8 px are dropped (every other month), not drawn touching
+        x=alt.X("month:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0, labelOverlap=True,
+                                                     labelSeparation=8)),
+        y=alt.Y("count:Q", title="Repos", axis=alt.Axis(format="~s", labelExpr=COUNT_LABELS)),
         opacity=alt.condition(brush, alt.value(1.0), alt.value(0.4)),
         tooltip=[alt.Tooltip("month:T", title="Month", format="%Y-%m"), alt.Tooltip("count:Q", format=",")],
     ).add_params(brush).properties(height=220)
@@ -228,8 +236,10 @@ def likes_vs_downloads_chart(frame: pd.DataFrame,
     region = alt.selection_interval(name=REGION, encodings=["x", "y"])
     chart = alt.Chart(frame).transform_filter("datum.downloads > 0 && datum.likes > 0").mark_circle(
         size=40, color=BAR_COLOR).encode(
-        x=alt.X("downloads:Q", title="Downloads (log)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~s")),
-        y=alt.Y("likes:Q", title="Likes (log)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~s")),
+        x=alt.X("downloads:Q", title="Downloads (log)", scale=alt.Scale(type="log"),
+                axis=alt.Axis(format="~s", labelExpr=COUNT_LABELS)),
+        y=alt.Y("likes:Q", title="Likes (log)", scale=alt.Scale(type="log"),
+                axis=alt.Axis(format="~s", labelExpr=COUNT_LABELS)),
         color=alt.condition(region, alt.value(ACCENT_COLOR), alt.value(BAR_COLOR), empty=False),
         tooltip=[alt.Tooltip("id:N", title="Repo"), alt.Tooltip("downloads:Q", format=","),
                  alt.Tooltip("likes:Q", format=",")],
@@ -249,6 +259,29 @@ def template(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return spec
 
 
+def fit(spec: dict[str, Any], name: str, frame: pd.DataFrame) -> dict[str, Any]:
+    """Set, in a chart's template (`template`), the parts that follow its frame: a distribution's height and the
+    order of the categories of a distribution (its values) and of the downloads chart (its non-empty decades).
+
+    The order must be explicit: when only a chart's data changes, Streamlit swaps the rows inside the drawn Vega
+    view, and Vega keeps the categories it had already seen first in a ``sort: null`` domain, so a new result
+    drew its bars in the old result's order. Returns `spec`, changed in place.
+    """
+    if name in DISTRIBUTIONS_FIELDS:
+        spec["height"] = distribution_height(len(frame))
+        channel, values = "y", frame[name].astype(str).tolist() if len(frame) else None
+    elif name == "downloads":
+        channel, values = "x", frame.loc[frame["count"] > 0, "bin"].astype(str).tolist() if len(frame) else None
+    else:
+        return spec
+    if values:
+        for view in spec.get("layer", [spec]):
+            encoding = view.get("encoding", {}).get(channel)
+            if encoding is not None:
+                encoding.setdefault("scale", {})["domain"] = values
+    return spec
+
+
 def in_region(frame: pd.DataFrame, region: dict[str, Sequence[float]]) -> pd.DataFrame:
     """The scatter's rows inside a selected region (``{"downloads": [lo, hi], "likes": [lo, hi]}``)."""
     keep = pd.Series(True, index=frame.index)
@@ -258,6 +291,49 @@ def in_region(frame: pd.DataFrame, region: dict[str, Sequence[float]]) -> pd.Dat
             lo, hi = sorted(float(b) for b in bounds)
             keep &= frame[column].between(lo, hi)
     return frame[keep]
+
+
+SIGNIFICANT = 3  # digits kept of a region's bounds
+
+
+def round_significant(n: int, *, up: bool, digits: int = SIGNIFICANT) -> int:
+    """`n` rounded down (or up) to `digits` significant digits: 439493 -> 439000 (down), 16272213 -> 16300000 (up).
+    Numbers of at most `digits` digits are kept as they are."""
+    step = 10 ** max(len(str(abs(int(n)))) - digits, 0)
+    return -(-n // step) * step if up else n // step * step
+
+
+def region_ranges(region: dict[str, Sequence[object]] | None) -> dict[str, int | None] | None:
+    """The inclusive count ranges (``downloads_min`` ... ``likes_max``, `lib.query.SearchQuery` fields) that hold
+    the repos inside a scatter region (``{"downloads": [lo, hi], "likes": [lo, hi]}``); None when there is no
+    region or no whole count fits inside it.
+
+    Vega-Lite reports an interval on a log scale in data units (it inverts the log scale), as fractional values:
+    the repos inside are those with ``lo <= count <= hi``, i.e. ``ceil(lo) .. floor(hi)`` in whole counts. These
+    are then widened to `SIGNIFICANT` digits (down for the low end, up for the high end), so the URL and the
+    chips read "439K–16.3M", not "439493–16272213": on these axes (several decades over a few hundred pixels)
+    that is less than a pixel of the box. An axis the region does not constrain stays open. Repos with 0 likes or
+    downloads are not drawn, so a region cannot hold them: a lower edge under 1 becomes 1.
+    """
+    if not region:
+        return None
+    out: dict[str, int | None] = {}
+    for column in ("downloads", "likes"):
+        bounds = region.get(column)
+        lo_hi: tuple[int, int] | None = None
+        if bounds is not None and len(bounds) == 2:
+            try:
+                lo, hi = sorted(float(b) for b in bounds)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                return None
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                return None
+            lo_hi = (max(math.ceil(lo), 1), math.floor(hi))
+            if lo_hi[0] > lo_hi[1]:
+                return None  # no whole count inside (a region thinner than one like, say)
+            lo_hi = (round_significant(lo_hi[0], up=False), round_significant(lo_hi[1], up=True))
+        out[f"{column}_min"], out[f"{column}_max"] = lo_hi if lo_hi else (None, None)
+    return out if any(v is not None for v in out.values()) else None
 
 
 def brush_days(brush: dict[str, Sequence[object]]) -> tuple[datetime, datetime] | None:

@@ -68,6 +68,10 @@ class SearchQuery:
     updated_to: date | None = None
     params_min: int | None = None  # models only, when the parameter count is known
     params_max: int | None = None
+    downloads_min: int | None = None  # inclusive bounds; repos whose count is unknown never match a range
+    downloads_max: int | None = None  # (Spaces have no download counts)
+    likes_min: int | None = None
+    likes_max: int | None = None
     sdk: str | None = None  # Spaces only: gradio, streamlit, docker, static
     hardware: str | None = None  # Spaces only: cpu-basic, t4-small, ...
     has_license: bool = False  # a license: tag or card license
@@ -94,6 +98,12 @@ class SearchQuery:
             raise InvalidQueryError("Only models have a library.")
         if (self.params_min is not None or self.params_max is not None) and self.kind != "models":
             raise InvalidQueryError("Only models have a parameter count.")
+        if (self.downloads_min is not None or self.downloads_max is not None) and self.kind == "spaces":
+            raise InvalidQueryError("Spaces have no download counts.")
+        for name in ("downloads_min", "downloads_max", "likes_min", "likes_max"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise InvalidQueryError(f"{name.replace('_', ' ').capitalize()} must be 0 or more, not {value}.")
         if (self.sdk or self.hardware) and self.kind != "spaces":
             raise InvalidQueryError("Only Spaces have an SDK and hardware.")
         for flag, (label, kinds) in QUALITY_FLAGS.items():
@@ -103,6 +113,8 @@ class SearchQuery:
             (self.created_from, self.created_to, "created"),
             (self.updated_from, self.updated_to, "updated"),
             (self.params_min, self.params_max, "parameters"),
+            (self.downloads_min, self.downloads_max, "downloads"),
+            (self.likes_min, self.likes_max, "likes"),
         ):
             if lo is not None and hi is not None and lo > hi:
                 raise InvalidQueryError(f"The {what} range is empty: {lo} is after {hi}.")
@@ -137,6 +149,10 @@ class SearchQuery:
             lo = _short(self.params_min) if self.params_min is not None else "0"
             conds.append(f"parameters {lo}–{_short(self.params_max)}" if self.params_max is not None
                          else f"parameters ≥ {lo}")
+        for which in ("downloads", "likes"):
+            lo, hi = getattr(self, f"{which}_min"), getattr(self, f"{which}_max")
+            if lo is not None or hi is not None:
+                conds.append(describe_range(which, lo, hi))
         for which in ("created", "updated"):
             start, end = getattr(self, f"{which}_from"), getattr(self, f"{which}_to")
             if start and end:
@@ -155,6 +171,13 @@ def _short(n: int) -> str:
         if n >= scale:
             return f"{n / scale:g}{suffix}"
     return str(n)
+
+
+def describe_range(name: str, lo: int | None, hi: int | None) -> str:
+    """Plain words for an inclusive count range: "downloads 1K–50K", "likes ≥ 10", "likes ≤ 100"."""
+    if lo is not None and hi is not None:
+        return f"{name} {_short(lo)}–{_short(hi)}"
+    return f"{name} ≥ {_short(lo)}" if lo is not None else f"{name} ≤ {_short(hi or 0)}"
 
 
 @dataclass(frozen=True)

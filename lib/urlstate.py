@@ -48,7 +48,7 @@ ONLY_FLAGS: dict[str, str] = {
     "originals": "originals_only",
 }
 KNOWN_PARAMS = frozenset(
-    {"q", "sort", "page", "repo", "gated", "params", "created", "updated", "only", *_TEXT_FILTERS}
+    {"q", "sort", "page", "repo", "gated", "params", "downloads", "likes", "created", "updated", "only", *_TEXT_FILTERS}
 )
 _GATED = {"yes": True, "no": False}
 _RANGE_RE = re.compile(r"^(\d{0,15})-(\d{0,15})$")
@@ -138,6 +138,18 @@ def parse_state(kind: Kind, params: Mapping[str, str | list[str]], *, page_size:
         else:
             values["params_min"], values["params_max"] = bounds
 
+    for which in ("downloads", "likes"):
+        raw = _first(params.get(which))
+        if not raw:
+            continue
+        bounds = parse_count_range(raw)
+        if which == "downloads" and kind == "spaces":
+            notes.append("Ignored `downloads`: Spaces have no download counts.")
+        elif bounds is None:
+            notes.append(f"Ignored `{which}`: {raw[:30]!r} is not a range like 1000-50000, 1000- or -50000.")
+        else:
+            values[f"{which}_min"], values[f"{which}_max"] = bounds
+
     for which in ("created", "updated"):
         raw = _first(params.get(which))
         if not raw:
@@ -176,7 +188,8 @@ def parse_state(kind: Kind, params: Mapping[str, str | list[str]], *, page_size:
         query = SearchQuery(kind=kind, limit=page_size, offset=(page - 1) * page_size, **values)  # type: ignore[arg-type]
     except InvalidQueryError as exc:  # an empty window or range: drop the ranges, keep the rest
         notes.append(f"Ignored the ranges: {exc}")
-        for name in ("params_min", "params_max", "created_from", "created_to", "updated_from", "updated_to"):
+        for name in ("params_min", "params_max", "created_from", "created_to", "updated_from", "updated_to",
+                     "downloads_min", "downloads_max", "likes_min", "likes_max"):
             values.pop(name, None)
         query = SearchQuery(kind=kind, limit=page_size, offset=(page - 1) * page_size, **values)  # type: ignore[arg-type]
     return ParsedState(query=query, page=page, repo=repo, notes=tuple(notes))
@@ -195,6 +208,10 @@ def state_to_params(query: SearchQuery, *, page: int = 1, repo: str | None = Non
         out["gated"] = "yes" if query.gated else "no"
     if query.params_min is not None or query.params_max is not None:
         out["params"] = format_param_range(query.params_min, query.params_max)
+    for which in ("downloads", "likes"):
+        lo, hi = getattr(query, f"{which}_min"), getattr(query, f"{which}_max")
+        if lo is not None or hi is not None:
+            out[which] = format_count_range(lo, hi)
     for which in ("created", "updated"):
         lo, hi = getattr(query, f"{which}_from"), getattr(query, f"{which}_to")
         if lo is not None or hi is not None:
@@ -230,6 +247,24 @@ def format_param_range(lo: int | None, hi: int | None) -> str:
     for name, bounds in PARAM_PRESETS.items():
         if bounds == (lo, hi):
             return name
+    return f"{lo if lo is not None else ''}-{hi if hi is not None else ''}"
+
+
+def parse_count_range(raw: str) -> tuple[int | None, int | None] | None:
+    """An inclusive count range "min-max" of downloads or likes ("1000-", "-50000" leave a side open); None when
+    malformed, empty or reversed. Unlike `parse_param_range` there are no presets."""
+    match = _RANGE_RE.match(raw.strip())
+    if not match or not (match.group(1) or match.group(2)):
+        return None
+    lo = int(match.group(1)) if match.group(1) else None
+    hi = int(match.group(2)) if match.group(2) else None
+    if lo is not None and hi is not None and lo > hi:
+        return None
+    return lo, hi
+
+
+def format_count_range(lo: int | None, hi: int | None) -> str:
+    """The inverse of `parse_count_range`."""
     return f"{lo if lo is not None else ''}-{hi if hi is not None else ''}"
 
 

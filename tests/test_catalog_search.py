@@ -180,6 +180,31 @@ def test_parameter_range_only_matches_known_counts(catalog: Catalog) -> None:
     assert len(ids(catalog, params_min=0)) == 2
 
 
+def test_download_and_like_ranges_are_inclusive_and_skip_unknown_counts(catalog: Catalog) -> None:
+    def expected(kind: str, column: str, lo: int | None, hi: int | None) -> set[str]:  # straight from the items
+        return {i["id"] for i in ITEMS[kind] if isinstance(i.get(column), int)
+                and (lo is None or i[column] >= lo) and (hi is None or i[column] <= hi)}  # fmt: skip
+
+    assert set(ids(catalog, downloads_min=300, downloads_max=700)) == expected("models", "downloads", 300, 700) == {
+        "TheBloke/Llama-2-7B-GGUF", "TheBloke/Mistral-7B-v0.1-AWQ", "meta-llama/Llama-2-7b", "Qwen/Qwen2-0.5B",
+        "bert-base-cased"}  # fmt: skip
+    # open below still needs a known count: sd-turbo and no-metadata have no downloads
+    assert set(ids(catalog, downloads_max=10)) == expected("models", "downloads", None, 10)
+    assert not {"stabilityai/sd-turbo", "org/no-metadata"} & set(ids(catalog, downloads_max=10))
+    assert set(ids(catalog, likes_max=0)) == {"org/quote's\"model", "org/back\\slash", "stabilityai/sd-turbo"}
+    assert set(ids(catalog, likes_min=1000)) == expected("models", "likes", 1000, None) == {"meta-llama/Llama-2-7b"}
+    both = set(ids(catalog, downloads_min=500, likes_min=50))
+    assert both == expected("models", "downloads", 500, None) & expected("models", "likes", 50, None)
+    assert set(ids(catalog, kind="spaces", likes_min=1000)) == expected("spaces", "likes", 1000, None)
+    assert set(ids(catalog, kind="datasets", downloads_min=0, downloads_max=0)) == {"jdoe/scratch-data"}
+    with pytest.raises(InvalidQueryError, match="no download counts"):
+        SearchQuery(kind="spaces", downloads_min=1)
+    with pytest.raises(InvalidQueryError, match="range is empty"):
+        SearchQuery(likes_min=10, likes_max=9)
+    with pytest.raises(InvalidQueryError, match="0 or more"):
+        SearchQuery(likes_min=-1)
+
+
 def test_filters_combine_with_text(catalog: Catalog) -> None:
     assert ids(catalog, text="7b", task="text-generation", license="llama2", gated=True, sort="likes") == [
         "meta-llama/Llama-2-7b", "TheBloke/Llama-2-7B-GGUF"]  # fmt: skip
@@ -418,6 +443,11 @@ def reference_search(kind: str, q: SearchQuery, facet_limit: int) -> tuple[int, 
             if p is None or (q.params_min is not None and p < q.params_min) or (
                     q.params_max is not None and p > q.params_max):  # fmt: skip
                 return False
+        for key, lo, hi in (("downloads", q.downloads_min, q.downloads_max), ("likes", q.likes_min, q.likes_max)):
+            n = r[key]
+            if (lo is not None or hi is not None) and (
+                    n is None or (lo is not None and n < lo) or (hi is not None and n > hi)):  # fmt: skip
+                return False
         return True
 
     found = [r for r in rows if matches(r)]
@@ -452,18 +482,22 @@ def _generated_queries() -> list[SearchQuery]:
                                      {"created_from": date(2023, 1, 1)}, {"created_to": date(2023, 6, 30)},
                                      {"updated_from": date(2024, 1, 1)}, {"params_min": 1}, {"has_license": True},
                                      {"has_card": True}, {"safetensors_only": True}, {"originals_only": True},
-                                     {"originals_only": True, "license": "apache-2.0"}]  # fmt: skip
+                                     {"originals_only": True, "license": "apache-2.0"},
+                                     {"downloads_min": 300}, {"downloads_max": 500}, {"likes_min": 3, "likes_max": 90},
+                                     {"downloads_min": 10, "likes_max": 3}]  # fmt: skip
     queries = []
     for (text, extra), sort in zip(itertools.product(texts, filters), itertools.cycle(SORTS_BY_KIND["models"])):
         queries.append(SearchQuery(kind="models", text=text, sort=sort, **extra))
     for offset, limit in ((0, 1), (1, 2), (3, 5), (14, 50)):
         queries.append(SearchQuery(kind="models", sort="likes", offset=offset, limit=limit))
     for text, extra, sort in itertools.product(["", "a", "NLP", "wiki"], [{}, {"task": "question-answering"},
-                                               {"license": "mit"}, {"language": "en"}, {"gated": True}],
+                                               {"license": "mit"}, {"language": "en"}, {"gated": True},
+                                               {"downloads_min": 700}, {"likes_max": 400}],
                                                ["downloads", "likes", "updated"]):  # fmt: skip
         queries.append(SearchQuery(kind="datasets", text=text, sort=sort, **extra))
     for text, extra, sort in itertools.product(["", "a", "É", "lab"], [{}, {"sdk": "gradio"}, {"hardware": "cpu-basic"},
-                                               {"has_license": True}], SORTS_BY_KIND["spaces"]):  # fmt: skip
+                                               {"has_license": True}, {"likes_min": 3}],
+                                               SORTS_BY_KIND["spaces"]):  # fmt: skip
         queries.append(SearchQuery(kind="spaces", text=text, sort=sort, **extra))
     return queries
 

@@ -156,11 +156,32 @@ def test_other_holds_every_value_past_the_top(catalog: Catalog) -> None:
 
 def test_distribution_frame_top_and_other() -> None:
     got = charts.distribution_frame([("b", 5), ("a", 5), ("c", 1), ("d", 2), ("z", 0)], "task", top=2)
-    assert list(got.itertuples(index=False, name=None)) == [("a", 5), ("b", 5), ("other", 3)]
+    assert list(got.itertuples(index=False, name=None)) == [("a", 5), ("b", 5), (charts.OTHER, 3)]
     # only the top given, with the total of every value
     got = charts.distribution_frame([("a", 5)], "task", top=1, total=9)
-    assert list(got.itertuples(index=False, name=None)) == [("a", 5), ("other", 4)]
+    assert list(got.itertuples(index=False, name=None)) == [("a", 5), (charts.OTHER, 4)]
     assert charts.distribution_frame([], "task").empty
+    # "other" is a real license id on the Hub: it keeps its own bar, apart from the values past the top
+    got = charts.distribution_frame([("apache-2.0", 9), ("other", 4), ("mit", 3), ("bsd", 1)], "license", top=2)
+    assert list(got.itertuples(index=False, name=None)) == [("apache-2.0", 9), ("other", 4), (charts.OTHER, 4)]
+    assert got["license"].is_unique
+
+
+def test_fit_sets_the_bar_order_from_the_frame(catalog: Catalog) -> None:
+    """Vega keeps categories it has seen first when Streamlit swaps a chart's rows: the order must be explicit."""
+    everything = catalog.aggregates(SearchQuery(kind="models"))
+    bert = catalog.aggregates(SearchQuery(kind="models", text="bert"))
+    spec = charts.template(charts.distribution_chart(everything["task"], "task"))
+    fitted = charts.fit(spec, "task", bert["task"])
+    for layer in fitted["layer"]:
+        assert layer["encoding"]["y"]["scale"]["domain"] == bert["task"]["task"].tolist()
+    assert fitted["height"] == charts.distribution_height(len(bert["task"]))
+    downloads = charts.fit(charts.template(charts.downloads_tail_chart(everything["downloads"])), "downloads",
+                           bert["downloads"])  # fmt: skip
+    shown = [b for b, c in zip(bert["downloads"]["bin"], bert["downloads"]["count"], strict=True) if c > 0]
+    assert downloads["encoding"]["x"]["scale"]["domain"] == shown  # empty decades are not drawn
+    scatter = charts.template(charts.likes_vs_downloads_chart(everything["scatter"]))
+    assert charts.fit(json.loads(json.dumps(scatter)), "scatter", bert["scatter"]) == scatter  # nothing to order
 
 
 @pytest.mark.parametrize(
@@ -183,6 +204,55 @@ def test_selection_helpers() -> None:
     frame = charts.scatter_frame([("a", 10, 1), ("b", 1000, 50), ("c", 10**6, 5)])
     inside = charts.in_region(frame, {"downloads": [100, 10**7], "likes": [2, 100]})
     assert inside["id"].tolist() == ["c", "b"]  # most downloaded first
+
+
+@pytest.mark.parametrize(
+    ("region", "ranges", "why"),
+    [
+        ({"downloads": [123.5, 987.4], "likes": [9.9, 120.0]},
+         {"downloads_min": 124, "downloads_max": 987, "likes_min": 10, "likes_max": 120},
+         "data units (Vega-Lite inverts the log scale): whole counts ceil(lo)..floor(hi)"),
+        ({"downloads": [439_492.2, 16_272_213.9]},
+         {"downloads_min": 439_000, "downloads_max": 16_300_000, "likes_min": None, "likes_max": None},
+         "widened to 3 significant digits; an unconstrained axis stays open"),
+        ({"downloads": [987.4, 123.5]}, {"downloads_min": 124, "downloads_max": 987, "likes_min": None,
+                                          "likes_max": None}, "reversed ends"),
+        ({"downloads": [0.3, 50.0], "likes": [0.5, 2.0]},
+         {"downloads_min": 1, "downloads_max": 50, "likes_min": 1, "likes_max": 2},
+         "0 cannot be drawn on a log axis, so a box never holds it"),
+        ({"likes": [1.2, 1.8]}, None, "no whole count inside"),
+        ({"likes": [float("nan"), 3]}, None, "not a number"),
+        ({"likes": [1, float("inf")]}, None, "not finite"),
+        ({"likes": ["x", 3]}, None, "not a number"),
+        ({}, None, "no box"),
+        ({"downloads": [5]}, None, "one end only"),
+    ],
+)
+def test_region_ranges(region: dict[str, Any], ranges: dict[str, int | None] | None, why: str) -> None:
+    assert charts.region_ranges(region) == ranges, why
+
+
+@pytest.mark.parametrize(
+    ("n", "down", "up"),
+    [(0, 0, 0), (7, 7, 7), (999, 999, 999), (1000, 1000, 1000), (1001, 1000, 1010), (439_493, 439_000, 440_000),
+     (16_272_213, 16_200_000, 16_300_000), (10**9, 10**9, 10**9)],
+)
+def test_round_significant(n: int, down: int, up: int) -> None:
+    assert charts.round_significant(n, up=False) == down <= n
+    assert charts.round_significant(n, up=True) == up >= n
+
+
+def test_region_ranges_hold_exactly_the_points_in_region() -> None:
+    """Below 1,000 no rounding applies: the ranges hold exactly the points in the box."""
+    rows = [(f"r{d}-{lk}", d, lk) for d in (1, 9, 10, 11, 99, 100, 5000) for lk in (1, 2, 3, 7, 8, 40)]
+    frame = charts.scatter_frame(rows)
+    region = {"downloads": [9.5, 99.0], "likes": [2.0, 7.9]}
+    ranges = charts.region_ranges(region)
+    assert ranges is not None
+    by_ranges = frame[frame["downloads"].between(ranges["downloads_min"], ranges["downloads_max"])
+                      & frame["likes"].between(ranges["likes_min"], ranges["likes_max"])]  # fmt: skip
+    assert set(by_ranges["id"]) == set(charts.in_region(frame, region)["id"]) == {
+        f"r{d}-{lk}" for d in (10, 11, 99) for lk in (2, 3, 7)}
 
 
 # --- specs -----------------------------------------------------------------------------------------------------

@@ -92,3 +92,38 @@ def test_library_ignored_outside_models():
 
 def test_list_values_take_the_first():
     assert parse_state("models", {"q": ["bert", "gpt"]}).query.text == "bert"
+
+
+def test_count_ranges_round_trip():
+    query = SearchQuery(kind="models", downloads_min=1000, downloads_max=50_000, likes_min=10, limit=PAGE_SIZE)
+    params = state_to_params(query)
+    assert params == {"downloads": "1000-50000", "likes": "10-"}
+    state = parse_state("models", params)
+    assert state.query == query
+    assert state.notes == ()
+    only_max = SearchQuery(kind="datasets", likes_max=99, limit=PAGE_SIZE)
+    assert parse_state("datasets", state_to_params(only_max)).query == only_max
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "kept", "note_fragment"),
+    [
+        ("models", {"downloads": "0-0"}, {"downloads_min": 0, "downloads_max": 0}, None),  # exactly no downloads
+        ("models", {"likes": "-100"}, {"likes_max": 100}, None),  # open below: "at most 100"
+        ("models", {"downloads": "50000-1000"}, {}, "Ignored `downloads`"),  # reversed: an empty range
+        ("models", {"downloads": "-"}, {}, "Ignored `downloads`"),  # both sides open is no range
+        ("models", {"likes": "ten-20"}, {}, "Ignored `likes`"),  # not a number
+        ("models", {"likes": "1e3-"}, {}, "Ignored `likes`"),  # no exponents: counts are plain integers
+        ("models", {"likes": "-5-10"}, {}, "Ignored `likes`"),  # negative counts do not exist
+        ("models", {"downloads": "1" * 16 + "-"}, {}, "Ignored `downloads`"),  # past any real count
+        ("spaces", {"downloads": "10-"}, {}, "Spaces have no download counts"),
+        ("spaces", {"likes": "10-"}, {"likes_min": 10}, None),  # Spaces do have likes
+    ],
+)
+def test_malformed_count_ranges_are_dropped_with_a_note(kind, params, kept, note_fragment):
+    state = parse_state(kind, {"q": "bert", **params})
+    assert state.query == SearchQuery(kind=kind, text="bert", limit=PAGE_SIZE, **kept)  # the rest is kept
+    if note_fragment is None:
+        assert state.notes == ()
+    else:
+        assert any(note_fragment in n for n in state.notes), state.notes

@@ -4,8 +4,8 @@ The plan for one query:
 
 1. *Match*: start from the text hits (the substring index), then intersect with the sorted row lists of every
    value filter (task, library, license, language, author, tags; smallest first), then apply the range filters
-   (gated, dates, parameters) to what is left. The set of matches is a `RowSet`: all rows, sorted row numbers
-   (when few) or a boolean mask (when many), whichever is cheaper to produce at each step.
+   (gated, dates, parameters, downloads, likes) to what is left. The set of matches is a `RowSet`: all rows,
+   sorted row numbers (when few) or a boolean mask (when many), whichever is cheaper to produce at each step.
 2. *Page*: few matches are ordered through their position in the precomputed sort order (`rank`, then
    `argpartition` for the top ``offset + limit``); many are found by walking the precomputed order and keeping the
    rows in the mask, which stops after a few thousand rows for any common query.
@@ -145,7 +145,9 @@ def _time_window(lo: date | None, hi: date | None) -> Callable[[np.ndarray], np.
     return keep
 
 
-def _param_window(lo: int | None, hi: int | None) -> Callable[[np.ndarray], np.ndarray] | None:
+def _count_window(lo: int | None, hi: int | None) -> Callable[[np.ndarray], np.ndarray] | None:
+    """A predicate for `lo <= value <= hi` (either may be open) over counts stored with -1 for unknown (parameters,
+    downloads, likes): an unknown count never passes, even an open-below range."""
     if lo is None and hi is None:
         return None
     lo_v = max(lo or 0, 0)
@@ -199,7 +201,9 @@ def plan(index: KindIndex, q: SearchQuery) -> Plan:
     for column, window in (
         ("created", _time_window(q.created_from, q.created_to)),
         ("updated", _time_window(q.updated_from, q.updated_to)),
-        ("params", _param_window(q.params_min, q.params_max)),
+        ("params", _count_window(q.params_min, q.params_max)),
+        ("downloads", _count_window(q.downloads_min, q.downloads_max)),
+        ("likes", _count_window(q.likes_min, q.likes_max)),
     ):
         if window is not None:
             predicates.append((column, window))

@@ -110,6 +110,11 @@ class HubClient:
                 "The live Hub cannot filter by creation or update date.",
                 hint="Load a local catalog (see the README) to use date windows.",
             )
+        if any(v is not None for v in (query.downloads_min, query.downloads_max, query.likes_min, query.likes_max)):
+            raise errors.InvalidQueryError(
+                "The live Hub cannot filter by a range of downloads or likes.",
+                hint="Load a local catalog (see the README) to use download and like ranges, or remove them.",
+            )
         needs_catalog = [label for flag, (label, _) in QUALITY_FLAGS.items()
                          if getattr(query, flag) and flag not in LIVE_FLAGS]
         if query.sort == "parameters":

@@ -1,7 +1,8 @@
 """The "Charts" panel under a browse page's results: what the result set is made of, and charts that filter it.
 
 Clicking a bar of the task, library, license or SDK chart applies that filter; dragging across months applies a
-creation window (the catalog only: the Hub cannot filter by date); clearing a chart's selection removes the
+creation window, and a box on the likes/downloads scatter ranges of both counts (the catalog only: the Hub cannot
+filter by date or count ranges; there the box lists the repos inside); clearing a chart's selection removes the
 filter it had applied. A selection changes the URL and reruns, and `lib.ui.state.read` loads the new URL into the
 filter widgets before they are drawn (a widget's state cannot be changed once it is drawn in a run). A chart
 acts only when its selection changed since the last run, so a filter removed elsewhere (a chip) is not put back
@@ -25,6 +26,7 @@ from lib import charts
 from lib.catalog import CatalogError
 from lib.query import NONE_VALUE, Kind, SearchQuery, SearchResult
 from lib.ui import source, state
+from lib.ui.chart_export import export_buttons
 from lib.urlstate import state_to_params
 
 Frames = dict[str, pd.DataFrame]
@@ -33,6 +35,12 @@ Frames = dict[str, pd.DataFrame]
 def chart_key(kind: Kind, name: str) -> str:
     """The widget key of one chart (its selection lives in session state under it)."""
     return state.widget_key(kind, f"chart:{name}")
+
+
+def panel_key(kind: Kind) -> str:
+    """The widget key of the "Charts" expander: its open state lives in session state, so it stays open when a
+    chart's selection changes the URL and reruns (and a closed panel costs nothing)."""
+    return state.widget_key(kind, "charts")
 
 
 def _seen_key(kind: Kind, name: str) -> str:
@@ -101,12 +109,6 @@ def _apply(kind: Kind, query: SearchQuery, **changes: object) -> None:
     st.rerun()
 
 
-def _download(frame: pd.DataFrame, kind: Kind, name: str) -> None:
-    st.download_button("CSV", frame.to_csv(index=False).encode("utf-8"), file_name=f"{kind}-{name}.csv",
-                       mime="text/csv", icon=":material/download:", key=state.widget_key(kind, f"chart_csv:{name}"),
-                       type="tertiary", help="This chart's data as CSV")  # fmt: skip
-
-
 _BUILDERS: dict[str, Callable[[pd.DataFrame], alt.TopLevelMixin]] = {
     "downloads": charts.downloads_tail_chart,
     "created": charts.created_monthly_chart,
@@ -126,24 +128,29 @@ def _template_json(name: str, columns: tuple[tuple[str, str], ...]) -> str:
 def chart_spec(name: str, frame: pd.DataFrame) -> dict[str, Any]:
     """The Vega-Lite spec to draw `frame` with (a fresh copy: Streamlit may change what it is given)."""
     spec = json.loads(_template_json(name, tuple((str(c), str(t)) for c, t in frame.dtypes.items())))
-    if name not in _BUILDERS:  # a distribution: one bar per row
-        spec["height"] = charts.distribution_height(len(frame))
-    return spec
+    return charts.fit(spec, name, frame)  # a distribution's height, the order of the bars
 
 
 def _chart(kind: Kind, name: str, frame: pd.DataFrame, *, select: bool) -> Any:
     event = st.vega_lite_chart(frame, chart_spec(name, frame), width="stretch", key=chart_key(kind, name),
                                on_select="rerun" if select else "ignore")  # fmt: skip
-    _download(frame, kind, name)
+    # a fresh spec: Streamlit may have changed the one it drew
+    export_buttons(chart_spec(name, frame), frame, key=state.widget_key(kind, f"chart_export:{name}"),
+                   file_stem=f"{kind}-{name}")  # fmt: skip
     return event if select else None
 
 
 def charts_panel(kind: Kind, query: SearchQuery, result: SearchResult, source_name: str | None = None) -> None:
-    """Charts of the result set in a "Charts" expander, each with its data as CSV; selections filter."""
-    with st.expander("Charts", icon=":material/bar_chart:"):
+    """Charts of the result set in a "Charts" expander, each with its data as CSV and itself as PNG or SVG;
+    selections filter."""
+    panel = st.expander("Charts", icon=":material/bar_chart:", key=panel_key(kind), on_change="rerun")
+    if not panel.open:  # nothing to count or draw while it is closed (the catalog counts every match)
+        return
+    with panel:
         frames, scope = frames_for(kind, query, result)
         st.caption(scope + (f" Source: {source_name}." if source_name else "")
-                   + " Click a bar to filter by it; drag across months to pick a creation window.")  # fmt: skip
+                   + " Click a bar to filter by it; drag across months to pick a creation window; drag a box on the"
+                   " scatter to filter by downloads and likes.")  # fmt: skip
         handlers: list[Callable[[], None]] = []
         names = [n for n in charts.DISTRIBUTIONS[kind] if n in frames] + [
             n for n in ("downloads",) if n in frames]  # fmt: skip
@@ -167,10 +174,11 @@ def charts_panel(kind: Kind, query: SearchQuery, result: SearchResult, source_na
             st.caption(f"Likes against downloads{top}; repos with 0 likes or downloads are not drawn.")
             event = _chart(kind, "scatter", frame, select=True)
             region = _selection(event, charts.REGION)
-            if region:
+            if region and result.source != "catalog":  # the table cannot follow: list the repos inside instead
                 inside = charts.in_region(frame, region)
                 st.caption(f"{len(inside):,} repos in the selected region")
                 st.dataframe(inside, hide_index=True, width="stretch", height=min(len(inside), 8) * 35 + 38)
+            handlers.append(_region_handler(kind, query, result, region))
         for handle in handlers:  # after drawing every chart: applying one reruns the script
             handle()
 
@@ -197,5 +205,24 @@ def _brush_handler(kind: Kind, query: SearchQuery, result: SearchResult, selecti
         window = charts.brush_days(selection) if selection else None
         lo, hi = (window[0].date(), window[1].date()) if window else (None, None)
         _apply(kind, query, created_from=lo, created_to=hi)
+
+    return handle
+
+
+def _region_handler(kind: Kind, query: SearchQuery, result: SearchResult, selection: Any) -> Callable[[], None]:
+    """A box on the likes/downloads scatter filters by both counts; clearing it removes the ranges."""
+
+    def handle() -> None:
+        if not _changed(kind, "scatter", selection):
+            return
+        if result.source != "catalog":
+            st.caption(":orange[Download and like ranges filter the table only when the local catalog answers.]")
+            return
+        ranges = charts.region_ranges(selection) if selection else None
+        if selection and ranges is None:
+            st.caption(":orange[No whole count of downloads and likes fits in that box: drag a larger one.]")
+            return
+        empty = dict.fromkeys(("downloads_min", "downloads_max", "likes_min", "likes_max"))
+        _apply(kind, query, **(ranges or empty))
 
     return handle

@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 
 from lib.hub.client import LIVE_FLAGS
-from lib.query import QUALITY_FLAGS, Facet, Kind, SearchQuery
+from lib.query import QUALITY_FLAGS, Facet, Kind, SearchQuery, describe_range
 from lib.tasks import task_label
 from lib.ui import state
 from lib.urlstate import PARAM_PRESETS
@@ -86,7 +86,8 @@ def sidebar(kind: Kind, facets: dict[str, Facet], *, catalog: bool) -> None:
                 st.date_input(which.capitalize(), key=state.widget_key(kind, which), min_value=OLDEST,
                               max_value=today, format="YYYY-MM-DD", help=f"Only repos {which} in this window.")
         else:
-            st.caption("Date windows need the local catalog as the source.")
+            st.caption("Date windows need the local catalog as the source, and so do download and like ranges "
+                       "(drag a box on the likes/downloads chart).")
 
 
 def applied(kind: Kind, q: SearchQuery) -> list[tuple[str, str]]:
@@ -102,6 +103,10 @@ def applied(kind: Kind, q: SearchQuery) -> list[tuple[str, str]]:
         chips.append(("gated", "gated" if q.gated else "not gated"))
     if q.params_min is not None or q.params_max is not None:
         chips.append(("params", f"parameters: {st.session_state.get(state.widget_key(kind, 'params'))}"))
+    for which in ("downloads", "likes"):
+        lo, hi = getattr(q, f"{which}_min"), getattr(q, f"{which}_max")
+        if lo is not None or hi is not None:
+            chips.append((which, describe_range(which, lo, hi).replace(" ", ": ", 1)))
     for which in ("created", "updated"):
         lo, hi = getattr(q, f"{which}_from"), getattr(q, f"{which}_to")
         if lo or hi:

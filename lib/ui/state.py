@@ -13,11 +13,20 @@ import streamlit as st
 
 from lib.errors import InvalidQueryError
 from lib.query import QUALITY_FLAGS, Kind, SearchQuery
-from lib.urlstate import PAGE_SIZE, format_param_range, parse_param_range, parse_state, state_to_params
+from lib.urlstate import (
+    PAGE_SIZE,
+    format_count_range,
+    format_param_range,
+    parse_count_range,
+    parse_param_range,
+    parse_state,
+    state_to_params,
+)
 
 TEXT_FILTERS = ("library", "language", "license", "author", "sdk", "hardware")
 _KIND_ONLY = {"library": "models", "sdk": "spaces", "hardware": "spaces"}
 GATED_CHOICES = {"any": None, "gated": True, "not gated": False}
+COUNT_RANGES = ("downloads", "likes")  # state "lo-hi" (lib.urlstate.format_count_range), "" for none
 
 
 def widget_key(kind: Kind, name: str) -> str:
@@ -40,6 +49,9 @@ def read(kind: Kind) -> None:
     put("gated", next(label for label, value in GATED_CHOICES.items() if value == q.gated))
     has_params = q.params_min is not None or q.params_max is not None
     put("params", format_param_range(q.params_min, q.params_max) if has_params else "")
+    for which in COUNT_RANGES:  # no widget: set by the likes/downloads scatter, removed by its chip
+        lo, hi = getattr(q, f"{which}_min"), getattr(q, f"{which}_max")
+        put(which, format_count_range(lo, hi) if lo is not None or hi is not None else "")
     put("created", tuple(d for d in (q.created_from, q.created_to)) if q.created_from or q.created_to else ())
     put("updated", tuple(d for d in (q.updated_from, q.updated_to)) if q.updated_from or q.updated_to else ())
     for flag in QUALITY_FLAGS:
@@ -81,6 +93,11 @@ def query(kind: Kind) -> SearchQuery:
         bounds = parse_param_range(get("params"))
         if bounds:
             values["params_min"], values["params_max"] = bounds
+    for which in COUNT_RANGES:
+        raw = get(which) or ""
+        bounds = parse_count_range(raw) if raw and not (which == "downloads" and kind == "spaces") else None
+        if bounds:
+            values[f"{which}_min"], values[f"{which}_max"] = bounds
     values["created_from"], values["created_to"] = _window(get("created"))
     values["updated_from"], values["updated_to"] = _window(get("updated"))
     try:

@@ -1,0 +1,164 @@
+"""The Insights page (AppTest): every chart drawn from the catalog's figures, with the expected encodings and data,
+and a clear message instead of empty charts when no catalog is loaded."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib import insights, insights_charts
+from lib.catalog import Catalog
+from lib.format import md_escape
+from lib.query import NONE_VALUE
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "hub"
+
+
+@pytest.fixture(scope="module")
+def catalog_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("insights-page-home")
+    cat = Catalog.open(home)
+    for kind in ("models", "datasets", "spaces"):
+        cat.load([FIXTURES / f"{kind}.json"], kind=kind)
+    return home
+
+
+def _raw(kind: str) -> list[dict]:
+    return json.loads((FIXTURES / f"{kind}.json").read_text(encoding="utf-8"))
+
+
+def _page(monkeypatch, home: Path) -> AppTest:
+    monkeypatch.setenv("HUB_EXPLORER_HOME", str(home))
+    at = AppTest.from_file(str(ROOT / "pages" / "insights.py"), default_timeout=90)
+    return at.run()
+
+
+def _charts(at: AppTest) -> dict[str, dict]:
+    """Each chart's spec by its title, with its data (the frame Streamlit sent) as records."""
+    out = {}
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        title = spec["title"]["text"]
+        out[title] = {"spec": spec, "data": _chart_rows(chart)}
+    return out
+
+
+def _chart_rows(chart) -> pd.DataFrame:
+    """The frame a chart was drawn with (Arrow IPC in the proto)."""
+    data = chart.proto.data.data if chart.proto.HasField("data") else chart.proto.datasets[0].data.data
+    return pa.ipc.open_stream(data).read_all().to_pandas()
+
+
+def _encodings(spec: dict) -> dict[str, tuple[str, str]]:
+    """channel -> (field, type) over the spec and its layers."""
+    out = {}
+    for view in [spec, *spec.get("layer", [])]:
+        for channel, enc in view.get("encoding", {}).items():
+            if isinstance(enc, dict) and "field" in enc:
+                out[channel] = (enc["field"], enc["type"])
+    return out
+
+
+def test_no_catalog_says_how_to_load_one(monkeypatch, tmp_path) -> None:
+    at = _page(monkeypatch, tmp_path / "empty-home")
+    assert not at.exception
+    assert not at.get("vega_lite_chart")
+    text = "\n".join(i.value for i in at.info)
+    assert "No local catalog yet" in text and "python -m lib.catalog load" in text
+
+
+def test_every_chart_with_its_encodings_data_and_exports(monkeypatch, catalog_home) -> None:
+    at = _page(monkeypatch, catalog_home)
+    assert not at.exception
+    charts = _charts(at)
+    expected = {
+        "Models created per month, by task": {
+            "x": ("month", "temporal"),
+            "y": ("count", "quantitative"),
+            "color": ("task", "nominal"),
+        },
+        "Models created per month, by library": {"color": ("library", "nominal")},
+        "Downloads held by the most downloaded models": {
+            "x": ("downloads_share", "quantitative"),
+            "y": ("group", "nominal"),
+        },
+        "Lorenz curve of downloads": {"x": ("repos_share", "quantitative"), "y": ("downloads_share", "quantitative")},
+        "Top authors by models": {"y": ("author", "nominal"), "x": ("repos", "quantitative")},
+        "Top authors by downloads": {"y": ("author", "nominal"), "x": ("downloads", "quantitative")},
+        "License mix": {"y": ("license", "nominal"), "x": ("count", "quantitative")},
+        "Datasets created per month, by task": {"color": ("task", "nominal")},
+        "Downloads held by the most downloaded datasets": {"x": ("downloads_share", "quantitative")},
+        "Top authors by datasets": {"y": ("author", "nominal")},
+        "Dataset size categories": {"y": ("size_category", "nominal"), "x": ("count", "quantitative")},
+        "Spaces created per month, by SDK": {"color": ("sdk", "nominal")},
+        "Top authors by spaces": {"x": ("repos", "quantitative")},
+        "Space SDKs": {"y": ("sdk", "nominal"), "x": ("count", "quantitative")},
+    }
+    for title, channels in expected.items():
+        assert title in charts, (title, sorted(charts))
+        got = _encodings(charts[title]["spec"])
+        for channel, want in channels.items():
+            assert got.get(channel) == want, (title, channel, got)
+    # 18 charts: models 7, datasets 7, Spaces 4 (License mix and Lorenz appear once per kind with downloads)
+    assert len(at.get("vega_lite_chart")) == 18
+    # each chart has its CSV, PNG and SVG buttons
+    labels = Counter(b.proto.label for b in at.get("download_button"))
+    assert labels == {"CSV": 18, "PNG": 18, "SVG": 18}, labels
+
+    # the data drawn agrees with the raw fixtures
+    sdks = charts["Space SDKs"]["data"]
+    raw = Counter(s.get("sdk") for s in _raw("spaces"))
+    assert dict(zip(sdks["sdk"], sdks["count"], strict=True)) == {k: v for k, v in raw.items() if k}
+    by_task = charts["Models created per month, by task"]["data"]
+    assert int(by_task["count"].sum()) == sum(1 for m in _raw("models") if m.get("createdAt"))
+    sizes = charts["Dataset size categories"]["data"]["size_category"].tolist()
+    assert sizes.index("n<1K") < sizes.index("1K<n<10K") < sizes.index("10K<n<100K") < sizes.index("n>1T")
+
+
+def test_headlines_facts_and_top_table(monkeypatch, catalog_home) -> None:
+    at = _page(monkeypatch, catalog_home)
+    assert not at.exception
+    caption = "\n".join(c.value for c in at.caption)
+    assert f"**{len(_raw('models')):,} models** (snapshot " in caption
+    assert "from models\\.json" in caption  # Markdown-escaped file name
+    assert "share the earliest creation date" in caption  # the growth charts' note on the pile of older repos
+    text = "\n".join(m.value for m in at.markdown)
+    downloads = sorted((m.get("downloads") or 0 for m in _raw("models")), reverse=True)
+    share = round(100 * downloads[0] / sum(downloads))  # 58 models: the top 1% is one model
+    assert md_escape(f"The top 1% of models (1) hold {share}% of all downloads") in text, text
+    assert [t.label for t in at.tabs] == ["Models (58)", "Datasets (25)", "Spaces (19)"]
+    table = at.dataframe[0].value
+    models = pd.DataFrame(_raw("models"))
+    best = models[models["pipeline_tag"] == "text-generation"].sort_values(["downloads", "id"],
+                                                                           ascending=[False, True])  # fmt: skip
+    got = table[table["task"] == "text-generation"]["id"].tolist()
+    assert got == best["id"].head(5).tolist()
+    # ranking by likes instead
+    at.segmented_control(key="insights:models:by").set_value("likes").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    best = models[models["pipeline_tag"] == "text-generation"].sort_values(["likes", "id"], ascending=[False, True])
+    assert table[table["task"] == "text-generation"]["id"].tolist() == best["id"].head(5).tolist()
+
+
+def test_chart_specs_are_valid_vega_lite_and_match_the_fast_ones(catalog_home) -> None:
+    """The page builds its specs unchecked, on frames without rows; built on the data and checked against the
+    Vega-Lite schema they are the same."""
+    data = insights.compute(Catalog.open(catalog_home))
+    fast = insights_charts.chart_specs(data)
+    checked = insights_charts.chart_specs(data, validate=True)
+    assert fast.keys() == checked.keys() and len(fast) == 18
+    for name, (spec, frame) in fast.items():
+        assert spec == checked[name][0], name
+        assert "data" not in spec and "datasets" not in spec
+        assert not frame.empty
+    growth = fast["models-created-by-task"][0]
+    domain = growth["encoding"]["color"]["scale"]["domain"]
+    assert domain[-1] == NONE_VALUE and len(growth["encoding"]["color"]["scale"]["range"]) == len(domain)
