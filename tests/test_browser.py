@@ -187,7 +187,7 @@ def test_search_filter_select_detail(page, app_url):
     other.close()
 
     page.get_by_role("tab", name="Files").click()
-    page.get_by_text(re.compile(r"\d+ files")).first.wait_for()
+    page.get_by_text(re.compile(r"\d+ files")).filter(visible=True).first.wait_for()
     shot(page, "04-model-files")
 
 

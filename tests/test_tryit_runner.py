@@ -5,13 +5,16 @@ Loads torch and transformers (about 10 s once per session); the tiny models buil
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from lib.errors import GatedRepoError, InvalidQueryError, NotFoundError
+from lib.format import human_bytes
 from lib.tryit import runner
 from lib.tryit.fit import RemoteCodeRefusedError
 from tests.tiny_models import build
@@ -144,3 +147,169 @@ def test_lru_eviction_within_the_budget():
     assert cache.keys() == ["a", "c"] and cache.evictions == 1 and cache.used_bytes == 20
     cache.get_or_load("huge", object, lambda p: 100)  # over budget alone: kept, everything else evicted
     assert cache.keys() == ["huge"]
+
+
+# ------------------------------------------------------------------------ streaming, peak memory, stages, download
+
+
+GREEDY = runner.Generation(max_new_tokens=24, seed=0)
+
+
+def test_stream_pieces_arrive_in_order_and_add_up_to_the_run(tiny, cache):
+    pieces, result = runner.stream(tiny["text-generation"], "text-generation", "My name is Sarah", generation=GREEDY,
+                                   cache=cache)
+    got = list(pieces)
+    res = result()
+    assert len(got) >= 2  # more than one piece: the text really streams
+    assert "".join(got) == res.output["continuation"]  # in order, nothing lost, prompt not repeated
+    assert res.output["text"] == "My name is Sarah" + "".join(got)
+    assert not res.stopped and res.tokens and res.tokens_per_s > 0 and res.peak_bytes > 0
+    # greedy: the same text as run() gives, from the same (cached) pipeline
+    again = runner.run(tiny["text-generation"], "text-generation", "My name is Sarah", generation=GREEDY, cache=cache)
+    assert again.output == res.output and again.from_cache and cache.loads == 1
+
+
+def test_setting_stop_ends_generation_early(tiny, cache):
+    full = runner.run(tiny["text-generation"], "text-generation", "My name is Sarah", generation=GREEDY, cache=cache)
+    stop = threading.Event()
+    pieces, result = runner.stream(tiny["text-generation"], "text-generation", "My name is Sarah", generation=GREEDY,
+                                   cache=cache, stop=stop)
+    got = []
+    for piece in pieces:
+        got.append(piece)
+        stop.set()  # after the first piece
+    res = result()
+    assert res.stopped
+    assert res.tokens < full.tokens and len(res.output["continuation"]) < len(full.output["continuation"])
+    assert full.output["continuation"].startswith(res.output["continuation"])  # the same text, cut short
+
+
+def test_abandoning_the_stream_stops_the_worker(tiny, cache):
+    stop = threading.Event()
+    pieces, result = runner.stream(tiny["text-generation"], "text-generation", "My name is Sarah", generation=GREEDY,
+                                   cache=cache, stop=stop)
+    first = next(pieces)
+    pieces.close()  # what a page's rerun does to a half-read stream
+    assert stop.is_set()
+    res = result()  # the worker ends (no hang) ...
+    full = runner.run(tiny["text-generation"], "text-generation", "My name is Sarah", generation=GREEDY, cache=cache)
+    # ... cut short, unless it had already produced everything before the stop (then nothing is claimed)
+    assert res.stopped or res.output == full.output
+    assert res.output["continuation"].startswith(first) and full.output["continuation"].startswith(first)
+
+
+def test_fill_mask_without_the_mask_token_is_an_input_error(tiny, cache):
+    with pytest.raises(InvalidQueryError, match="could not run on that input"):
+        runner.run(tiny["fill-mask"], "fill-mask", "no mask in this sentence", cache=cache)
+
+
+def test_stream_is_for_generating_text_tasks_only(tiny, cache):
+    with pytest.raises(InvalidQueryError, match="does not stream"):
+        runner.stream(tiny["fill-mask"], "fill-mask", "[MASK]", cache=cache)
+    assert cache.loads == 0
+    assert runner.streams("text-generation") and runner.streams("summarization")
+    assert not runner.streams("fill-mask") and not runner.streams("image-to-text")
+
+
+def test_stages_say_loading_only_when_the_pipeline_is_not_cached(tiny, cache):
+    heard = []
+    first = runner.run(tiny["text-classification"], "text-classification", "hi", cache=cache, on_stage=heard.append)
+    assert heard == ["loading", "running"] and first.peak_bytes > 0 and first.load_ms > 0
+    heard.clear()
+    runner.run(tiny["text-classification"], "text-classification", "hi", cache=cache, on_stage=heard.append)
+    assert heard == ["running"]
+    assert runner.cache_key(tiny["text-classification"], "text-classification") in cache
+    assert runner.cache_key(tiny["text-classification"], "text-classification", dtype="float16") not in cache
+
+
+def test_peak_memory_sees_a_transient_allocation():
+    import numpy as np
+
+    with runner.PeakMemory() as meter:
+        start = meter.peak_bytes
+        block = np.ones(64 * 2**20 // 8)  # 64 MiB, touched
+        time.sleep(0.1)
+        del block
+    assert meter.peak_bytes - start >= 48 * 2**20
+    assert meter.peak_vram_bytes is None  # no CUDA here
+
+
+def test_dtype_choice_loads_half_precision(tiny, cache):
+    res = runner.run(tiny["text-classification"], "text-classification", "hi", dtype="bfloat16", cache=cache)
+    pipe = cache._entries[runner.cache_key(tiny["text-classification"], "text-classification", dtype="bfloat16")].pipe
+    assert str(next(pipe.model.parameters()).dtype) == "torch.bfloat16" and not res.from_cache
+
+
+def test_devices_always_offer_the_cpu():
+    found = runner.devices()
+    assert found[0] == "cpu" and set(found) <= {"cpu", "cuda", "mps"}
+
+
+def test_download_counts_bytes_and_files_and_fills_the_cache(fake_hub, tmp_path):
+    from lib.hub import HubClient
+    from lib.settings import load_settings
+    from lib.tryit import fit
+    from lib.tryit.download import Download
+
+    folder = build("text-classification", tmp_path / "dl")
+    fake_hub.add_local_repo("model", "tiny-org/tiny-download", folder, pipeline_tag="text-classification")
+    record = HubClient(load_settings()).model("tiny-org/tiny-download")
+    files = fit.pipeline_files(record.files)
+    sizes = {f.path: f.size for f in files}
+    assert "model.safetensors" in sizes and fit.cached_files(record.id, files) == (0, len(files))
+    dl = Download(record.id, list(sizes), known_bytes=sum(sizes.values())).start()
+    seen = []
+    while not dl.wait(0.01):
+        seen.append(dl.progress)
+    snapshot = dl.result()
+    done = dl.progress
+    assert done.files_done == done.files_total == len(files)
+    assert done.bytes_done == done.bytes_total == sum(sizes.values()) and done.fraction == 1.0
+    assert done.label() == f"Downloading: {len(files)} / {len(files)} files, {human_bytes(sum(sizes.values()))} / " \
+                           f"{human_bytes(sum(sizes.values()))}"
+    assert all(a.bytes_done <= b.bytes_done for a, b in itertools.pairwise(seen))  # never goes backwards
+    assert fit.cached_files(record.id, files) == (len(files), len(files))
+    assert sorted(p.name for p in Path(snapshot).iterdir()) == sorted(sizes)
+
+
+def test_download_of_a_gated_repo_without_token_is_the_app_error(tiny):
+    from lib.tryit.download import Download
+
+    dl = Download(tiny["gated"], ["config.json", "model.safetensors"]).start()
+    with pytest.raises(GatedRepoError):
+        dl.result()
+
+
+def test_two_sessions_calling_one_pipeline_take_turns(tmp_path):
+    """A shared pipeline is called by one thread at a time (fast tokenizers fail when shared across threads)."""
+    cache = runner.PipelineCache(budget_bytes=10**9)
+    busy, most = [0], [0]
+    guard = threading.Lock()
+
+    class Pipe:
+        def __call__(self, text, **kwargs):
+            with guard:
+                busy[0] += 1
+                most[0] = max(most[0], busy[0])
+            time.sleep(0.05)
+            with guard:
+                busy[0] -= 1
+            return [{"label": "A", "score": 1.0}]
+
+    cache.get_or_load(runner.cache_key(str(tmp_path), "text-classification"), Pipe, lambda p: 1)
+    errors = []
+
+    def session():
+        try:
+            for _ in range(3):
+                res = runner.run(str(tmp_path), "text-classification", "hi", cache=cache)
+                assert res.from_cache and res.output == [{"rank": 1, "label": "A", "score": 1.0}]
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=session) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and most[0] == 1 and cache.loads == 1

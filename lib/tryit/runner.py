@@ -1,26 +1,29 @@
 """Run a model on one input through a transformers pipeline, with a process-wide cache of loaded pipelines.
 
 ``run()`` loads (or reuses) the pipeline for (model, task, device, dtype), calls it, post-processes the output
-through the task table, and times both steps. The cache is bounded by a memory budget (least recently used
+through the task table, and times both steps and measures the peak memory. ``stream()`` does the same for the
+generating tasks with the text arriving piece by piece, stoppable through a ``threading.Event``. The cache is bounded by a memory budget (least recently used
 evicted first) and thread-safe: a lock per key, so two sessions asking for the same model wait for one load.
 torch and transformers are imported inside functions only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from lib.errors import GatedRepoError, HubExplorerError, InvalidQueryError, NotFoundError
 from lib.tryit.fit import RemoteCodeRefusedError
-from lib.tryit.tasks import TaskSpec, get_task
+from lib.tryit.tasks import Call, TaskSpec, get_task
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,71 @@ class RunResult:
     from_cache: bool
     tokens: int | None = None
     tokens_per_s: float | None = None
+    peak_bytes: int | None = None  # process RSS peak during load + run (sampled)
+    peak_vram_bytes: int | None = None  # torch.cuda.max_memory_allocated on CUDA
+    stopped: bool = False  # a streamed generation ended early on request
 
     def as_json(self) -> dict[str, Any]:
         out = {"output": self.output, "load_ms": round(self.load_ms, 1), "run_ms": round(self.run_ms, 1)}
         if self.tokens_per_s is not None:
             out["tokens_per_s"] = round(self.tokens_per_s, 2)
         return out
+
+
+class PeakMemory:
+    """The peak memory of this process while a load and a run happen.
+
+    RSS is sampled by a small daemon thread (every ``interval`` seconds, plus once at start and stop), because a
+    load's transient peak is gone by the time it returns; on CUDA, torch's own peak counter is read as well.
+    """
+
+    def __init__(self, device: str = "cpu", interval: float = 0.01) -> None:
+        import psutil
+
+        self._proc = psutil.Process()
+        self._device = device
+        self._interval = interval
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.peak_bytes = 0
+        self.peak_vram_bytes: int | None = None
+
+    def _sample(self) -> None:
+        with contextlib.suppress(Exception):  # a failed sample is a missing point, not a failed run
+            self.peak_bytes = max(self.peak_bytes, int(self._proc.memory_info().rss))
+
+    def _loop(self) -> None:
+        while not self._done.wait(self._interval):
+            self._sample()
+
+    def _cuda(self) -> Any:
+        torch = sys.modules.get("torch")
+        if torch is not None and self._device.startswith("cuda") and torch.cuda.is_available():
+            return torch
+        return None
+
+    def start(self) -> Self:
+        self._sample()
+        if (torch := self._cuda()) is not None:
+            torch.cuda.reset_peak_memory_stats(self._device)
+        self._thread = threading.Thread(target=self._loop, name="tryit-peak-memory", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is None or self._done.is_set():
+            return
+        self._done.set()
+        self._thread.join()
+        self._sample()
+        if (torch := self._cuda()) is not None:
+            self.peak_vram_bytes = int(torch.cuda.max_memory_allocated(self._device))
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 # ------------------------------------------------------------------------------------------------- the cache
@@ -79,6 +141,7 @@ class PipelineCache:
     _entries: OrderedDict[Any, _Entry] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _key_locks: dict[Any, threading.Lock] = field(default_factory=dict)
+    _run_locks: dict[Any, threading.Lock] = field(default_factory=dict)
     loads: int = 0
     evictions: int = 0
 
@@ -112,21 +175,38 @@ class PipelineCache:
         with self._lock:
             return list(self._entries)
 
+    def run_lock(self, key: Any) -> threading.Lock:
+        """The lock a call of ``key``'s pipeline holds: one call at a time per pipeline.
+
+        Two sessions trying the same model share one pipeline object, and a fast tokenizer used from two threads
+        at once fails ("Already borrowed"); the second call waits for the first instead.
+        """
+        with self._lock:
+            return self._run_locks.setdefault(key, threading.Lock())
+
+    def __contains__(self, key: Any) -> bool:
+        """Loaded already (does not count as a use for the LRU order)."""
+        with self._lock:
+            return key in self._entries
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
 
 
-def _default_budget() -> int:
+def default_budget() -> int:
+    """``HUB_EXPLORER_TRYIT_BUDGET_MB`` (megabytes of loaded weights to keep), else half of this machine's RAM."""
     env = os.environ.get("HUB_EXPLORER_TRYIT_BUDGET_MB")
     if env:
-        return int(float(env) * 1e6)
+        try:
+            return max(0, int(float(env) * 1e6))
+        except ValueError:
+            pass
     import psutil
 
     return int(psutil.virtual_memory().total * 0.5)
 
-
-CACHE = PipelineCache(budget_bytes=_default_budget())
+CACHE = PipelineCache(budget_bytes=default_budget())
 
 
 def model_bytes(pipe: Any) -> int:
@@ -206,8 +286,12 @@ def _remote_code_declared(model: str) -> bool:
 def _load(spec: TaskSpec, model: str, *, device: str, dtype: str | None, token: str | None,
           trust_remote_code: bool) -> Any:
     load: dict[str, Any] = {"token": token, "trust_remote_code": trust_remote_code}
-    if dtype:
-        load["dtype"] = dtype
+    if dtype and dtype != "auto":
+        import torch
+
+        load["dtype"] = getattr(torch, dtype.removeprefix("torch."))
+    elif dtype == "auto":
+        load["dtype"] = "auto"
     if spec.engine == "seq2seq":
         engine = Seq2Seq(model, spec.prefix, **load)
         engine.model.to(device)
@@ -249,24 +333,42 @@ def _count_tokens(pipe: Any, text: str) -> int | None:
     return len(tok(text, add_special_tokens=False)["input_ids"])
 
 
-def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "cpu", dtype: str | None = None,
-        generation: Generation | None = None, consent_remote_code: bool = False, token: str | None = None,
-        cache: PipelineCache | None = None) -> RunResult:
-    """Run ``model`` (a repo id or a local folder) on ``value`` for ``task``.
+def _is_path(model: str) -> bool:
+    return model.startswith((".", "/", "~")) or os.sep in model.strip("/").replace("/", "", 1)
 
-    ``value`` is the input in the Hub widget's shape (text, or a dict such as ``{"question", "context"}``).
-    Raises ``InvalidQueryError`` (task or input), ``RemoteCodeRefusedError``, or the Hub's errors.
-    """
+
+def cache_key(model: str | os.PathLike[str], task: str, *, device: str = "cpu", dtype: str | None = None,
+              consent_remote_code: bool = False) -> tuple[Any, ...]:
+    """The pipeline cache's key for a trial (a page asks ``key in cache`` to skip the download step)."""
+    spec = get_task(task)
+    return (os.fspath(model), spec.engine, spec.pipeline_task, device, dtype, bool(consent_remote_code))
+
+
+def _prepare(model: str | os.PathLike[str], task: str, value: Any, *,
+             consent_remote_code: bool) -> tuple[str, TaskSpec, Call]:
+    """Checks that cost nothing, before any load: the task, the input's shape, the folder, remote code."""
     model = os.fspath(model)
     spec = get_task(task)
     call = spec.prepare(value)
-    if (model.startswith((".", "/", "~")) or os.sep in model.strip("/").replace("/", "", 1)) \
-            and not Path(model).expanduser().is_dir():
+    if _is_path(model) and not Path(model).expanduser().is_dir():
         raise NotFoundError(f"No model folder at {model}.", hint="Give an existing folder or a Hub repo id.")
     if _remote_code_declared(model) and not consent_remote_code:
         raise RemoteCodeRefusedError(f"{model} needs remote code; it is not run without consent.")
+    return model, spec, call
+
+
+Stage = Callable[[str], None]  # told "loading" (only when the pipeline is not cached) and then "running"
+
+
+def _pipeline(spec: TaskSpec, model: str, *, device: str, dtype: str | None, token: str | None,
+              consent_remote_code: bool, cache: PipelineCache | None,
+              on_stage: Stage | None = None) -> tuple[Any, bool, float, threading.Lock]:
+    """(pipeline, loaded now?, load ms: 0 when reused, the lock to hold while calling it) through the cache;
+    load failures become app errors."""
     cache = CACHE if cache is None else cache
-    key = (model, spec.engine, spec.pipeline_task, device, dtype, bool(consent_remote_code))
+    key = cache_key(model, spec.task, device=device, dtype=dtype, consent_remote_code=consent_remote_code)
+    if on_stage is not None and key not in cache:
+        on_stage("loading")
     t0 = time.perf_counter()
     try:
         pipe, loaded = cache.get_or_load(
@@ -277,7 +379,10 @@ def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "
         )
     except Exception as exc:
         raise _translate(exc, model) from exc
-    load_ms = (time.perf_counter() - t0) * 1000 if loaded else 0.0
+    return pipe, loaded, (time.perf_counter() - t0) * 1000 if loaded else 0.0, cache.run_lock(key)
+
+
+def _call_kwargs(spec: TaskSpec, call: Call, generation: Generation | None) -> dict[str, Any]:
     kwargs = dict(call.kwargs)
     if spec.generates:
         gen = generation or Generation()
@@ -286,12 +391,19 @@ def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "
 
             torch.manual_seed(gen.seed)
         kwargs.update(gen.kwargs())
-    t1 = time.perf_counter()
-    try:
-        raw = pipe(*call.args, **kwargs)
-    except (ValueError, KeyError) as exc:
-        raise InvalidQueryError(f"{task} could not run on that input: {str(exc).splitlines()[0][:300]}") from exc
-    run_ms = (time.perf_counter() - t1) * 1000
+    return kwargs
+
+
+def _run_error(exc: BaseException, task: str) -> HubExplorerError:
+    if isinstance(exc, HubExplorerError):
+        return exc
+    if isinstance(exc, (ValueError, KeyError, TypeError)) or type(exc).__name__ == "PipelineException":
+        return InvalidQueryError(f"{task} could not run on that input: {str(exc).splitlines()[0][:300]}")
+    return HubExplorerError(f"{task} failed: {str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__}")
+
+
+def _result(spec: TaskSpec, model: str, pipe: Any, raw: Any, value: Any, *, load_ms: float, run_ms: float,
+            loaded: bool, meter: PeakMemory, stopped: bool = False) -> RunResult:
     output = spec.postprocess(raw, value)
     tokens = tps = None
     if spec.generates and isinstance(output, dict):
@@ -299,4 +411,157 @@ def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "
         if tokens is not None and run_ms > 0:
             tps = tokens / (run_ms / 1000)
     return RunResult(task=spec.task, model=model, output=output, raw=raw, load_ms=load_ms, run_ms=run_ms,
-                     from_cache=not loaded, tokens=tokens, tokens_per_s=tps)
+                     from_cache=not loaded, tokens=tokens, tokens_per_s=tps, peak_bytes=meter.peak_bytes or None,
+                     peak_vram_bytes=meter.peak_vram_bytes, stopped=stopped)
+
+
+def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "cpu", dtype: str | None = None,
+        generation: Generation | None = None, consent_remote_code: bool = False, token: str | None = None,
+        cache: PipelineCache | None = None, on_stage: Stage | None = None) -> RunResult:
+    """Run ``model`` (a repo id or a local folder) on ``value`` for ``task``.
+
+    ``value`` is the input in the Hub widget's shape (text, or a dict such as ``{"question", "context"}``).
+    ``on_stage`` hears "loading" (when the pipeline is not cached yet) and "running", for a page's progress.
+    Raises ``InvalidQueryError`` (task or input), ``RemoteCodeRefusedError``, or the Hub's errors.
+    """
+    model, spec, call = _prepare(model, task, value, consent_remote_code=consent_remote_code)
+    with PeakMemory(device) as meter:
+        pipe, loaded, load_ms, lock = _pipeline(spec, model, device=device, dtype=dtype, token=token,
+                                                consent_remote_code=consent_remote_code, cache=cache,
+                                                on_stage=on_stage)
+        if on_stage is not None:
+            on_stage("running")
+        with lock:  # run time counts from here: waiting for another session's call is not this run's time
+            kwargs = _call_kwargs(spec, call, generation)  # seeds here, so another call cannot reseed in between
+            t1 = time.perf_counter()
+            try:
+                raw = pipe(*call.args, **kwargs)
+            except Exception as exc:
+                raise _run_error(exc, task) from exc
+            run_ms = (time.perf_counter() - t1) * 1000
+    return _result(spec, model, pipe, raw, value, load_ms=load_ms, run_ms=run_ms, loaded=loaded, meter=meter)
+
+
+def devices(*, probe: bool = False) -> list[str]:
+    """Devices a trial can use: "cpu", plus "cuda" and "mps" when present.
+
+    torch is asked only when it is already imported (after a first trial) or when ``probe`` is set (it costs
+    seconds); otherwise only "cpu" is known, so the app start never imports torch.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        return ["cpu"]
+    torch = sys.modules.get("torch")
+    if torch is None:
+        if not probe:
+            return ["cpu"]
+        import torch
+    found = ["cpu"]
+    with contextlib.suppress(Exception):  # a broken driver means "no GPU", not a failure
+        if torch.cuda.is_available():
+            found.append("cuda")
+    with contextlib.suppress(Exception):
+        if torch.backends.mps.is_available():
+            found.append("mps")
+    return found
+
+
+def streams(task: str) -> bool:
+    """Whether ``stream()`` serves ``task``: the generating tasks with a text input."""
+    spec = get_task(task)
+    return spec.generates and spec.input_kind == "text"
+
+
+def _stop_criteria(stop: threading.Event, fired: threading.Event) -> Any:
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class _EventStop(StoppingCriteria):
+        """Ends generation at the next token once ``stop`` is set (a Stop button, a rerun, an abandoned stream);
+        ``fired`` records that it did, so a stop asked for after the natural end does not count as stopped."""
+
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            import torch
+
+            asked = stop.is_set()
+            if asked:
+                fired.set()
+            return torch.full((input_ids.shape[0],), asked, dtype=torch.bool, device=input_ids.device)
+
+    return StoppingCriteriaList([_EventStop()])
+
+
+def stream(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "cpu", dtype: str | None = None,
+           generation: Generation | None = None, consent_remote_code: bool = False, token: str | None = None,
+           cache: PipelineCache | None = None, stop: threading.Event | None = None,
+           on_stage: Stage | None = None) -> tuple[Iterator[str], Callable[[], RunResult]]:
+    """Like ``run()`` for a generating text task, with the new text arriving as it is produced.
+
+    Loads (or reuses) the pipeline now, then generates in a worker thread feeding a ``TextIteratorStreamer``.
+    Returns ``(pieces, result)``: iterate ``pieces`` for the text after the prompt; ``result()`` waits for the end
+    and gives the ``RunResult`` (``stopped`` when ``stop`` ended it early). Setting ``stop`` ends generation at the
+    next token; so does abandoning ``pieces`` before its end (closing the generator sets ``stop``).
+    """
+    model, spec, call = _prepare(model, task, value, consent_remote_code=consent_remote_code)
+    if not streams(spec.task):
+        raise InvalidQueryError(f"{spec.task} does not stream text; run it instead.")
+    stop = stop if stop is not None else threading.Event()
+    meter = PeakMemory(device).start()
+    try:
+        pipe, loaded, load_ms, lock = _pipeline(spec, model, device=device, dtype=dtype, token=token,
+                                                consent_remote_code=consent_remote_code, cache=cache,
+                                                on_stage=on_stage)
+        from transformers import TextIteratorStreamer
+
+        streamer = TextIteratorStreamer(pipe.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        fired = threading.Event()
+        stopping = _stop_criteria(stop, fired)
+    except BaseException:
+        meter.stop()
+        raise
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        t1 = time.perf_counter()
+        try:
+            with lock:  # one call at a time per pipeline (see PipelineCache.run_lock)
+                if stop.is_set():  # stopped while waiting for another session's call
+                    fired.set()
+                    raise InvalidQueryError("Stopped before it started.")
+                kwargs = _call_kwargs(spec, call, generation)
+                kwargs.update(streamer=streamer, stopping_criteria=stopping)
+                t1 = time.perf_counter()
+                box["raw"] = pipe(*call.args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            box["error"] = exc
+            streamer.end()  # unblock the reader
+        finally:
+            box["run_ms"] = (time.perf_counter() - t1) * 1000
+            box["stopped"] = fired.is_set()  # cut short by a stop, not merely asked after the natural end
+            meter.stop()  # here too: a page interrupted by a rerun never calls result()
+
+    worker = threading.Thread(target=work, name=f"tryit-generate-{model}", daemon=True)
+    if on_stage is not None:
+        on_stage("running")
+    worker.start()
+
+    def pieces() -> Iterator[str]:
+        finished = False
+        try:
+            for piece in streamer:
+                if piece:
+                    yield piece
+            finished = True
+        finally:
+            if not finished:
+                stop.set()
+
+    def result() -> RunResult:
+        worker.join()
+        meter.stop()
+        if "error" in box:
+            raise _run_error(box["error"], spec.task) from box["error"]
+        return _result(spec, model, pipe, box["raw"], value, load_ms=load_ms, run_ms=box["run_ms"],
+                       loaded=loaded, meter=meter, stopped=box["stopped"])
+
+    return pieces(), result

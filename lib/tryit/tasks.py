@@ -407,6 +407,21 @@ TASKS: dict[str, TaskSpec] = {row.task: row for row in _ROWS}
 ALIASES: dict[str, str] = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
 
 
+# Mask tokens of the model families whose fill-mask input is not BERT's "[MASK]" (the config's model_type).
+MASK_TOKENS: dict[str, str] = {
+    family: "<mask>"
+    for family in ("roberta", "xlm-roberta", "xlm-roberta-xl", "camembert", "bart", "mbart", "longformer", "mpnet",
+                   "data2vec-text", "luke", "ibert", "deberta", "roberta-prelayernorm", "xmod", "flaubert")
+}
+
+
+def example_for(spec: TaskSpec, model_type: str | None = None) -> Any:
+    """The task's example, fitted to the model: fill-mask uses the mask token of the model's family."""
+    if spec.task == "fill-mask" and model_type in MASK_TOKENS:
+        return str(spec.example).replace("[MASK]", MASK_TOKENS[model_type])
+    return spec.example
+
+
 def supported_tasks() -> tuple[str, ...]:
     return tuple(TASKS)
 

@@ -1,4 +1,4 @@
-"""The model detail view: header, key figures, card, files, parameters, config and tags."""
+"""The model detail view: header, key figures, card, "Try it", files, parameters, config and tags."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from lib.errors import HubExplorerError
 from lib.format import human_bytes, human_count, md_escape, relative_time
 from lib.query import SearchQuery
 from lib.records import ModelRecord, ParamCounts
-from lib.ui import hub, nav, repo_view, source
+from lib.ui import hub, nav, repo_view, source, tryit_panel
 
 
 def render(repo_id: str) -> None:
@@ -35,11 +35,13 @@ def render(repo_id: str) -> None:
             if model.is_gated:
                 st.caption("Gated: log in first (`hf auth login`) with an account that was granted access.")
 
-    t_card, t_files, t_params, t_links, t_tags = st.tabs(
-        ["Card", "Files", "Parameters & config", "Lineage & links", "All tags"]
+    t_card, t_try, t_files, t_params, t_links, t_tags = st.tabs(
+        ["Card", "Try it", "Files", "Parameters & config", "Lineage & links", "All tags"]
     )
     with t_card:
         repo_view.card_section("models", model)
+    with t_try:
+        tryit_panel.render(model, params)
     with t_files:
         repo_view.files_section(model)
     with t_params:
