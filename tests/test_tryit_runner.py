@@ -222,16 +222,63 @@ def test_stages_say_loading_only_when_the_pipeline_is_not_cached(tiny, cache):
     assert runner.cache_key(tiny["text-classification"], "text-classification", dtype="float16") not in cache
 
 
-def test_peak_memory_sees_a_transient_allocation():
-    import numpy as np
+def test_tokens_are_the_models_own_new_tokens(tiny, cache):
+    """tokens/s counts the ids generate produced (not a re-tokenization of the decoded text), in run() and stream()."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    prompt = "My name is Sarah"
+    res = runner.run(tiny["text-generation"], "text-generation", prompt, generation=GREEDY, cache=cache)
+    pieces, result = runner.stream(tiny["text-generation"], "text-generation", prompt, generation=GREEDY,
+                                   cache=cache)
+    list(pieces)
+    streamed = result()
+    tok = AutoTokenizer.from_pretrained(tiny["text-generation"])
+    model = AutoModelForCausalLM.from_pretrained(tiny["text-generation"]).eval()
+    batch = tok(prompt, return_tensors="pt")
+    with torch.inference_mode():
+        ids = model.generate(**batch, max_new_tokens=GREEDY.max_new_tokens, do_sample=False,
+                             pad_token_id=tok.eos_token_id)
+    new = ids.shape[1] - batch["input_ids"].shape[1]
+    assert res.tokens == streamed.tokens == new
+    assert res.tokens_per_s == pytest.approx(new / (res.run_ms / 1000))
+
+
+@pytest.mark.parametrize("mode", ["kernel", "sampling"])
+def test_peak_memory_sees_a_transient_allocation(mode, monkeypatch, tmp_path):
+    """The 64 MiB block is freed before the meter stops: only a peak measurement sees it. "kernel" is Linux's
+    VmHWM (reset at start); "sampling" is the fallback thread where /proc/self/clear_refs cannot be written."""
+    import numpy as np
+    import psutil
+
+    if mode == "kernel" and not runner._reset_hwm():
+        pytest.skip("this kernel does not let a process reset its peak RSS")
+    if mode == "sampling":
+        monkeypatch.setattr(runner, "_CLEAR_REFS", tmp_path / "missing" / "clear_refs")
+    before = psutil.Process().memory_info().rss
     with runner.PeakMemory() as meter:
-        start = meter.peak_bytes
         block = np.ones(64 * 2**20 // 8)  # 64 MiB, touched
-        time.sleep(0.1)
+        if mode == "sampling":
+            time.sleep(0.1)  # the sampler's interval is 10 ms
         del block
-    assert meter.peak_bytes - start >= 48 * 2**20
+    after = psutil.Process().memory_info().rss
+    assert meter.peak_bytes - max(before, after) >= 48 * 2**20
     assert meter.peak_vram_bytes is None  # no CUDA here
+
+
+def test_a_second_meter_does_not_reset_the_first_ones_peak():
+    import numpy as np
+    import psutil
+
+    if not runner._reset_hwm():
+        pytest.skip("this kernel does not let a process reset its peak RSS")
+    first = runner.PeakMemory().start()
+    block = np.ones(64 * 2**20 // 8)
+    del block
+    second = runner.PeakMemory().start()  # another session's trial starts while the first is measured
+    second.stop()
+    first.stop()
+    assert first.peak_bytes - psutil.Process().memory_info().rss >= 48 * 2**20  # the block, still seen
 
 
 def test_dtype_choice_loads_half_precision(tiny, cache):

@@ -430,8 +430,10 @@ def _call(spec: TaskSpec, client: Any, value: Any, gen: Generation) -> Any:
         return _plain(client.sentence_similarity(source, other_sentences=sentences))
     call = spec.prepare(value)
     arg = call.args[0] if call.args else None
-    if spec.input_kind in ("image", "audio"):
-        arg = _media(arg, task)
+    if spec.input_kind in ("image", "audio"):  # the file as given (prepare() decodes it for a local pipeline)
+        given = value.get("inputs", value.get(spec.input_kind)) if isinstance(value, dict) and "raw" not in value \
+            else value
+        arg = _media(given, task)
     if task == "fill-mask":
         return _plain(client.fill_mask(arg))
     if task == "text-classification":

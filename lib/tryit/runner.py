@@ -68,27 +68,60 @@ class RunResult:
         return out
 
 
+_CLEAR_REFS = Path("/proc/self/clear_refs")
+_STATUS = Path("/proc/self/status")
+_active_meters = 0
+_meters_lock = threading.Lock()
+
+
+def _vm_hwm() -> int | None:
+    """The kernel's peak RSS of this process (Linux ``VmHWM``), in bytes; None where there is none."""
+    try:
+        for line in _STATUS.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _reset_hwm() -> bool:
+    """Reset the kernel's peak RSS to the current RSS (``echo 5 > /proc/self/clear_refs``); False where it cannot."""
+    try:
+        _CLEAR_REFS.write_text("5")
+    except OSError:
+        return False
+    return _vm_hwm() is not None
+
+
 class PeakMemory:
     """The peak memory of this process while a load and a run happen.
 
-    RSS is sampled by a small daemon thread (every ``interval`` seconds, plus once at start and stop), because a
-    load's transient peak is gone by the time it returns; on CUDA, torch's own peak counter is read as well.
+    On Linux the kernel keeps the peak (``VmHWM``): it is reset at start and read at stop, which costs a few
+    microseconds and no thread (a sampling thread slowed the model call it measured). The reset is skipped while
+    another trial is being measured in this process (another session), so neither loses its peak; the figure is
+    then the process's peak over both. Elsewhere RSS is sampled by a small daemon thread. On CUDA, torch's own
+    peak counter is read as well.
     """
 
     def __init__(self, device: str = "cpu", interval: float = 0.01) -> None:
-        import psutil
-
-        self._proc = psutil.Process()
         self._device = device
         self._interval = interval
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
+        self._kernel = False
+        self._running = False
         self.peak_bytes = 0
         self.peak_vram_bytes: int | None = None
 
+    def _rss(self) -> int:
+        import psutil
+
+        return int(psutil.Process().memory_info().rss)
+
     def _sample(self) -> None:
         with contextlib.suppress(Exception):  # a failed sample is a missing point, not a failed run
-            self.peak_bytes = max(self.peak_bytes, int(self._proc.memory_info().rss))
+            self.peak_bytes = max(self.peak_bytes, self._rss())
 
     def _loop(self) -> None:
         while not self._done.wait(self._interval):
@@ -101,19 +134,34 @@ class PeakMemory:
         return None
 
     def start(self) -> Self:
-        self._sample()
+        global _active_meters
+        with _meters_lock:
+            alone = _active_meters == 0
+            _active_meters += 1
+            self._running = True
+            self._kernel = (_reset_hwm() if alone else _vm_hwm() is not None)
+        if not self._kernel:
+            self._sample()
+            self._thread = threading.Thread(target=self._loop, name="tryit-peak-memory", daemon=True)
+            self._thread.start()
         if (torch := self._cuda()) is not None:
             torch.cuda.reset_peak_memory_stats(self._device)
-        self._thread = threading.Thread(target=self._loop, name="tryit-peak-memory", daemon=True)
-        self._thread.start()
         return self
 
     def stop(self) -> None:
-        if self._thread is None or self._done.is_set():
-            return
-        self._done.set()
-        self._thread.join()
-        self._sample()
+        global _active_meters
+        with _meters_lock:
+            if not self._running:
+                return
+            self._running = False
+            _active_meters -= 1
+        if self._kernel:
+            self.peak_bytes = max(self.peak_bytes, _vm_hwm() or 0)
+        else:
+            self._done.set()
+            if self._thread is not None:
+                self._thread.join()
+            self._sample()
         if (torch := self._cuda()) is not None:
             self.peak_vram_bytes = int(torch.cuda.max_memory_allocated(self._device))
 
@@ -403,11 +451,11 @@ def _run_error(exc: BaseException, task: str) -> HubExplorerError:
 
 
 def _result(spec: TaskSpec, model: str, pipe: Any, raw: Any, value: Any, *, load_ms: float, run_ms: float,
-            loaded: bool, meter: PeakMemory, stopped: bool = False) -> RunResult:
+            loaded: bool, meter: PeakMemory, stopped: bool = False, counted: int | None = None) -> RunResult:
     output = spec.postprocess(raw, value)
     tokens = tps = None
     if spec.generates and isinstance(output, dict):
-        tokens = _count_tokens(pipe, output.get("continuation", output.get("text", "")))
+        tokens = counted if counted else _count_tokens(pipe, output.get("continuation", output.get("text", "")))
         if tokens is not None and run_ms > 0:
             tps = tokens / (run_ms / 1000)
     return RunResult(task=spec.task, model=model, output=output, raw=raw, load_ms=load_ms, run_ms=run_ms,
@@ -433,13 +481,18 @@ def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "
             on_stage("running")
         with lock:  # run time counts from here: waiting for another session's call is not this run's time
             kwargs = _call_kwargs(spec, call, generation)  # seeds here, so another call cannot reseed in between
+            count = None
+            if _counts(spec):
+                count = _Count()
+                kwargs["stopping_criteria"] = _stop_criteria(threading.Event(), threading.Event(), count)
             t1 = time.perf_counter()
             try:
                 raw = pipe(*call.args, **kwargs)
             except Exception as exc:
                 raise _run_error(exc, task) from exc
             run_ms = (time.perf_counter() - t1) * 1000
-    return _result(spec, model, pipe, raw, value, load_ms=load_ms, run_ms=run_ms, loaded=loaded, meter=meter)
+    return _result(spec, model, pipe, raw, value, load_ms=load_ms, run_ms=run_ms, loaded=loaded, meter=meter,
+                   counted=count.n if count is not None else None)
 
 
 def devices(*, probe: bool = False) -> list[str]:
@@ -473,7 +526,21 @@ def streams(task: str) -> bool:
     return spec.generates and spec.input_kind == "text"
 
 
-def _stop_criteria(stop: threading.Event, fired: threading.Event) -> Any:
+class _Count:
+    """Generated tokens, counted by a stopping criterion (generate asks it once per new token), so tokens/s
+    counts the model's own tokens rather than a re-tokenization of the decoded text."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+
+def _counts(spec: TaskSpec) -> bool:
+    """Whether the engine passes ``stopping_criteria`` on to ``generate`` (the text-generation pipeline and the
+    built-in seq2seq runner do; other pipelines fall back to counting the text's tokens)."""
+    return spec.generates and (spec.engine == "seq2seq" or spec.pipeline_task == "text-generation")
+
+
+def _stop_criteria(stop: threading.Event, fired: threading.Event, count: _Count | None = None) -> Any:
     from transformers import StoppingCriteria, StoppingCriteriaList
 
     class _EventStop(StoppingCriteria):
@@ -483,6 +550,8 @@ def _stop_criteria(stop: threading.Event, fired: threading.Event) -> Any:
         def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
             import torch
 
+            if count is not None:
+                count.n += 1
             asked = stop.is_set()
             if asked:
                 fired.set()
@@ -515,7 +584,8 @@ def stream(model: str | os.PathLike[str], task: str, value: Any, *, device: str 
 
         streamer = TextIteratorStreamer(pipe.tokenizer, skip_prompt=True, skip_special_tokens=True)
         fired = threading.Event()
-        stopping = _stop_criteria(stop, fired)
+        count = _Count()
+        stopping = _stop_criteria(stop, fired, count)
     except BaseException:
         meter.stop()
         raise
@@ -562,6 +632,6 @@ def stream(model: str | os.PathLike[str], task: str, value: Any, *, device: str 
         if "error" in box:
             raise _run_error(box["error"], spec.task) from box["error"]
         return _result(spec, model, pipe, box["raw"], value, load_ms=load_ms, run_ms=box["run_ms"],
-                       loaded=loaded, meter=meter, stopped=box["stopped"])
+                       loaded=loaded, meter=meter, stopped=box["stopped"], counted=count.n)
 
     return pieces(), result

@@ -138,12 +138,49 @@ def _prep_similarity(value: Any) -> Call:
     return Call(([source, *sentences],), {})
 
 
+def _media_value(kind: str, value: Any) -> Any:
+    """What a pipeline can take without ffmpeg or a network: image bytes -> a Pillow image; a WAV file (path or
+    bytes) -> ``{"raw", "sampling_rate"}``; a decoded-audio dict copied (the ASR pipeline pops ``raw`` out of the
+    dict it is given, which would break a rerun with the same value)."""
+    if kind == "image" and isinstance(value, (bytes, bytearray)):
+        import io
+
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            image = Image.open(io.BytesIO(value))
+            image.load()
+        except (UnidentifiedImageError, OSError) as exc:
+            raise InvalidQueryError(f"That is not an image this app can read ({type(exc).__name__}).") from None
+        return image.convert("RGB")
+    if kind == "audio":
+        if isinstance(value, dict) and "raw" in value:
+            return dict(value)
+        if isinstance(value, str) and not value.startswith(("http://", "https://")) and value.lower().endswith(".wav"):
+            try:
+                with open(value, "rb") as f:
+                    value = f.read()
+            except OSError as exc:
+                raise InvalidQueryError(f"Cannot read the audio file {value}: {exc.strerror or exc}") from None
+        if isinstance(value, (bytes, bytearray)) and bytes(value[:4]) == b"RIFF":
+            from lib.tryit.render import decode_wav
+
+            try:
+                return decode_wav(bytes(value))
+            except ValueError as exc:
+                raise InvalidQueryError(f"That WAV file cannot be read: {exc}") from None
+    return value
+
+
 def _prep_media(task: str, kind: str) -> Callable[[Any], Call]:
     def prepare(value: Any) -> Call:
-        if isinstance(value, dict):
+        if isinstance(value, dict) and "raw" not in value:
             value = value.get("inputs", value.get(kind))
         if value is None or (isinstance(value, str) and not value.strip()):
             raise InvalidQueryError(f"{task} needs an {kind}: a file path, a URL or bytes")
+        value = _media_value(kind, value)
+        if task == "image-to-text":  # image-text-to-text reads a first positional argument as the prompt
+            return Call((), {"images": value, "text": ""})
         return Call((value,), {})
 
     return prepare
@@ -354,7 +391,17 @@ def transcript(output: Any, value: Any = None) -> dict[str, Any]:
 
 
 def _keyed(key: str) -> Callable[[Any, Any], dict[str, Any]]:
-    return lambda output, value=None: {"text": generated_text(output, None, key)["text"]}
+    """``{"text": ...}`` from an answer under ``key`` (the old pipelines' name, as a remote server sends it) or
+    under ``generated_text`` (what the built-in seq2seq runner and image-text-to-text give)."""
+
+    def text(output: Any, value: Any = None) -> dict[str, Any]:
+        item = _first(output)
+        if isinstance(item, list):
+            item = item[0] if item else {}
+        name = key if isinstance(item, dict) and key in item else "generated_text"
+        return {"text": generated_text(output, None, name)["text"]}
+
+    return text
 
 
 # ------------------------------------------------------------------------------------------------- the table
