@@ -232,14 +232,7 @@ def parse_param_range(raw: str) -> tuple[int | None, int | None] | None:
     """A preset name ("7-13B") or a raw range "min-max" (either side may be empty); None when neither."""
     if raw in PARAM_PRESETS:
         return PARAM_PRESETS[raw]
-    match = _RANGE_RE.match(raw)
-    if not match or not (match.group(1) or match.group(2)):
-        return None
-    lo = int(match.group(1)) if match.group(1) else None
-    hi = int(match.group(2)) if match.group(2) else None
-    if lo is not None and hi is not None and lo > hi:
-        return None
-    return lo, hi
+    return parse_count_range(raw)
 
 
 def format_param_range(lo: int | None, hi: int | None) -> str:
@@ -247,12 +240,12 @@ def format_param_range(lo: int | None, hi: int | None) -> str:
     for name, bounds in PARAM_PRESETS.items():
         if bounds == (lo, hi):
             return name
-    return f"{lo if lo is not None else ''}-{hi if hi is not None else ''}"
+    return format_count_range(lo, hi)
 
 
 def parse_count_range(raw: str) -> tuple[int | None, int | None] | None:
-    """An inclusive count range "min-max" of downloads or likes ("1000-", "-50000" leave a side open); None when
-    malformed, empty or reversed. Unlike `parse_param_range` there are no presets."""
+    """An inclusive range "min-max" of counts (downloads, likes, parameters; "1000-", "-50000" leave a side open);
+    None when malformed, empty or reversed. `parse_param_range` adds the parameter presets."""
     match = _RANGE_RE.match(raw.strip())
     if not match or not (match.group(1) or match.group(2)):
         return None
