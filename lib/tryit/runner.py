@@ -69,35 +69,40 @@ class RunResult:
 
 
 _CLEAR_REFS = Path("/proc/self/clear_refs")
-_STATUS = Path("/proc/self/status")
 _active_meters = 0
 _meters_lock = threading.Lock()
 
 
-def _vm_hwm() -> int | None:
-    """The kernel's peak RSS of this process (Linux ``VmHWM``), in bytes; None where there is none."""
+def _max_rss() -> int | None:
+    """The kernel's peak RSS of this process in bytes (``ru_maxrss``, the ``VmHWM`` that ``clear_refs`` resets;
+    kilobytes on Linux); None where there is no ``resource`` module."""
     try:
-        for line in _STATUS.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
+        import resource
+    except ImportError:
         return None
-    return None
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
 def _reset_hwm() -> bool:
-    """Reset the kernel's peak RSS to the current RSS (``echo 5 > /proc/self/clear_refs``); False where it cannot."""
+    """Reset the kernel's peak RSS to the current RSS (``echo 5 > /proc/self/clear_refs``, Linux); False where it
+    cannot. A few microseconds: the trial's own call is measured, not slowed."""
     try:
-        _CLEAR_REFS.write_text("5")
+        fd = os.open(_CLEAR_REFS, os.O_WRONLY)
     except OSError:
         return False
-    return _vm_hwm() is not None
+    try:
+        os.write(fd, b"5")
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return _max_rss() is not None
 
 
 class PeakMemory:
     """The peak memory of this process while a load and a run happen.
 
-    On Linux the kernel keeps the peak (``VmHWM``): it is reset at start and read at stop, which costs a few
+    On Linux the kernel keeps the peak (``VmHWM``, read as ``ru_maxrss``): it is reset at start and read at stop, which costs a few
     microseconds and no thread (a sampling thread slowed the model call it measured). The reset is skipped while
     another trial is being measured in this process (another session), so neither loses its peak; the figure is
     then the process's peak over both. Elsewhere RSS is sampled by a small daemon thread. On CUDA, torch's own
@@ -139,7 +144,7 @@ class PeakMemory:
             alone = _active_meters == 0
             _active_meters += 1
             self._running = True
-            self._kernel = (_reset_hwm() if alone else _vm_hwm() is not None)
+            self._kernel = _reset_hwm() if alone else (_CLEAR_REFS.exists() and _max_rss() is not None)
         if not self._kernel:
             self._sample()
             self._thread = threading.Thread(target=self._loop, name="tryit-peak-memory", daemon=True)
@@ -156,7 +161,7 @@ class PeakMemory:
             self._running = False
             _active_meters -= 1
         if self._kernel:
-            self.peak_bytes = max(self.peak_bytes, _vm_hwm() or 0)
+            self.peak_bytes = max(self.peak_bytes, _max_rss() or 0)
         else:
             self._done.set()
             if self._thread is not None:
@@ -394,14 +399,13 @@ def cache_key(model: str | os.PathLike[str], task: str, *, device: str = "cpu", 
 
 def _prepare(model: str | os.PathLike[str], task: str, value: Any, *,
              consent_remote_code: bool) -> tuple[str, TaskSpec, Call]:
-    """Checks that cost nothing, before any load: the task, the input's shape, the folder, remote code."""
+    """Checks that cost nothing, before any load: the task, the input's shape, the folder. (Remote code is
+    checked by ``_pipeline`` before a load: a cached pipeline was loaded under the same consent.)"""
     model = os.fspath(model)
     spec = get_task(task)
     call = spec.prepare(value)
     if _is_path(model) and not Path(model).expanduser().is_dir():
         raise NotFoundError(f"No model folder at {model}.", hint="Give an existing folder or a Hub repo id.")
-    if _remote_code_declared(model) and not consent_remote_code:
-        raise RemoteCodeRefusedError(f"{model} needs remote code; it is not run without consent.")
     return model, spec, call
 
 
@@ -415,8 +419,11 @@ def _pipeline(spec: TaskSpec, model: str, *, device: str, dtype: str | None, tok
     load failures become app errors."""
     cache = CACHE if cache is None else cache
     key = cache_key(model, spec.task, device=device, dtype=dtype, consent_remote_code=consent_remote_code)
-    if on_stage is not None and key not in cache:
-        on_stage("loading")
+    if key not in cache:
+        if _remote_code_declared(model) and not consent_remote_code:
+            raise RemoteCodeRefusedError(f"{model} needs remote code; it is not run without consent.")
+        if on_stage is not None:
+            on_stage("loading")
     t0 = time.perf_counter()
     try:
         pipe, loaded = cache.get_or_load(

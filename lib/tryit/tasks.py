@@ -323,8 +323,9 @@ def mean_pool(token_vectors: Sequence[Sequence[float]]) -> list[float]:
     """Mean of a text's token vectors (the pipeline does not pad a single text, so every token counts)."""
     if not token_vectors:
         raise InvalidQueryError("no token vectors to pool")
-    n = len(token_vectors)
-    return [sum(col) / n for col in zip(*token_vectors)]
+    import numpy as np
+
+    return np.asarray(token_vectors, dtype=np.float64).mean(axis=0).tolist()
 
 
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
