@@ -1,6 +1,6 @@
 """The try-it panel's overhead over a bare ``transformers.pipeline()`` call, and no reload on a rerun.
 
-    .venv/bin/python bench/bench_tryit.py [--repeat 200] [--gen-repeat 60] [--threads 1] [--without-sampler]
+    .venv/bin/python bench/bench_tryit.py [--repeat 200] [--gen-repeat 60] [--threads 1]
         [--json OUT.json]
 
 For each case the pipeline is loaded once through ``lib.tryit.runner.run`` (into a fresh ``PipelineCache``); the
@@ -9,7 +9,7 @@ alike), ``--repeat`` times each:
 
 * bare:  ``pipe(*args, **kwargs)``, what a script calling transformers directly does;
 * panel: ``lib.tryit.runner.run(model, task, value, cache=cache)``, what the Try-it panel and the CLI do (input
-  checks, cache lookup, peak-memory sampling, the call, the task's post-processing, tokens/s).
+  checks, cache lookup, peak-memory reading, the call, the task's post-processing, tokens/s).
 
 Medians are compared: overhead = median panel / median bare - 1, and the paired overhead = the median over
 back-to-back pairs of panel / bare - 1 (steadier on a shared machine; the verdict uses it). The target is <= 5 %. Cases: the real all-MiniLM-L6-v2
@@ -132,12 +132,6 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="torch threads (1 keeps a shared 2-core box from oversubscribing; both paths use the same)",
     )
-    ap.add_argument(
-        "--without-sampler",
-        action="store_true",
-        help="diagnostic: also time the panel path with runner.PeakMemory's sampling thread off (start/stop samples "
-        "only), to see what the peak-memory measurement costs",
-    )
     ap.add_argument("--json", type=Path, help="also write the rows as JSON")
     args = ap.parse_args(argv)
 
@@ -188,27 +182,6 @@ def main(argv: list[str] | None = None) -> int:
         f"target: panel overhead <= {TARGET:.0%}"
     )
     rows = [measure(name, model, task, value, repeat=n, generation=gen) for name, model, task, value, n, gen in cases]
-    if args.without_sampler and hasattr(runner, "PeakMemory"):
-        real = runner.PeakMemory
-
-        class EndsOnly(real):  # type: ignore[misc, valid-type]
-            """PeakMemory sampling at start and stop only: no thread during the call."""
-
-            def start(self) -> Any:
-                self._sample()
-                return self
-
-            def stop(self) -> None:
-                self._sample()
-
-        runner.PeakMemory = EndsOnly
-        try:
-            rows += [
-                measure(f"{name} [no sampler]", model, task, value, repeat=n, generation=gen)
-                for name, model, task, value, n, gen in cases
-            ]
-        finally:
-            runner.PeakMemory = real
     head = (
         f"{'model':<33} {'task':<20} {'n':>4} {'bare ms':>9} {'panel ms':>9} {'overhead':>9} {'paired':>8} "
         f"{'loads':>5}  ok"
