@@ -55,3 +55,37 @@ def hub(fake_hub: FakeHub) -> Iterator[FakeHub]:
     """The session's fake Hub, with faults cleared after the test."""
     yield fake_hub
     fake_hub.clear_faults()
+
+
+# --- local catalogs shared by test modules ------------------------------------------------------------------------
+FIXTURES = ROOT / "tests" / "fixtures" / "hub"
+SNAPSHOT = ROOT.parent / "shared" / "hub-snapshot"
+SNAPSHOT_MODELS = SNAPSHOT / "models-2024-07-11.jsonl.gz"
+SNAPSHOT_DATASETS = SNAPSHOT / "datasets-2024-07-09.jsonl.gz"
+
+
+@pytest.fixture(scope="module")
+def catalog_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A catalog home with the fake Hub's fixtures loaded (models, datasets, Spaces); one per test module, since
+    pages write saved searches into their home."""
+    from lib.catalog import Catalog
+
+    home = tmp_path_factory.mktemp("catalog-home")
+    cat = Catalog.open(home)
+    for kind in ("models", "datasets", "spaces"):
+        cat.load([FIXTURES / f"{kind}.json"], kind=kind)
+    return home
+
+
+@pytest.fixture(scope="session")
+def snapshot_catalog(tmp_path_factory: pytest.TempPathFactory):
+    """The real July 2024 snapshot (models and datasets) loaded once for the session and only read; skipped with
+    the reason when the snapshot is not beside the project."""
+    if not (SNAPSHOT_MODELS.exists() and SNAPSHOT_DATASETS.exists()):
+        pytest.skip(f"the real Hub snapshot is not at {SNAPSHOT} (it lives beside the project, not in it)")
+    from lib.catalog import Catalog
+
+    cat = Catalog.open(tmp_path_factory.mktemp("snapshot-home"))
+    cat.load([SNAPSHOT_MODELS], kind="models")
+    cat.load([SNAPSHOT_DATASETS], kind="datasets")
+    return cat

@@ -7,21 +7,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.catalog import Catalog
 from tests import fixture_ids
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "hub"
-
-
-@pytest.fixture(scope="module")
-def catalog_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("catalog-home")
-    cat = Catalog.open(home)
-    for kind in ("models", "datasets", "spaces"):
-        cat.load([FIXTURES / f"{kind}.json"], kind=kind)
-    return home
 
 
 @pytest.fixture

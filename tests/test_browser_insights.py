@@ -28,18 +28,9 @@ DATASETS_FILE = SNAPSHOT / "datasets-2024-07-09.jsonl.gz"
 CHARTS = {"Models": 7, "Datasets": 7, "Spaces": 4}
 
 
-@pytest.fixture(scope="module")
-def fixture_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("insights-browser")
-    cat = Catalog.open(home)
-    for kind in ("models", "datasets", "spaces"):
-        cat.load([FIXTURES / f"{kind}.json"], kind=kind)
-    return home
-
-
 @pytest.fixture(scope="module", params=["light", "dark"])
-def fixture_app(request, fixture_home) -> Iterator[tuple[str, str]]:
-    with serve_app(env={"HUB_EXPLORER_HOME": str(fixture_home), "STREAMLIT_THEME_BASE": request.param}) as url:
+def fixture_app(request, catalog_home) -> Iterator[tuple[str, str]]:
+    with serve_app(env={"HUB_EXPLORER_HOME": str(catalog_home), "STREAMLIT_THEME_BASE": request.param}) as url:
         yield url, request.param
 
 

@@ -35,11 +35,8 @@ FACET_LIMIT = 20
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
-    cat = Catalog.open(tmp_path_factory.mktemp("snapshot-home"))
-    cat.load([MODELS_FILE], kind="models")
-    cat.load([DATASETS_FILE], kind="datasets")
-    return cat
+def catalog(snapshot_catalog: Catalog) -> Catalog:
+    return snapshot_catalog  # loaded once per session (tests/conftest.py), shared with the Insights tests
 
 
 def _read(path: Path, fields: list[tuple[str, pa.DataType]]) -> pd.DataFrame:

@@ -12,22 +12,12 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from lib import charts
-from lib.catalog import Catalog
 from lib.ui.charts_panel import chart_key, panel_key
 from tests import fixture_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "hub"
 APP = str(ROOT / "tests" / "apps" / "charts_app.py")
-
-
-@pytest.fixture(scope="module")
-def catalog_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("charts-panel-home")
-    cat = Catalog.open(home)
-    for kind in ("models", "datasets", "spaces"):
-        cat.load([FIXTURES / f"{kind}.json"], kind=kind)
-    return home
 
 
 @pytest.fixture

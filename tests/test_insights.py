@@ -77,11 +77,8 @@ def test_top_authors(index, models: pd.DataFrame, by: str) -> None:
 
 # --- the page's other figures, on the fixtures ------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def fixture_catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
-    cat = Catalog.open(tmp_path_factory.mktemp("insights-all"))
-    for kind in ("models", "datasets", "spaces"):
-        cat.load([FIXTURES / f"{kind}.json"], kind=kind)
-    return cat
+def fixture_catalog(catalog_home: Path) -> Catalog:
+    return Catalog.open(catalog_home)
 
 
 def _raw(kind: str) -> pd.DataFrame:
@@ -238,14 +235,6 @@ needs_snapshot = pytest.mark.skipif(
     not (MODELS_FILE.exists() and DATASETS_FILE.exists()),
     reason=f"the real Hub snapshot is not at {SNAPSHOT} (it lives beside the project, not in it)",
 )
-
-
-@pytest.fixture(scope="module")
-def snapshot_catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
-    cat = Catalog.open(tmp_path_factory.mktemp("insights-snapshot"))
-    cat.load([MODELS_FILE], kind="models")
-    cat.load([DATASETS_FILE], kind="datasets")
-    return cat
 
 
 def _read_dump(path: Path, fields: list[tuple[str, pa.DataType]]) -> pd.DataFrame:

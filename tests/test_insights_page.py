@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import insights, insights_charts
@@ -19,15 +18,6 @@ from lib.query import NONE_VALUE
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "hub"
-
-
-@pytest.fixture(scope="module")
-def catalog_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("insights-page-home")
-    cat = Catalog.open(home)
-    for kind in ("models", "datasets", "spaces"):
-        cat.load([FIXTURES / f"{kind}.json"], kind=kind)
-    return home
 
 
 def _raw(kind: str) -> list[dict]:

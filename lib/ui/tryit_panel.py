@@ -12,7 +12,6 @@ transformers at module level: :mod:`lib.tryit.runner` imports them inside a tria
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import sys
 import threading
@@ -26,7 +25,7 @@ import streamlit as st
 from lib.errors import HubExplorerError, InvalidQueryError
 from lib.format import human_bytes, md_escape
 from lib.records import ModelRecord, ParamCounts
-from lib.tryit import fit, runner
+from lib.tryit import fit, remote, runner
 from lib.tryit import render as views
 from lib.tryit.download import Download
 from lib.tryit.tasks import ALIASES, TASKS, TaskSpec, example_for, get_task, supported_tasks
@@ -54,15 +53,6 @@ def _probed_devices() -> list[str]:
     return runner.devices(probe=True)
 
 
-def _remote() -> Any:
-    """lib.tryit.remote when present (it imports huggingface_hub's InferenceClient only when called)."""
-    if importlib.util.find_spec("lib.tryit.remote") is None:
-        return None
-    from lib.tryit import remote
-
-    return remote
-
-
 def _k(model: ModelRecord, *parts: str) -> str:
     """A widget/state key scoped to this model, so choices and consent never leak to another model."""
     return ":".join(("tryit", model.id, *parts))
@@ -84,12 +74,9 @@ def render(model: ModelRecord, params: ParamCounts | None) -> None:
     spec = _task_choice(model)
     if spec is None:
         return
-    remote = _remote()
-    where = LOCAL
-    if remote is not None:
-        where = st.segmented_control("Run on", (LOCAL, PROVIDERS, ENDPOINT), default=LOCAL, key=_k(model, "where"))
-        where = where or LOCAL
-    device, dtype, generation, target = _settings(model, spec, where, remote)
+    where = st.segmented_control("Run on", (LOCAL, PROVIDERS, ENDPOINT), default=LOCAL,
+                                 key=_k(model, "where")) or LOCAL
+    device, dtype, generation, target = _settings(model, spec, where)
 
     report = None
     refused: HubExplorerError | None = None
@@ -107,7 +94,7 @@ def render(model: ModelRecord, params: ParamCounts | None) -> None:
 
     st.markdown("**Input**")
     value, input_error = _input(model, spec)
-    streaming = runner.streams(spec.task) and (where == LOCAL or spec.task in getattr(remote, "STREAMING_TASKS", ()))
+    streaming = runner.streams(spec.task) and (where == LOCAL or spec.task in remote.STREAMING_TASKS)
     row = st.container(horizontal=True)
     clicked = row.button("Run", key=_k(model, "run"), type="primary", icon=":material/play_arrow:",
                          disabled=refused is not None)
@@ -129,7 +116,7 @@ def render(model: ModelRecord, params: ParamCounts | None) -> None:
             return
         st.session_state.pop(_k(model, "last"), None)
         _trial(model, spec, value, device=device, dtype=dtype, generation=generation, where=where, target=target,
-               report=report, streaming=streaming, remote=remote)
+               report=report, streaming=streaming)
         return
     if stop_clicked and st.session_state.get(_k(model, "partial")) is not None:
         partial = st.session_state.pop(_k(model, "partial"))
@@ -138,7 +125,7 @@ def render(model: ModelRecord, params: ParamCounts | None) -> None:
         return
     last = st.session_state.get(_k(model, "last"))
     if last is not None and last["task"] == spec.task:
-        _show(spec, last["result"], last["value"], last.get("media"), remote=last.get("remote", False))
+        _show(spec, last["result"], last["value"], last.get("media"), remote_run=last.get("remote", False))
 
 
 def _task_choice(model: ModelRecord) -> TaskSpec | None:
@@ -156,8 +143,8 @@ def _task_choice(model: ModelRecord) -> TaskSpec | None:
     return get_task(name) if name else None
 
 
-def _settings(model: ModelRecord, spec: TaskSpec, where: str,
-              remote: Any) -> tuple[str, str | None, runner.Generation | None, dict[str, Any]]:
+def _settings(model: ModelRecord, spec: TaskSpec,
+              where: str) -> tuple[str, str | None, runner.Generation | None, dict[str, Any]]:
     """Device, dtype, generation settings and the remote target (provider or endpoint URL)."""
     device, dtype, target = "cpu", None, {}
     if where == LOCAL:
@@ -322,7 +309,7 @@ def _audio_input(key: Any) -> tuple[Any, HubExplorerError | None]:
 
 def _trial(model: ModelRecord, spec: TaskSpec, value: Any, *, device: str, dtype: str | None,
            generation: runner.Generation | None, where: str, target: dict[str, Any], report: fit.FitReport | None,
-           streaming: bool, remote: Any) -> None:
+           streaming: bool) -> None:
     token = hub.settings().token
     media = value if spec.input_kind == "image" else None
     try:
@@ -331,7 +318,7 @@ def _trial(model: ModelRecord, spec: TaskSpec, value: Any, *, device: str, dtype
                             report=report, streaming=streaming)
         else:
             result = _remote_trial(model, spec, value, generation=generation, target=target, token=token,
-                                   streaming=streaming, remote=remote)
+                                   streaming=streaming)
     except HubExplorerError as err:
         show_error(err)
         return
@@ -340,7 +327,7 @@ def _trial(model: ModelRecord, spec: TaskSpec, value: Any, *, device: str, dtype
     remote_run = where != LOCAL
     st.session_state[_k(model, "last")] = {"task": spec.task, "result": result, "value": value, "media": media,
                                            "remote": remote_run}
-    _show(spec, result, value, media, streamed=streaming, remote=remote_run)
+    _show(spec, result, value, media, streamed=streaming, remote_run=remote_run)
 
 
 def _local(model: ModelRecord, spec: TaskSpec, value: Any, *, device: str, dtype: str | None,
@@ -428,8 +415,7 @@ def _counted(pieces: Iterator[str], count: list[int]) -> Iterator[str]:
 
 
 def _remote_trial(model: ModelRecord, spec: TaskSpec, value: Any, *, generation: runner.Generation | None,
-                  target: dict[str, Any], token: str | None, streaming: bool,
-                  remote: Any) -> runner.RunResult | None:
+                  target: dict[str, Any], token: str | None, streaming: bool) -> runner.RunResult | None:
     if not any(target.values()):
         show_error(InvalidQueryError("Give the endpoint URL first."))
         return None
@@ -468,7 +454,7 @@ def _remote_trial(model: ModelRecord, spec: TaskSpec, value: Any, *, generation:
 
 
 def _show(spec: TaskSpec, result: runner.RunResult, value: Any, media: Any, *, streamed: bool = False,
-          remote: bool = False) -> None:
+          remote_run: bool = False) -> None:
     """The task's output view, then the run's figures."""
     out = result.output
     task = spec.task
@@ -517,5 +503,5 @@ def _show(spec: TaskSpec, result: runner.RunResult, value: Any, media: Any, *, s
     else:
         st.json(out)
     cols = st.columns(4)
-    for i, (label, figure) in enumerate(views.metrics(result, remote=remote)[:8]):
+    for i, (label, figure) in enumerate(views.metrics(result, remote=remote_run)[:8]):
         cols[i % 4].metric(label, figure)
