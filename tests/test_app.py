@@ -23,11 +23,16 @@ def app(path: str = "streamlit_app.py", **params: str) -> AppTest:
     return at
 
 
+def shown(markdown: str) -> str:
+    """Markdown as a reader sees it, as far as backslash escapes go ("fill\\-mask" reads "fill-mask")."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
-    """Everything the page says in Markdown, captions, messages and subheaders, as one string."""
+    """Everything the page says in Markdown, captions, messages and subheaders, as one string (as read)."""
     parts = [e.value for kind in ("markdown", "caption", "subheader", "title") for e in at.get(kind)]
     parts += [e.value for kind in ("error", "warning", "info") for e in at.get(kind)]
-    return "\n".join(str(p) for p in parts)
+    return shown("\n".join(str(p) for p in parts))
 
 
 def select_row(at: AppTest, row: int) -> AppTest:
@@ -330,10 +335,14 @@ def test_author_filter_typed_freely():
 
 def test_date_windows_need_the_catalog_on_the_live_hub():
     at = app("pages/models.py").run()
-    assert "Date windows need the local catalog" in "\n".join(c.value for c in at.sidebar.caption)
+    for which in ("created", "updated"):  # offered, but disabled with the reason (no catalog is loaded here)
+        window = at.sidebar.date_input(key=f"models:{which}")
+        assert window.disabled and "live Hub cannot filter by creation or update date" in window.help
+        assert "Load a local catalog" in window.help
     at = app("pages/models.py", created="2024-01-01..").run()
     assert not at.exception
-    assert any("date" in e.value for e in at.error)
+    assert any("date" in e.value and "Load a local catalog" in e.value for e in at.error)
+    assert at.sidebar.date_input(key="models:created").disabled is False  # set by the link: it can be removed
 
 
 def test_spaces_filter_by_sdk_and_never_offer_gating():
@@ -357,11 +366,20 @@ def test_quality_toggles_on_the_live_hub():
 
 
 def test_catalog_only_options_on_the_live_hub_explain_themselves():
-    at = app("pages/models.py", sort="parameters", only="originals").run()
+    at = app("pages/models.py", only="originals").run()
     assert not at.exception
-    message = "\n".join(e.value for e in at.error)
-    assert "sorting by parameters" in message and "Originals only" in message
-    assert "local catalog" in message
+    message = shown("\n".join(e.value for e in at.error))
+    assert "The live Hub cannot answer “Originals only (fold derivatives)”" in message
+    assert "Load a local catalog" in message
+    # a sort the Hub cannot do is not offered; a link asking for it gets the Hub's default, with the reason
+    at = app("pages/models.py", sort="parameters").run()
+    assert not at.exception
+    assert "parameters" not in at.selectbox(key="models:sort").options
+    assert at.selectbox(key="models:sort").value == "trending"
+    assert any("The live Hub cannot sort by parameters" in shown(i.value) and "Sorted by trending instead" in
+               shown(i.value) for i in at.info)  # fmt: skip
+    assert len(at.dataframe[0].value) == 25
+    assert "sort" not in at.query_params  # the sort shown is the one in the URL
 
 
 def test_a_huge_card_is_cut_with_the_whole_card_downloadable():
