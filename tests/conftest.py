@@ -36,7 +36,11 @@ HUB_PORT = free_port()
 os.environ["HF_ENDPOINT"] = f"http://127.0.0.1:{HUB_PORT}"
 os.environ["HUB_EXPLORER_VIEWER_ENDPOINT"] = f"http://127.0.0.1:{HUB_PORT}/viewer"  # the fake Hub's dataset viewer
 
+from lib.hub.http import configure  # after the environment above, as at a process start
+from lib.settings import load_settings
 from tests.fakehub import FakeHub
+
+configure(load_settings())  # what the app's router and every CLI main do at start
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID_TOKEN = "hf_fake_valid_token"
