@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _readme_table() -> set[str]:
     text = (ROOT / "README.md").read_text()
     section = text.split("## Settings", 1)[1].split("\n## ", 1)[0]
-    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", section, flags=re.M))
+    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", section, flags=re.MULTILINE))
 
 
 def test_the_readme_table_lists_exactly_the_declared_variables():
@@ -34,9 +34,9 @@ def _env_reads(tree: ast.AST) -> list[tuple[int, str]]:
             is_get = target.attr == "get" and isinstance(target.value, ast.Attribute) and target.value.attr == "environ"
             if (is_get or target.attr == "getenv") and node.args and isinstance(node.args[0], ast.Constant):
                 reads.append((node.lineno, node.args[0].value))
-        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "environ":
-            if isinstance(node.ctx, ast.Load) and isinstance(node.slice, ast.Constant):
-                reads.append((node.lineno, node.slice.value))
+        if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "environ"
+                and isinstance(node.ctx, ast.Load) and isinstance(node.slice, ast.Constant)):
+            reads.append((node.lineno, node.slice.value))
     return reads
 
 

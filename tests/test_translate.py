@@ -174,9 +174,9 @@ def _string_matched_exceptions(tree: ast.AST) -> list[int]:
     """Lines comparing an exception's class name as a string (`type(exc).__name__ == "X"`, `name in ("X",)`)."""
     lines = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "__name__":
-            if any(isinstance(c, (ast.Constant, ast.Tuple, ast.List, ast.Set)) for c in node.comparators):
-                lines.append(node.lineno)
+        if (isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "__name__"
+                and any(isinstance(c, (ast.Constant, ast.Tuple, ast.List, ast.Set)) for c in node.comparators)):
+            lines.append(node.lineno)
     return lines
 
 
