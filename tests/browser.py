@@ -56,9 +56,14 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serve_app(hub_args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Iterator[str]:
-    """A fake Hub (its fixtures plus `hub_args`) and `streamlit run` against it, on free ports; yields the app URL."""
+def serve_app(
+    hub_args: tuple[str, ...] = (), env: dict[str, str] | None = None, *, as_configured: bool = False,
+    log: Path | None = None,
+) -> Iterator[str]:
+    """A fake Hub (its fixtures plus `hub_args`) and `streamlit run` against it, on free ports; yields the app URL.
+    `as_configured`: keep .streamlit/config.toml's file watcher (tests turn it off); `log`: the app's output."""
     hub_port, app_port = free_port(), free_port()
+    out = log.open("w") if log is not None else subprocess.DEVNULL
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     hub = subprocess.Popen([sys.executable, "-m", "tests.fakehub", "--port", str(hub_port), *hub_args], cwd=ROOT,
                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -69,8 +74,8 @@ def serve_app(hub_args: tuple[str, ...] = (), env: dict[str, str] | None = None)
         app = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(app_port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+             *(() if as_configured else ("--server.fileWatcherType", "none"))],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
         try:
             _wait_http(f"http://127.0.0.1:{app_port}/_stcore/health", 60, app)
@@ -79,6 +84,8 @@ def serve_app(hub_args: tuple[str, ...] = (), env: dict[str, str] | None = None)
             _stop(app)
     finally:
         _stop(hub)
+        if log is not None:
+            out.close()
 
 
 def shot(page, name: str) -> None:

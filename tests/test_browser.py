@@ -120,3 +120,17 @@ def test_other_kinds_search_select_detail(page, app_url, kind, text):
     page.get_by_role("tab", name="Card").wait_for(timeout=30_000)
     wait_idle(page)
     shot(page, f"07-{kind}-detail")
+
+
+def test_the_app_runs_quietly_as_the_readme_starts_it(page, tmp_path):
+    """With the README's .venv inside the project folder, Streamlit's default watcher floods the console with
+    "Inotify queue overflowed"; .streamlit/config.toml polls our own files instead."""
+    log = tmp_path / "app.log"
+    with serve_app(as_configured=True, log=log) as url:
+        page.goto(f"{url}/models?q=bert")
+        page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
+        wait_idle(page)
+        page.wait_for_timeout(2000)  # the watcher is set up after the first run
+    text = log.read_text()
+    assert "Uvicorn server started" in text or "You can now view" in text  # the log is the app's own output
+    assert "Inotify" not in text and "Traceback" not in text, text[-2000:]
