@@ -15,7 +15,6 @@ from huggingface_hub import errors as hf_errors
 
 from lib import errors
 from lib.filters import BY_NAME, for_kind
-from lib.hub.http import hub_errors, install_client
 from lib.query import SORTS_BY_KIND, Kind, SearchQuery, SearchResult, Sort
 from lib.records import (
     DatasetRecord,
@@ -29,6 +28,7 @@ from lib.records import (
 )
 from lib.settings import Settings, load_settings
 from lib.sources import Aggregates, Capabilities, records_aggregates
+from lib.translate import translated
 
 #: The filters (`lib.filters.FILTERS` names) the live Hub's listing can apply, per kind; the others need the
 #: local catalog's full metadata.
@@ -122,7 +122,6 @@ class HubClient:
 
     def __init__(self, settings: Settings | None = None, *, api: HfApi | None = None) -> None:
         self.settings = settings or load_settings()
-        install_client(self.settings.timeout)
         self.api = api or HfApi(endpoint=self.settings.endpoint, token=self.settings.token)
 
     @property
@@ -155,7 +154,7 @@ class HubClient:
         self.capabilities(query.kind).check(query)
         wanted = query.offset + query.limit + 1
         started = time.perf_counter()
-        with hub_errors(f"The {query.kind} search"):
+        with translated(f"The {query.kind} search"):
             infos = list(islice(self._list(query, wanted), wanted))
             parse = {"models": model_from_info, "datasets": dataset_from_info, "spaces": space_from_info}[query.kind]
             records: list[RepoRecord] = [parse(i) for i in infos]  # type: ignore[arg-type]
@@ -211,15 +210,15 @@ class HubClient:
     # --- details ------------------------------------------------------------------------------------
     def model(self, repo_id: str) -> ModelRecord:
         """Full model info: card metadata, config, files with sizes, safetensors parameter counts."""
-        with hub_errors(f"Model {repo_id!r}"):
+        with translated(f"Model {repo_id!r}"):
             return model_from_info(self.api.model_info(repo_id, files_metadata=True))
 
     def dataset(self, repo_id: str) -> DatasetRecord:
-        with hub_errors(f"Dataset {repo_id!r}"):
+        with translated(f"Dataset {repo_id!r}"):
             return dataset_from_info(self.api.dataset_info(repo_id, files_metadata=True))
 
     def space(self, repo_id: str) -> SpaceRecord:
-        with hub_errors(f"Space {repo_id!r}"):
+        with translated(f"Space {repo_id!r}"):
             return space_from_info(self.api.space_info(repo_id, files_metadata=True))
 
     def info(self, kind: Kind, repo_id: str) -> RepoRecord:
@@ -233,7 +232,7 @@ class HubClient:
         if model.files is not None and not any(f.path.endswith(".safetensors") for f in model.files):
             return None
         try:
-            with hub_errors(f"Model {model.id!r}"):
+            with translated(f"Model {model.id!r}"):
                 meta = self.api.get_safetensors_metadata(model.id)
         except errors.MalformedAnswerError as exc:
             if isinstance(exc.__cause__, (hf_errors.NotASafetensorsRepoError, hf_errors.SafetensorsParsingError)):
@@ -249,7 +248,7 @@ class HubClient:
         """The repo's README card, or None when it has none."""
         noun = f"{_NOUN[kind]} {repo_id!r}"
         try:
-            with hub_errors(noun):
+            with translated(noun):
                 path = self.api.hf_hub_download(repo_id, "README.md", repo_type=_REPO_TYPE[kind])
         except errors.NotFoundError as exc:
             if isinstance(exc.__cause__, hf_errors.EntryNotFoundError):
@@ -264,7 +263,7 @@ class HubClient:
         """Whether the endpoint answers a tiny listing, and how fast."""
         started = time.perf_counter()
         try:
-            with hub_errors("The Hub"):
+            with translated("The Hub"):
                 list(self.api.list_models(limit=1, expand=["downloads"]))
         except errors.HubExplorerError as exc:
             return Reachability(self.endpoint, ok=False, error=exc)
