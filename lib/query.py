@@ -112,8 +112,9 @@ class SearchQuery:
 
     def describe(self, total: int | None = None) -> str:
         """Plain words for what is shown: "1,204 models matching 'bert' where task = fill-mask, by downloads"."""
-        noun = self.kind if total != 1 else self.kind[:-1]
-        head = f"{total:,} {noun}" if total is not None else self.kind.capitalize()
+        plural = "Spaces" if self.kind == "spaces" else self.kind  # a Space is a proper noun on the Hub
+        noun = plural if total != 1 else plural[:-1]
+        head = f"{total:,} {noun}" if total is not None else plural.capitalize()
         if self.text:
             head += f" matching {self.text!r}"
         conds = [words for f in FILTERS if (words := f.describe(self))]

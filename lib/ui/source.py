@@ -40,6 +40,7 @@ URL_SEEN = "source:url"  # the `source` URL value last read or written in this s
 _HUB_DOWN = "source:hub_down"  # (monotonic time, note) of the Hub's last failure under Automatic
 RECHECK_S = 15.0  # after a failure, Automatic lets the catalog answer this long before asking the Hub again
 _LOAD_HINT = "python -m lib.catalog load …"
+_NOUNS: dict[Kind, str] = {"models": "models", "datasets": "datasets", "spaces": "Spaces"}
 
 
 class HubSource:
@@ -122,7 +123,7 @@ def _holding(kind: Kind) -> Catalog | None:
 def _no_kind_note(kind: Kind) -> str:
     if catalog() is None:
         return f"No local catalog is loaded ({_LOAD_HINT}), so the live Hub answers."
-    return f"The local catalog has no {kind}, so the live Hub answers them."
+    return f"The local catalog has no {_NOUNS[kind]}, so the live Hub answers them."
 
 
 def _joined(*parts: str | None) -> str | None:
@@ -142,7 +143,7 @@ def offered(kind: Kind) -> Capabilities:
         return cat.capabilities(kind)
     if cat is None:
         loaded = catalog() is not None
-        tail = f" The local catalog has no {kind}." if loaded else f" Load a local catalog to use it ({_LOAD_HINT})."
+        tail = f" The local catalog has no {_NOUNS[kind]}." if loaded else f" Load a local catalog to use it ({_LOAD_HINT})."
         return replace(live, unavailable={n: f"{r}{tail}" for n, r in live.unavailable.items()},
                        unsorted={s: f"{r}{tail}" for s, r in live.unsorted.items()},
                        hint="Remove those options." if loaded else "Load a local catalog (see the README), or "
@@ -229,7 +230,7 @@ def no_stand_in(kind: Kind) -> str | None:
     """When the Hub failed under *Automatic*: why the catalog could not answer instead (plain text), if one
     exists but lacks the kind."""
     if choice() == "auto" and catalog() is not None and _holding(kind) is None:
-        return f"The local catalog has no {kind} to answer instead."
+        return f"The local catalog has no {_NOUNS[kind]} to answer instead."
     return None
 
 
