@@ -202,10 +202,10 @@ def test_the_url_parameters_are_those_of_links_in_the_wild():
         ("spaces", {"gated": "yes"}, "Ignored gated: Spaces are never gated.", "no gating on Spaces"),
         ("models", {"gated": "maybe"}, "Ignored gated: 'maybe' is not yes or no.", "yes or no"),
         ("datasets", {"params": "7-13B"}, "Ignored params: only models have a parameter count.", "models only"),
-        ("models", {"params": "huge"}, "Ignored params: 'huge' is not a preset (<1B, 1-3B, 3-7B, 7-13B, 13-70B, >70B) "
-                                       "or a range like 1000000-5000000.", "neither a preset nor a range"),
-        ("models", {"created": "2024-13-01.."}, "Ignored created: '2024-13-01..' is not a date window like "
-                                                "2024-01-01..2024-06-30.", "no month 13"),
+        ("models", {"params": "huge"}, ("Ignored params: 'huge' is not a preset (<1B, 1-3B, 3-7B, 7-13B, 13-70B, >70B) "
+                                        "or a range like 1000000-5000000."), "neither a preset nor a range"),
+        ("models", {"created": "2024-13-01.."}, ("Ignored created: '2024-13-01..' is not a date window like "
+                                                 "2024-01-01..2024-06-30."), "no month 13"),
         ("spaces", {"task": "text-generation"}, "Ignored task: Spaces have no task.", "Spaces have no task"),
     ],
 )
