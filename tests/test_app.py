@@ -401,3 +401,33 @@ def test_lineage_lists_derived_models():
     assert not at.exception
     shown = {label for label, query in page_links(at) if query.startswith("repo=") and label in children}
     assert shown == children
+
+
+# --- anything from a URL is shown as text (H3) -------------------------------------------------------------------
+PAYLOADS = [
+    "[Your HF token expired - log in again](https://evil.example/login)",  # a link
+    "![b](http://host/b1.png)",  # an image the browser would fetch
+    ":red[**call 555**]",  # a coloured, bold directive
+]
+#: Every parameter whose value a page quotes back when it drops it.
+QUOTED = ["repo", "sort", "task", "params", "created", "updated", "downloads", "likes", "gated", "only", "page",
+          "source", "library", "license", "author", "language", "sdk"]  # fmt: skip
+_UNESCAPED = re.compile(r"(?<!\\)[\[\]()!*:`<>_]")  # Markdown syntax not preceded by a backslash
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_url_values_and_names_are_shown_as_text_not_markdown(payload):
+    at = app("pages/models.py", **dict.fromkeys(QUOTED, payload), **{payload: "1"}).run()
+    assert not at.exception
+    notes = [i.value for i in at.info if "Ignored" in shown(i.value)]
+    for note in notes:
+        assert not _UNESCAPED.search(note), f"Markdown syntax would be interpreted in {note!r}"
+    read = "\n".join(shown(n) for n in notes)
+    for param in QUOTED:
+        if param == "sdk":  # Spaces only: the note names the parameter, not the value
+            assert "Ignored sdk: only Spaces have an SDK and hardware." in read
+            continue
+        assert f"Ignored {param}" in read, param
+        assert repr(payload[:20])[:-1] in read, param  # the literal text (cut), quoted
+    assert f"Ignored unknown parameter {payload[:40]!r}." in read
+    assert "https://evil.example" not in "".join(str(link) for link in at.get("page_link"))
