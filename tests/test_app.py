@@ -431,3 +431,15 @@ def test_url_values_and_names_are_shown_as_text_not_markdown(payload):
         assert repr(payload[:20])[:-1] in read, param  # the literal text (cut), quoted
     assert f"Ignored unknown parameter {payload[:40]!r}." in read
     assert "https://evil.example" not in "".join(str(link) for link in at.get("page_link"))
+
+
+def test_a_slow_hub_without_a_catalog_says_so_with_a_retry(hub, monkeypatch):
+    monkeypatch.setenv("HUB_EXPLORER_TIMEOUT", "1")
+    hub.add_fault("/api/models", delay=4, times=None)
+    at = app("pages/models.py", q="slow-probe").run()
+    assert not at.exception
+    assert any(shown(e.value).startswith("**The Hub is slow to answer.**") for e in at.error), at.error
+    retry = next(b for b in at.button if "Retry" in b.label)
+    hub.clear_faults()
+    retry.click().run()
+    assert not at.error and at.get("info")  # asked again: the Hub answers (no model has that name)
