@@ -235,3 +235,16 @@ def test_fixture_catalog_holds_every_field_the_pages_use(catalog_home: Path):
     languages = any(t.startswith("language:") for s in spaces for t in s.get("tags", [])) or any(
         (s.get("cardData") or {}).get("language") for s in spaces)  # fmt: skip
     assert cat.capabilities("spaces").missing_data() == ([] if languages else ["languages"])
+
+
+def test_list_answers_carry_every_field_a_filter_or_sort_reads():
+    """The Hub's list `expand=` fields (also what a catalog sync asks for), derived from the filter table and the
+    sorts: the same fields the pages have always asked for."""
+    from lib.hub.client import LIST_EXPAND
+
+    assert set(LIST_EXPAND["models"]) == {"author", "createdAt", "lastModified", "downloads", "likes", "trendingScore",
+                                          "pipeline_tag", "library_name", "tags", "gated", "private", "safetensors"}
+    assert set(LIST_EXPAND["datasets"]) == {"author", "createdAt", "lastModified", "downloads", "likes",
+                                            "trendingScore", "tags", "gated", "private"}
+    assert set(LIST_EXPAND["spaces"]) == {"author", "createdAt", "lastModified", "likes", "trendingScore", "sdk",
+                                          "tags", "runtime", "private"}

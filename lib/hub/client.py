@@ -15,7 +15,7 @@ from huggingface_hub import errors as hf_errors
 
 from lib import errors
 from lib.filters import BY_NAME, for_kind
-from lib.query import SORTS_BY_KIND, Kind, SearchQuery, SearchResult, Sort
+from lib.query import SORT_DATA, SORTS_BY_KIND, Kind, SearchQuery, SearchResult, Sort
 from lib.records import (
     DatasetRecord,
     ModelRecord,
@@ -55,17 +55,29 @@ _HUB_SORT: dict[Sort, str] = {
     "updated": "last_modified",
 }
 
-#: Fields asked for in list answers: what the result tables show.
-LIST_EXPAND: dict[Kind, list[str]] = {
-    "models": [
-        "author", "createdAt", "lastModified", "downloads", "likes", "trendingScore",
-        "pipeline_tag", "library_name", "tags", "gated", "private", "safetensors",
-    ],
-    "datasets": [
-        "author", "createdAt", "lastModified", "downloads", "likes", "trendingScore", "tags", "gated", "private",
-    ],
-    "spaces": ["author", "createdAt", "lastModified", "likes", "trendingScore", "sdk", "tags", "runtime", "private"],
-}
+#: The list API field (an `expand=` name) each data field of `lib.filters`/`lib.query.SORT_DATA` is read from;
+#: None: list answers do not carry it (card facts come with full records or dumps).
+_API_FIELD: dict[str, str | None] = {
+    "author": "author", "created": "createdAt", "updated": "lastModified", "downloads": "downloads",
+    "likes": "likes", "trending": "trendingScore", "task": "tags", "library": "library_name", "license": "tags",
+    "language": "tags", "tag": "tags", "gated": "gated", "params": "safetensors", "sdk": "sdk",
+    "hardware": "runtime", "has_card": None,
+}  # fmt: skip
+_API_FIELD_BY_KIND: dict[tuple[Kind, str], str] = {("models", "task"): "pipeline_tag"}
+#: What records show besides what filters and sorts read.
+_SHOWN: dict[Kind, tuple[str, ...]] = {"models": ("private",), "datasets": ("private",), "spaces": ("private",)}
+
+
+def _list_expand(kind: Kind) -> list[str]:
+    """Every field a filter or sort of this kind reads, so that records (and a catalog synced with the same
+    fields, `lib.catalog.sync`) carry what the pages filter, sort and show by."""
+    data = [f.data for f in for_kind(kind)] + [SORT_DATA[s] for s in SORTS_BY_KIND[kind]]
+    fields = [_API_FIELD_BY_KIND.get((kind, d), _API_FIELD[d]) for d in data]
+    return list(dict.fromkeys([*(f for f in fields if f), *_SHOWN[kind]]))
+
+
+#: Fields asked for in list answers, per kind (derived from the filter table and the sorts).
+LIST_EXPAND: dict[Kind, list[str]] = {kind: _list_expand(kind) for kind in ("models", "datasets", "spaces")}
 
 _REPO_TYPE: dict[Kind, str] = {"models": "model", "datasets": "dataset", "spaces": "space"}
 _NOUN: dict[Kind, str] = {"models": "Model", "datasets": "Dataset", "spaces": "Space"}
