@@ -3,266 +3,55 @@
 Rows, splits, features and statistics come from the dataset viewer (`lib.hub.viewer`, through `viewer_cache`);
 when it has nothing for a dataset, the first rows are streamed with the `datasets` library instead
 (`lib.datasets_preview`). A dataset whose owner turned the viewer off, or a gated one without a token, says so
-instead of trying. The pure helpers (`preview_frame`, `stat_chart`...) build what the tabs show; `render()` lays out.
+instead of trying. `lib.viewer_tables` and `lib.viewer_charts` build what the tabs show; `render()` lays out.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from lib.errors import AccessError, HubExplorerError
 from lib.format import human_bytes, human_count, md_escape, relative_time
-from lib.hub.viewer import (
-    ColumnStatistics,
-    Feature,
-    FirstRows,
-    SplitRef,
-    SplitStatistics,
-    ViewerOverview,
-    dumps_cell,
-    split_row_counts,
-)
+from lib.hub.viewer import Feature, FirstRows, SplitRef, SplitStatistics, ViewerOverview
 from lib.records import DatasetRecord
 from lib.ui import hub, repo_view, viewer_cache
 from lib.ui.components import chips, show_error
+from lib.viewer_charts import stat_chart
+from lib.viewer_tables import (
+    column_kind,
+    column_width,
+    features_frame,
+    preview_frame,
+    splits_frame,
+    stat_summary,
+    truncated_columns,
+)
 
-#: Longest text shown in a preview cell (the grid shows one line per row anyway).
-CELL_TEXT_LIMIT = 160
-#: Bars of a category chart; the rest are summed into one "other" bar.
-TOP_CATEGORIES = 12
 CHART_COLUMNS = 2
 ROW_HEIGHT = 35  # st.dataframe's row height in pixels
 PREVIEW_HEIGHT = ROW_HEIGHT * 11 + 3  # ten rows and the header; more rows scroll inside the grid
-# Mid-tone colours, readable on the light theme's white and on the dark theme's near-black alike (Vega does not
-# see the app's theme: text marks would stay black on black). The text grey has about 4.4:1 contrast on both.
-_BAR = "#4c8fd6"
-_TEXT = "#737b8a"
-_KIND_COLORS = {"value": _BAR, "other": "#8a94a6", "null": "#e07b39", "no label": "#b07cc6"}
 _TABS = ["Preview", "Schema & splits", "Statistics", "Card", "Files", "All tags"]
 
 
-# --- pure helpers --------------------------------------------------------------------------------------------------
-
-
-def cell_text(value: Any, limit: int = CELL_TEXT_LIMIT) -> str:
-    text = value if isinstance(value, str) else dumps_cell(value)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _media_url(value: Any) -> str | None:
-    """The URL the viewer gives for an image (`{"src": ...}`) or audio (`[{"src": ..., "type": ...}]`) cell."""
-    if isinstance(value, list) and value:
-        value = value[0]
-    if isinstance(value, dict) and isinstance(value.get("src"), str):
-        src = value["src"]
-        return src if src.startswith(("https://", "http://")) else None
-    return None
-
-
-def preview_cell(feature: Feature, value: Any) -> Any:
-    """One cell as the preview shows it: class labels named, media as their URL, long or nested values as short
-    text; numbers and booleans unchanged."""
-    if value is None:
-        return None
-    if feature.media is not None:
-        return _media_url(value) or cell_text(value)
-    names = feature.class_names
-    if names and isinstance(value, int) and not isinstance(value, bool):
-        return f"{names[value]} ({value})" if 0 <= value < len(names) else f"no label ({value})"
-    if isinstance(value, (bool, int, float)):
-        return value
-    return cell_text(value)
-
-
-def preview_frame(rows: FirstRows) -> pd.DataFrame:
-    """The first rows as a table indexed by row number, one column per feature (in the features' order)."""
-    names = list(rows.columns) or list(dict.fromkeys(k for r in rows.rows for k in r.row))
-    by_name = {f.name: f for f in rows.features}
-    data = [
-        {name: preview_cell(by_name.get(name, Feature(name, {})), item.row.get(name)) for name in names}
-        for item in rows.rows
-    ]
-    frame = pd.DataFrame(data, columns=names, index=pd.Index([r.idx for r in rows.rows], name="row"))
-    return frame
-
-
-def _width(frame: pd.DataFrame, name: str) -> str:
-    longest = max((len(str(v)) for v in frame[name] if v is not None), default=0) if name in frame else 0
-    return "large" if longest > 60 else "medium" if longest > 14 else "small"
-
-
-def preview_column_config(rows: FirstRows, frame: pd.DataFrame | None = None) -> dict[str, Any]:
+def preview_column_config(rows: FirstRows, frame: pd.DataFrame) -> dict[str, Any]:
     """Media as links, text and nested values as text sized to their content, numbers as they are; the feature's
     type as each header's help."""
-    frame = preview_frame(rows) if frame is None else frame
     config: dict[str, Any] = {}
     for f in rows.features:
-        kind = f.type.get("_type") if isinstance(f.type, dict) else None
-        numeric = kind == "Value" and f.type.get("dtype") not in ("string", "large_string")
-        if f.media is not None:
-            config[f.name] = st.column_config.LinkColumn(f.name, help=f.label, display_text=f"open {f.media.lower()}")
-        elif numeric:
+        kind = column_kind(f)
+        if kind == "media":
+            config[f.name] = st.column_config.LinkColumn(f.name, help=f.label,
+                                                         display_text=f"open {(f.media or '').lower()}")
+        elif kind == "number":
             config[f.name] = st.column_config.Column(f.name, help=f.label)
         else:
-            config[f.name] = st.column_config.TextColumn(f.name, help=f.label, width=_width(frame, f.name))
+            config[f.name] = st.column_config.TextColumn(f.name, help=f.label, width=column_width(frame, f.name))
     return config
-
-
-def features_frame(features: Sequence[Feature]) -> pd.DataFrame:
-    def details(f: Feature) -> str:
-        if f.class_names:
-            shown = ", ".join(f.class_names[:8])
-            return shown + (f", … ({len(f.class_names)} in all)" if len(f.class_names) > 8 else "")
-        return ""
-
-    return pd.DataFrame(
-        [{"column": f.name, "type": f.label, "labels": details(f)} for f in features],
-        columns=["column", "type", "labels"],
-    )
-
-
-def splits_frame(overview: ViewerOverview) -> pd.DataFrame:
-    rows = split_row_counts(overview.splits, overview.size)
-    frame = pd.DataFrame(rows, columns=["config", "split", "rows", "columns", "parquet bytes"])
-    frame["parquet"] = [human_bytes(b) if b is not None else "–" for b in frame.pop("parquet bytes")]
-    frame["rows"] = frame["rows"].astype("Int64")
-    frame["columns"] = frame["columns"].astype("Int64")
-    return frame
-
-
-def _number(x: float | str | None) -> str:
-    if x is None:
-        return "–"
-    if isinstance(x, str):  # dates and durations of `datetime` columns
-        return x
-    if float(x).is_integer():
-        return f"{int(x):,}"
-    return f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.1f}"
-
-
-def stat_summary(col: ColumnStatistics) -> str:
-    """The numbers behind a chart, in one line: nulls first, then the type's measures."""
-    parts = [f"nulls {human_count(col.nan_count) if col.nan_count is not None else '–'}"
-             + (f" ({col.nan_proportion:.1%})" if col.nan_proportion else "")]
-    if col.no_label_count:
-        parts.append(f"no label {col.no_label_count:,}")
-    if col.n_unique is not None:
-        parts.append(f"{col.n_unique:,} distinct")
-    unit = {"string_text": " chars", "list": " items", "audio": " s"}.get(col.type, "")
-    if col.histogram is not None:
-        parts += [f"min {_number(col.min)}{unit}", f"max {_number(col.max)}{unit}", f"mean {_number(col.mean)}",
-                  f"median {_number(col.median)}", f"std {_number(col.std)}"]
-    return " · ".join(parts)
-
-
-def histogram_frame(col: ColumnStatistics) -> pd.DataFrame:
-    """One row per bin: `start`, `end` (numbers, or text for dates), `rows`, and `label`/`range` to show."""
-    assert col.histogram is not None
-    edges, counts = col.histogram.bin_edges, col.histogram.hist
-    frame = pd.DataFrame({"start": list(edges[:-1]), "end": list(edges[1:]), "rows": list(counts)})
-    if col.histogram.numeric:
-        frame["mid"] = (frame["start"] + frame["end"]) / 2
-    frame["label"] = [human_count(c) for c in counts]
-    frame["range"] = [f"{_number(a)} – {_number(b)}" for a, b in itertools.pairwise(edges)]
-    return frame
-
-
-def short_label(text: str, limit: int = 32) -> str:
-    """A category label cut in the middle (paths and ids differ at their end, words at their start)."""
-    if len(text) <= limit:
-        return text
-    head = (limit - 1) // 2
-    return text[:head] + "…" + text[-(limit - 1 - head):]
-
-
-def frequencies_frame(col: ColumnStatistics, top: int = TOP_CATEGORIES) -> pd.DataFrame:
-    """Category counts, largest first: the top `top`, then one `other` bar, then nulls and rows without label."""
-    freq = sorted((col.frequencies or {}).items(), key=lambda kv: (-kv[1], kv[0]))
-    rows = [{"value": str(k), "rows": int(v), "kind": "value"} for k, v in freq[:top]]
-    rest = freq[top:]
-    if rest:
-        rows.append({"value": f"{len(rest):,} other values", "rows": sum(v for _, v in rest), "kind": "other"})
-    if col.no_label_count:
-        rows.append({"value": "(no label)", "rows": col.no_label_count, "kind": "no label"})
-    if col.nan_count:
-        rows.append({"value": "(null)", "rows": col.nan_count, "kind": "null"})
-    frame = pd.DataFrame(rows, columns=["value", "rows", "kind"])
-    frame["full"] = frame["value"]
-    short = [short_label(v) for v in frame["value"]]
-    # bars are keyed by their label: keep cut labels distinct
-    frame["value"] = [v if short.count(v) == 1 else f"{v} #{i + 1}" for i, v in enumerate(short)]
-    frame["label"] = [human_count(v) for v in frame["rows"]]
-    return frame
-
-
-_TYPE_WORDS = {
-    "int": "integers", "float": "numbers", "string_text": "text length (characters)", "list": "list length",
-    "audio": "audio duration (s)", "string_label": "text labels", "class_label": "class labels", "bool": "true/false",
-    "image": "image size", "datetime": "dates",
-}
-
-
-def _single_value_frame(col: ColumnStatistics) -> pd.DataFrame:
-    """A histogram whose edges are all equal (every value the same) as one category bar."""
-    assert col.histogram is not None
-    value = _number(col.histogram.bin_edges[0])
-    frame = pd.DataFrame({"value": [value], "full": [value], "rows": [sum(col.histogram.hist)], "kind": ["value"]})
-    frame["label"] = [human_count(v) for v in frame["rows"]]
-    return frame
-
-
-def stat_chart(col: ColumnStatistics) -> alt.LayerChart | None:
-    """A small chart of one column: a histogram for numbers, lengths and dates, bars for categories, each bar with
-    its count written on it; None for a column with neither (a type this app does not chart)."""
-    title = alt.TitleParams(col.name, subtitle=_TYPE_WORDS.get(col.type, col.type), anchor="start", offset=8,
-                            subtitleColor=_TEXT)
-    hist = col.histogram
-    if hist is not None and hist.hist and hist.bin_edges[0] != hist.bin_edges[-1]:
-        frame = histogram_frame(col)
-        top = max(1, int(frame["rows"].max()))
-        y = alt.Y("rows:Q", title=None, axis=None, scale=alt.Scale(domain=[0, top * 1.22]))
-        tooltip = [alt.Tooltip("range:N", title="range"), alt.Tooltip("rows:Q", title="rows", format=",")]
-        if hist.numeric:
-            x: alt.X = alt.X("start:Q", bin="binned", title=None, axis=alt.Axis(labelOverlap=True, tickCount=5))
-            bars = alt.Chart(frame).mark_bar(color=_BAR, binSpacing=1).encode(x=x, x2="end:Q", y=y, tooltip=tooltip)
-            at: alt.X | str = "mid:Q"
-        else:  # dates: one band per bin, labelled by its start
-            x = alt.X("start:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=90))
-            bars = alt.Chart(frame).mark_bar(color=_BAR).encode(x=x, y=y, tooltip=tooltip)
-            at = x
-        labels = alt.Chart(frame).mark_text(dy=-7, fontSize=10, fontWeight="bold", color=_TEXT).encode(
-            x=at, y=y, text="label:N", tooltip=tooltip
-        )
-        return (bars + labels).properties(title=title, height=190)
-    if hist is not None and hist.hist:
-        frame = _single_value_frame(col)
-    elif col.frequencies is not None or col.nan_count or col.no_label_count:
-        frame = frequencies_frame(col)
-    else:
-        return None
-    top = max(1, int(frame["rows"].max())) if len(frame) else 1
-    x = alt.X("rows:Q", title=None, axis=None, scale=alt.Scale(domain=[0, top * 1.3]))
-    y = alt.Y("value:N", sort=list(frame["value"]), title=None, axis=alt.Axis(labelLimit=210))
-    tooltip = [alt.Tooltip("full:N", title=col.name), alt.Tooltip("rows:Q", title="rows", format=",")]
-    bars = alt.Chart(frame).mark_bar().encode(
-        x=x,
-        y=y,
-        tooltip=tooltip,
-        color=alt.Color("kind:N", legend=None,
-                        scale=alt.Scale(domain=list(_KIND_COLORS), range=list(_KIND_COLORS.values()))),
-    )
-    labels = alt.Chart(frame).mark_text(align="left", dx=4, fontSize=10, fontWeight="bold", color=_TEXT).encode(
-        x=x, y=y, text="label:N", tooltip=tooltip
-    )
-    return (bars + labels).properties(title=title, height=64 + 24 * max(1, len(frame)))
 
 
 # --- data sources --------------------------------------------------------------------------------------------------
@@ -356,7 +145,7 @@ def _preview_tab(ds: DatasetRecord, source: _Source, ref: SplitRef) -> FirstRows
     else:
         st.caption(f"The first {len(rows.rows)} rows of {where}, streamed with the `datasets` library: the dataset "
                    f"viewer could not give them ({md_escape(rows.note or 'no reason given')}).")
-    cut = sorted({c for r in rows.rows for c in r.truncated_cells})
+    cut = truncated_columns(rows)
     if cut:
         st.caption("The viewer shortened long cells in " + ", ".join(f"`{md_escape(c)}`" for c in cut) + ".")
     if not rows.rows:
@@ -400,7 +189,7 @@ def _schema_tab(ds: DatasetRecord, source: _Source, ref: SplitRef, rows: FirstRo
             ) + (f" · {human_bytes(size.num_bytes_memory)} in memory" if size.num_bytes_memory else "")
             st.caption(line + (" · at least: the viewer read only the start of this big dataset"
                                if size.partial else ""))
-        st.dataframe(splits_frame(overview), hide_index=True, width="stretch",
+        st.dataframe(splits_frame(overview.splits, overview.size), hide_index=True, width="stretch",
                      column_config={"rows": st.column_config.NumberColumn("rows", format="localized")})
         if overview.splits.pending or overview.splits.failed:
             st.caption(f"The viewer is still processing {len(overview.splits.pending)} config(s) and could not "
