@@ -1,26 +1,30 @@
-"""Dataset detail: metrics and tags, then Preview | Schema & splits | Statistics | Card | Files | All tags.
+"""The dataset detail view: header, key figures, tags, description, the config and split pickers, then Preview |
+Schema & splits | Statistics | Card | Files | All tags.
 
 Rows, splits, features and statistics come from the dataset viewer (`lib.hub.viewer`, through `viewer_cache`);
 when it has nothing for a dataset, the first rows are streamed with the `datasets` library instead
 (`lib.datasets_preview`). A dataset whose owner turned the viewer off, or a gated one without a token, says so
-instead of trying. `lib.viewer_tables` and `lib.viewer_charts` build what the tabs show; `render()` lays out.
+instead of trying. `lib.viewer_tables` and `lib.viewer_charts` build what the tabs show; this module lays out.
+The chosen config and split are kept in the URL (`config=`, `split=`; see `lib.detail_url`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from lib import detail_url
 from lib.errors import AccessError, HubExplorerError
-from lib.format import human_bytes, human_count, md_escape, relative_time
-from lib.hub.viewer import Feature, FirstRows, SplitRef, SplitStatistics, ViewerOverview
+from lib.format import human_bytes, md_escape
+from lib.hub.viewer import Feature, FirstRows, SplitRef, SplitsListing, SplitStatistics, ViewerOverview
 from lib.records import DatasetRecord
-from lib.ui import hub, repo_view, viewer_cache
-from lib.ui.components import chips, show_error
+from lib.ui import hub, viewer_cache
+from lib.ui.components import show_error
+from lib.ui.views import common
 from lib.viewer_charts import stat_chart
 from lib.viewer_tables import (
     column_kind,
@@ -32,26 +36,54 @@ from lib.viewer_tables import (
     truncated_columns,
 )
 
+#: Tabs by short name (the URL's `tab=`), in order; the first opens by default.
+TABS = {"preview": "Preview", "schema": "Schema & splits", "statistics": "Statistics", "card": "Card",
+        "files": "Files", "tags": "All tags"}
+#: The tabs that need rows from the viewer or from streaming; the others show the repo itself.
+ROW_TABS = ("preview", "schema", "statistics")
 CHART_COLUMNS = 2
 ROW_HEIGHT = 35  # st.dataframe's row height in pixels
 PREVIEW_HEIGHT = ROW_HEIGHT * 11 + 3  # ten rows and the header; more rows scroll inside the grid
-_TABS = ["Preview", "Schema & splits", "Statistics", "Card", "Files", "All tags"]
+DESCRIPTION_LIMIT = 5000
 
 
-def preview_column_config(rows: FirstRows, frame: pd.DataFrame) -> dict[str, Any]:
-    """Media as links, text and nested values as text sized to their content, numbers as they are; the feature's
-    type as each header's help."""
-    config: dict[str, Any] = {}
-    for f in rows.features:
-        kind = column_kind(f)
-        if kind == "media":
-            config[f.name] = st.column_config.LinkColumn(f.name, help=f.label,
-                                                         display_text=f"open {(f.media or '').lower()}")
-        elif kind == "number":
-            config[f.name] = st.column_config.Column(f.name, help=f.label)
-        else:
-            config[f.name] = st.column_config.TextColumn(f.name, help=f.label, width=column_width(frame, f.name))
-    return config
+def render(repo_id: str) -> None:
+    """Everything about one dataset. Failures are shown in place; the rest of the page keeps working."""
+    ds = common.load("datasets", repo_id)
+    if not isinstance(ds, DatasetRecord):
+        return
+    common.header(ds)
+    common.figures(ds)
+    common.tag_lines(ds)
+    if ds.description:
+        with st.expander("Description", expanded=False, icon=":material/notes:"):
+            st.text(ds.description[:DESCRIPTION_LIMIT])
+
+    with st.spinner("Asking the dataset viewer…"):
+        source = _source(ds)
+    ref: SplitRef | None = None
+    if source.splits.splits:
+        ref = _pick_split(ds, source.splits, source.overview)
+        if source.notice and source.overview is None:  # the viewer failed, rather than having nothing
+            st.caption(f":material/info: {md_escape(source.notice)}")
+    tabs = common.detail_tabs("datasets", TABS)
+    if ref is None:
+        for name in ROW_TABS:
+            with tabs[name]:
+                _blocked(ds, source, first=name == ROW_TABS[0])
+    else:
+        with tabs["preview"]:
+            rows = _preview_tab(ds, source, ref)
+        with tabs["schema"]:
+            _schema_tab(ds, source, ref, rows)
+        with tabs["statistics"]:
+            _statistics_tab(ds, source, ref)
+    with tabs["card"]:
+        common.card_section("datasets", ds)
+    with tabs["files"]:
+        common.files_section(ds)
+    with tabs["tags"]:
+        common.all_tags(ds)
 
 
 # --- data sources --------------------------------------------------------------------------------------------------
@@ -62,7 +94,7 @@ class _Source:
     """Where this dataset's rows come from: the viewer (`overview`), streaming (`streamed`), or nowhere (`blocked`,
     with the reason to show instead)."""
 
-    splits: tuple[SplitRef, ...] = ()
+    splits: SplitsListing = field(default_factory=lambda: SplitsListing(()))
     overview: ViewerOverview | None = None
     streamed: bool = False
     notice: str | None = None
@@ -97,25 +129,33 @@ def _source(ds: DatasetRecord) -> _Source:
         if overview.disabled:
             return _Source(blocked=_DISABLED.format(why="The dataset viewer says so."))
         if overview.has_rows:
-            return _Source(splits=overview.splits.splits, overview=overview)
+            return _Source(splits=overview.splits, overview=overview)
         notice = overview.note
     try:
         splits = viewer_cache.stream_splits(ds.id, ds.sha)
     except HubExplorerError as err:
         return _Source(error=err, notice=notice)
-    return _Source(splits=splits, overview=overview, streamed=True, notice=notice)
+    return _Source(splits=SplitsListing(splits), overview=overview, streamed=True, notice=notice)
 
 
 # --- layout --------------------------------------------------------------------------------------------------------
 
 
-def _pick_split(ds: DatasetRecord, splits: tuple[SplitRef, ...], overview: ViewerOverview | None) -> SplitRef:
-    configs = list(dict.fromkeys(s.config for s in splits))
+def _pick_split(ds: DatasetRecord, listing: SplitsListing, overview: ViewerOverview | None) -> SplitRef:
+    """The config and split pickers (kept in the URL), and the chosen split's size."""
+    configs = list(listing.configs)
+    config_key = f"dsv:{ds.id}:config"
+    notes = [common.from_url("datasets", detail_url.CONFIG, config_key, configs, configs[0])]
     c_config, c_split, c_size = st.columns([2, 2, 3], vertical_alignment="bottom")
-    config = c_config.selectbox("Subset (config)", configs, key=f"dsv:{ds.id}:config",
-                                disabled=len(configs) == 1)
-    names = [s.split for s in splits if s.config == config]
-    split = c_split.selectbox("Split", names, key=f"dsv:{ds.id}:split:{config}", disabled=len(names) == 1)
+    config = c_config.selectbox("Subset (config)", configs, key=config_key, disabled=len(configs) == 1)
+    names = list(listing.splits_of(config))
+    split_key = f"dsv:{ds.id}:split:{config}"
+    notes.append(common.from_url("datasets", detail_url.SPLIT, split_key, names, names[0]))
+    split = c_split.selectbox("Split", names, key=split_key, disabled=len(names) == 1)
+    common.to_url("datasets", detail_url.CONFIG, config, configs[0])
+    common.to_url("datasets", detail_url.SPLIT, split, names[0])
+    for text in notes:
+        common.note(text)
     size = overview.size if overview is not None else None
     sized = size.split(config, split) if size is not None else None
     if sized is not None and sized.num_rows is not None:
@@ -177,7 +217,7 @@ def _schema_tab(ds: DatasetRecord, source: _Source, ref: SplitRef, rows: FirstRo
     overview = source.overview
     st.markdown("**Configs and splits**")
     if source.streamed or overview is None or not overview.has_rows:
-        st.dataframe(pd.DataFrame([{"config": s.config, "split": s.split} for s in source.splits]),
+        st.dataframe(pd.DataFrame([{"config": s.config, "split": s.split} for s in source.splits.splits]),
                      hide_index=True, width="stretch")
         st.caption("Row counts and sizes come from the dataset viewer, which has nothing for this dataset; "
                    "streaming reads only the first rows.")
@@ -241,47 +281,17 @@ def _blocked(ds: DatasetRecord, source: _Source, *, first: bool) -> None:
         st.info(source.blocked)
 
 
-def render(ds: DatasetRecord) -> None:
-    """The dataset's detail below its header (`repo_view.header`)."""
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Downloads (30 d)", human_count(ds.downloads))
-    m2.metric("Likes", human_count(ds.likes))
-    m3.metric("Created", ds.created_at.strftime("%Y-%m-%d") if ds.created_at else "–")
-    m4.metric("Updated", relative_time(ds.last_modified))
-    lines = []
-    if ds.task_categories:
-        lines.append(f"**Tasks:** {chips(ds.task_categories, color='violet')}")
-    if ds.size_categories:
-        lines.append(f"**Size:** {chips(ds.size_categories, color='blue')}")
-    if lines:
-        st.markdown("  \n".join(lines))
-    repo_view.tag_lines(ds)
-    if ds.description:
-        with st.expander("Description", expanded=False, icon=":material/notes:"):
-            st.text(ds.description[:5000])
-
-    with st.spinner("Asking the dataset viewer…"):
-        source = _source(ds)
-    ref: SplitRef | None = None
-    if source.splits:
-        ref = _pick_split(ds, source.splits, source.overview)
-        if source.notice and source.overview is None:  # the viewer failed, rather than having nothing
-            st.caption(f":material/info: {md_escape(source.notice)}")
-    t_preview, t_schema, t_stats, t_card, t_files, t_tags = st.tabs(_TABS)
-    if ref is None:
-        for index, tab in enumerate((t_preview, t_schema, t_stats)):
-            with tab:
-                _blocked(ds, source, first=index == 0)
-    else:
-        with t_preview:
-            rows = _preview_tab(ds, source, ref)
-        with t_schema:
-            _schema_tab(ds, source, ref, rows)
-        with t_stats:
-            _statistics_tab(ds, source, ref)
-    with t_card:
-        repo_view.card_section("datasets", ds)
-    with t_files:
-        repo_view.files_section(ds)
-    with t_tags:
-        repo_view.all_tags(ds)
+def preview_column_config(rows: FirstRows, frame: pd.DataFrame) -> dict[str, Any]:
+    """Media as links, text and nested values as text sized to their content, numbers as they are; the feature's
+    type as each header's help."""
+    config: dict[str, Any] = {}
+    for f in rows.features:
+        kind = column_kind(f)
+        if kind == "media":
+            config[f.name] = st.column_config.LinkColumn(f.name, help=f.label,
+                                                         display_text=f"open {(f.media or '').lower()}")
+        elif kind == "number":
+            config[f.name] = st.column_config.Column(f.name, help=f.label)
+        else:
+            config[f.name] = st.column_config.TextColumn(f.name, help=f.label, width=column_width(frame, f.name))
+    return config
