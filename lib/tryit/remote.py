@@ -19,7 +19,6 @@ endpoint URL on its own (only a token given for it). Nothing here imports torch 
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import re
 import threading
@@ -32,8 +31,6 @@ from lib import errors
 from lib.tryit.runner import Generation, RunResult
 from lib.tryit.tasks import TaskSpec, get_task, similarity_input
 
-DEFAULT_TIMEOUT = 120.0  # seconds; HUB_EXPLORER_INFERENCE_TIMEOUT overrides (a long generation needs a while)
-
 # tasks whose answer can arrive token by token (TGI's /generate_stream shape, or chat deltas)
 STREAMING_TASKS = ("text-generation", "text2text-generation")
 
@@ -41,11 +38,9 @@ _HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-
 
 
 def _timeout() -> float:
-    try:
-        value = float(os.environ.get("HUB_EXPLORER_INFERENCE_TIMEOUT", DEFAULT_TIMEOUT))
-    except ValueError:
-        return DEFAULT_TIMEOUT
-    return value if value > 0 else DEFAULT_TIMEOUT
+    from lib.settings import load_settings
+
+    return load_settings().inference_timeout
 
 
 # ------------------------------------------------------------------------------------------------- validation
@@ -139,102 +134,12 @@ def _status(exc: BaseException) -> int | None:
     return getattr(response, "status_code", None)
 
 
-def _server_text(exc: BaseException) -> str:
-    """The server's own error message, when it sent one as ``{"error": "..."}``."""
-    response = getattr(exc, "response", None)
-    if response is None:
-        return ""
-    try:
-        body = response.json()
-    except Exception:  # noqa: BLE001 - a streamed, closed or non-JSON body: no message to add
-        return ""
-    err = body.get("error") if isinstance(body, dict) else None
-    return " ".join(str(err).split())[:300] if err else ""
-
-
-def _scrub(text: str, token: str | None) -> str:
-    return text.replace(token, "***") if token else text
-
-
 def translate(exc: BaseException, *, where: str, token: str | None = None) -> errors.HubExplorerError:
     """The app error for a failure while asking ``where`` (an endpoint's origin or a provider) to run a model."""
-    from huggingface_hub import errors as hf_errors
+    from lib.translate import translate as app_translate
 
-    hint_server = f"Check that {where} is running and reachable from here, then retry."
-    if isinstance(exc, errors.RateLimitedError):  # raised by lib.hub.http's transport when it is installed
-        return errors.RateLimitedError(f"{where} is rate limiting requests (HTTP 429).", retry_after=exc.retry_after)
-    if isinstance(exc, errors.HubUnreachableError):
-        return errors.HubUnreachableError(f"Could not reach {where}: {exc}", hint=hint_server)
-    if isinstance(exc, errors.HubUnavailableError):
-        return errors.HubUnavailableError(f"{where} failed: {exc}", hint="The server had an error; try again shortly.")
-    if isinstance(exc, errors.HubExplorerError):
-        return exc
-    if isinstance(exc, hf_errors.InferenceTimeoutError):
-        return errors.HubUnreachableError(
-            f"{where} did not answer within {_timeout():g} s.",
-            hint=hint_server + " A cold endpoint may need a minute to start.",
-        )
-    name = type(exc).__name__
-    if name in ("OverloadedError",):
-        return errors.HubUnavailableError(f"{where} is overloaded: {_scrub(str(exc), token)[:300]}")
-    if name in ("ValidationError",) and type(exc).__module__.startswith("huggingface_hub"):
-        return errors.InvalidQueryError(f"{where} rejected the input: {_scrub(str(exc), token)[:300]}")
-    if name in ("GenerationError", "IncompleteGenerationError", "UnknownError"):
-        return errors.HubExplorerError(f"{where} failed to generate: {_scrub(str(exc), token)[:300]}")
-    if isinstance(
-        exc, (hf_errors.RepositoryNotFoundError, hf_errors.GatedRepoError, hf_errors.HFValidationError)
-    ) and where.startswith("provider"):
-        from lib.hub.http import translate as hub_translate
-
-        return hub_translate(exc)
-    if isinstance(exc, hf_errors.HfHubHTTPError):
-        status = _status(exc)
-        said = _scrub(_server_text(exc), token)
-        detail = f": {said}" if said else "."
-        if status == 401:
-            return errors.AccessError(
-                f"{where} refused the token (HTTP 401){detail}",
-                hint="Give a valid token (HF_TOKEN, or the token field) for this endpoint.",
-            )
-        if status == 403:
-            return errors.AccessError(
-                f"{where} refused access (HTTP 403){detail}", hint="The token has no access to this endpoint or model."
-            )
-        if status == 404:
-            return errors.NotFoundError(
-                f"{where} has no such model or route (HTTP 404){detail}",
-                hint="Check the endpoint URL (path included) or the model id.",
-            )
-        if status == 429:
-            from lib.hub.http import retry_after_seconds
-
-            wait = retry_after_seconds(exc.response.headers) if exc.response is not None else None
-            return errors.RateLimitedError(f"{where} is rate limiting requests (HTTP 429).", retry_after=wait)
-        if status is not None and status >= 500:
-            return errors.HubUnavailableError(
-                f"{where} answered HTTP {status}{detail}",
-                hint="The server had an error or is loading the model; try again.",
-            )
-        if status in (400, 413, 422):
-            return errors.InvalidQueryError(f"{where} rejected the input (HTTP {status}){detail}")
-        return errors.HubExplorerError(f"{where} answered HTTP {status}{detail}")
-    import httpx2
-
-    if isinstance(exc, httpx2.TimeoutException):
-        return errors.HubUnreachableError(f"{where} did not answer in time.", hint=hint_server)
-    if isinstance(exc, (httpx2.NetworkError, httpx2.RemoteProtocolError, ConnectionError)):
-        return errors.HubUnreachableError(f"Could not connect to {where}.", hint=hint_server)
-    if isinstance(exc, httpx2.HTTPError):
-        return errors.HubUnreachableError(f"The request to {where} failed ({name}).", hint=hint_server)
-    text = _scrub(str(exc), token).splitlines()[0][:300] if str(exc) else name
-    if isinstance(exc, ValueError) and ("provider" in text.lower() or "not supported" in text.lower()):
-        return errors.InvalidQueryError(text, hint="Pick a provider that serves this model for this task.")
-    if isinstance(exc, (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError, IndexError)):
-        return errors.MalformedAnswerError(
-            f"{where} sent an answer that could not be read ({name}).",
-            hint="Is this a TGI/Inference-API compatible endpoint for this task?",
-        )
-    return errors.HubExplorerError(f"Remote run on {where} failed ({name}): {text}")
+    service = "provider" if where.startswith("provider") else "endpoint"
+    return app_translate(exc, service=service, where=where, token=token)
 
 
 # ------------------------------------------------------------------------------------------------- the calls

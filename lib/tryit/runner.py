@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from lib.errors import GatedRepoError, HubExplorerError, InvalidQueryError, NotFoundError
+from lib.errors import HubExplorerError, InvalidQueryError, NotFoundError
 from lib.tryit.fit import RemoteCodeRefusedError
 from lib.tryit.tasks import Call, TaskSpec, get_task
 
@@ -249,12 +249,11 @@ class PipelineCache:
 
 def default_budget() -> int:
     """``HUB_EXPLORER_TRYIT_BUDGET_MB`` (megabytes of loaded weights to keep), else half of this machine's RAM."""
-    env = os.environ.get("HUB_EXPLORER_TRYIT_BUDGET_MB")
-    if env:
-        try:
-            return max(0, int(float(env) * 1e6))
-        except ValueError:
-            pass
+    from lib.settings import load_settings
+
+    budget_mb = load_settings().tryit_budget_mb
+    if budget_mb is not None:
+        return int(budget_mb * 1e6)
     import psutil
 
     return int(psutil.virtual_memory().total * 0.5)
@@ -359,24 +358,9 @@ def _load(spec: TaskSpec, model: str, *, device: str, dtype: str | None, token: 
 
 
 def _translate(exc: BaseException, model: str) -> HubExplorerError:
-    from lib.hub.http import translate
+    from lib.translate import translate
 
-    if isinstance(exc, HubExplorerError):
-        return exc
-    seen: BaseException | None = exc
-    while seen is not None:  # transformers wraps huggingface_hub's errors in OSError: look down the chain
-        err = translate(seen, what=model)
-        if type(err) is not HubExplorerError:
-            return err
-        seen = seen.__cause__ or seen.__context__
-    text = str(exc)
-    if "gated repo" in text:
-        return GatedRepoError(f"{model} is gated: its files need a token with access.")
-    if "trust_remote_code" in text:
-        return RemoteCodeRefusedError(f"{model} needs remote code; it is not run without consent.")
-    if isinstance(exc, OSError) and ("not a valid model identifier" in text or "does not appear to have" in text):
-        return NotFoundError(f"{model} has no model files this task can load.", hint=text.splitlines()[0][:300])
-    return HubExplorerError(f"Could not load {model}: {text.splitlines()[0][:300] if text else type(exc).__name__}")
+    return translate(exc, what=model, service="pipeline")
 
 
 def _count_tokens(pipe: Any, text: str) -> int | None:
@@ -450,11 +434,9 @@ def _call_kwargs(spec: TaskSpec, call: Call, generation: Generation | None) -> d
 
 
 def _run_error(exc: BaseException, task: str) -> HubExplorerError:
-    if isinstance(exc, HubExplorerError):
-        return exc
-    if isinstance(exc, (ValueError, KeyError, TypeError)) or type(exc).__name__ == "PipelineException":
-        return InvalidQueryError(f"{task} could not run on that input: {str(exc).splitlines()[0][:300]}")
-    return HubExplorerError(f"{task} failed: {str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__}")
+    from lib.translate import translate
+
+    return translate(exc, what=task, service="run")
 
 
 def _result(spec: TaskSpec, model: str, pipe: Any, raw: Any, value: Any, *, load_ms: float, run_ms: float,
