@@ -12,6 +12,7 @@ from typing import Literal, get_args
 
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
+from lib.detail_url import DETAIL_PARAMS
 from lib.errors import InvalidQueryError
 from lib.filters import (  # re-exported: the URL formats of ranges and windows live with the filters
     FILTERS,
@@ -35,7 +36,8 @@ SourceChoice = Literal["auto", "hub", "catalog"]
 """Which source answers (`?source=`): the live Hub with the catalog as a fallback, one or the other."""
 SOURCE_CHOICES: tuple[SourceChoice, ...] = get_args(SourceChoice)
 
-KNOWN_PARAMS = frozenset({"q", "sort", "page", "repo", "source", *URL_PARAMS})
+#: Every parameter a browse page's URL may hold: its own, and the open detail view's (`lib.detail_url`).
+KNOWN_PARAMS = frozenset({"q", "sort", "page", "repo", "source", *URL_PARAMS, *DETAIL_PARAMS})
 
 __all__ = [
     "KNOWN_PARAMS", "MAX_PAGE", "MAX_TEXT", "PAGE_SIZE", "PARAM_PRESETS", "SOURCE_CHOICES", "ParsedState",

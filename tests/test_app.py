@@ -443,3 +443,15 @@ def test_a_slow_hub_without_a_catalog_says_so_with_a_retry(hub, monkeypatch):
     hub.clear_faults()
     retry.click().run()
     assert not at.error and at.get("info")  # asked again: the Hub answers (no model has that name)
+
+
+def test_the_browse_state_keeps_the_open_views_own_parameters():
+    """A detail view's tab/config/split (lib.detail_url) are its own: the browse page neither drops them nor calls
+    them unknown while that repo is open; opening another row starts its view afresh."""
+    first = fixture_ids.public_models()[0]["id"]
+    at = app("pages/models.py", repo=first, tab="files").run()
+    assert not at.exception
+    assert not [i.value for i in at.info if "Ignored" in i.value]
+    assert at.query_params["tab"] == "files" and at.query_params["repo"] == first
+    at.text_input(key="models:q").input("bert").run()  # a new search closes the view: its tab goes with it
+    assert "tab" not in at.query_params and "repo" not in at.query_params

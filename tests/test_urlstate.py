@@ -190,7 +190,7 @@ def test_the_url_parameters_are_those_of_links_in_the_wild():
 
     legacy = {"q", "sort", "page", "repo", "task", "library", "language", "license", "author", "sdk", "hardware",
               "gated", "params", "downloads", "likes", "created", "updated", "only"}
-    assert KNOWN_PARAMS == legacy | {"source"}
+    assert KNOWN_PARAMS == legacy | {"source", "tab", "config", "split"}  # with the detail view's (lib.detail_url)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from typing import Any
 
 import streamlit as st
 
+from lib import detail_url
 from lib.errors import InvalidQueryError
 from lib.filters import BY_NAME, FILTERS, Filter
 from lib.query import Kind, SearchQuery
@@ -61,7 +62,7 @@ def _from_widget(f: Filter, value: Any) -> dict[str, Any]:
 def read(kind: Kind, *, notes: bool = True) -> None:
     """Parse the URL; when it differs from what this page last wrote, load it into the widgets' state (and keep
     the notes about dropped parameters for the page to show)."""
-    current = st.query_params.to_dict()
+    current = detail_url.browse_params(st.query_params.to_dict())  # the open view's own parameters are its own
     if st.session_state.get(widget_key(kind, "url")) == current:
         return
     parsed = parse_state(kind, current)
@@ -107,9 +108,12 @@ def clear(kind: Kind, name: str) -> None:
 
 
 def write(kind: Kind, q: SearchQuery, *, page: int, repo: str | None, source: SourceChoice | None = None) -> None:
-    """Put the state in the URL (only when it changed: each write is a browser history entry)."""
+    """Put the state in the URL (only when it changed: each write is a browser history entry). The open detail
+    view's parameters (`lib.detail_url`: tab, config, split) stay while the same repo is open."""
     params = state_to_params(q, page=page, repo=repo, source=source)
-    if st.query_params.to_dict() != params:
-        st.query_params.from_dict(params)
+    current = st.query_params.to_dict()
+    wanted = {**params, **detail_url.detail_params(current)} if repo and current.get("repo") == repo else params
+    if current != wanted:
+        st.query_params.from_dict(wanted)
     st.session_state[widget_key(kind, "url")] = params
     sources.remember_url(params.get("source"))
