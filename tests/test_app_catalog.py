@@ -78,6 +78,14 @@ def _infos(at: AppTest) -> str:
     return "\n".join(_shown(i.value) for i in at.info)
 
 
+@pytest.fixture(autouse=True)
+def fresh_answers():
+    """No Hub answer cached by an earlier test (st.cache_data keeps them 5 minutes): each test's faults are met."""
+    import streamlit as st
+
+    st.cache_data.clear()
+
+
 @pytest.fixture
 def quiet_sidebar(monkeypatch):
     """The sidebar's health check answers at once without asking the Hub (so that it cannot use up a fault
