@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -261,3 +262,24 @@ def test_spaces_the_catalog_lacks_come_from_the_live_hub_and_it_says_so(models_o
     assert notes == [f":material/info: The local catalog has no {kind}, so the live Hub answers them."
                      for kind in ("datasets", "Spaces")]  # where they appear (the catalog holds models only)
     assert [s.value for s in home.main.subheader] == ["Models", "Datasets", "Spaces"]
+
+
+def test_when_the_hub_is_down_the_page_says_why_the_catalog_cannot_stand_in(tmp_path, monkeypatch, hub):
+    from lib.catalog import Catalog
+
+    dump = tmp_path / "models.jsonl"  # models as a list dump without gating
+    dump.write_text("\n".join(json.dumps({k: v for k, v in m.items() if k != "gated"})
+                              for m in fixture_ids.records("models")), encoding="utf-8")  # fmt: skip
+    Catalog.open(tmp_path).load([dump], kind="models")
+    monkeypatch.setenv("HUB_EXPLORER_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{free_port()}")
+    at = app("pages/models.py", gated="yes").run()
+    assert not at.exception
+    assert any(e.value.startswith("**Hub unreachable.**") for e in at.error)
+    said = "\n".join(_shown(c.value) for c in at.caption)
+    assert "The local catalog cannot answer this search instead: This catalog's models dump has no gated flags." in said
+    at = app("pages/spaces.py").run()
+    assert any(e.value.startswith("**Hub unreachable.**") for e in at.error)
+    assert "The local catalog has no Spaces to answer instead." in "\n".join(_shown(c.value) for c in at.caption)
+    at = app("pages/models.py", q="bert").run()  # what it can answer, it answers
+    assert "The local catalog answers instead" in _infos(at) and len(at.dataframe[0].value) > 0

@@ -98,7 +98,7 @@ def browse(kind: Kind) -> str | None:
     filters.chips(kind, query)
     if error is not None:
         show_error(error, retry_key=None if isinstance(error, InvalidQueryError) else key("retry_search"))
-        gap = source.no_stand_in(kind)
+        gap = source.no_stand_in(query)
         if gap:
             st.caption(md_escape(gap))
     if answer is not None:

@@ -60,7 +60,7 @@ def _group(kind: Kind, text: str) -> None:
         answer = source.answer(query)
     except HubExplorerError as err:
         show_error(err, retry_key=f"home:retry:{kind}")
-        gap = source.no_stand_in(kind)
+        gap = source.no_stand_in(query)
         if gap:
             st.caption(md_escape(gap))
         return

@@ -210,12 +210,15 @@ def answer(query: SearchQuery) -> Answer:
         return _ask(cat, query, f"{' '.join(refused)} The local catalog answers{_snapshot(cat, kind)}.")
     if not live.can_sort(query.sort) and local.can_sort(query.sort):
         return _ask(cat, query, f"{live.why_not_sort(query.sort)} The local catalog answers{_snapshot(cat, kind)}.")
+    stand_in = not local.refusals(query, sort=False)  # the catalog can answer this query's filters
     down = _recent_failure()
-    if down is not None:
+    if down is not None and stand_in:
         return _ask(cat, query, down)
     try:
         return _ask(LIVE, query)
     except HubUnavailableError as err:  # unreachable, slow or a server error: the catalog can stand in
+        if not stand_in:
+            raise  # the Hub's own error says what happened; the catalog's data could not answer anyway
         note = f"{err.title}: {err.message} The local catalog answers instead{_snapshot(cat, kind)}."
         st.session_state[_HUB_DOWN] = (time.monotonic(), note)
         return _ask(cat, query, note)
@@ -226,12 +229,16 @@ def search(query: SearchQuery) -> SearchResult:
     return answer(query).result
 
 
-def no_stand_in(kind: Kind) -> str | None:
-    """When the Hub failed under *Automatic*: why the catalog could not answer instead (plain text), if one
-    exists but lacks the kind."""
-    if choice() == "auto" and catalog() is not None and _holding(kind) is None:
-        return f"The local catalog has no {_NOUNS[kind]} to answer instead."
-    return None
+def no_stand_in(query: SearchQuery) -> str | None:
+    """When the Hub failed under *Automatic*: why the catalog could not answer instead (plain text), if one is
+    loaded: it lacks the kind, or the data this query's filters need."""
+    if choice() != "auto" or catalog() is None:
+        return None
+    cat = _holding(query.kind)
+    if cat is None:
+        return f"The local catalog has no {_NOUNS[query.kind]} to answer instead."
+    reasons = cat.capabilities(query.kind).refusals(query, sort=False)
+    return f"The local catalog cannot answer this search instead: {' '.join(reasons)}" if reasons else None
 
 
 def info(kind: Kind, repo_id: str) -> tuple[RepoRecord, str | None]:
