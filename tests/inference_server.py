@@ -120,7 +120,13 @@ class InferenceServer:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("InferenceServer is not started")
-        return f"http://{self.host}:{self._server.server_address[1]}"
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("InferenceServer is not started")
+        return int(self._server.server_address[1])
 
     def endpoint(self, name: str) -> str:
         """The URL a client is given for model ``name``."""

@@ -424,19 +424,6 @@ def test_invalid_endpoint_urls_are_refused_before_any_request(url, reason):
         remote.stream_remote("text-generation", "Hi", model="m", endpoint=url)  # checked before iterating
 
 
-@pytest.mark.parametrize(
-    "url,expected",
-    [
-        ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),  # trailing slash dropped
-        (" https://xyz.endpoints.huggingface.cloud ", "https://xyz.endpoints.huggingface.cloud"),  # spaces around
-        ("http://[::1]:8080/models/org/x", "http://[::1]:8080/models/org/x"),  # IPv6 literal, path kept
-        ("http://localhost:80/v1", "http://localhost:80/v1"),  # a vLLM base with /v1
-    ],
-)
-def test_valid_endpoint_urls(url, expected):
-    assert remote.validate_endpoint(url) == expected
-
-
 def test_bad_input_and_unstreamable_tasks_fail_before_any_request(srv):
     endpoint = srv.endpoint("tiny/question-answering")
     with pytest.raises(errors.InvalidQueryError, match="question-answering needs"):

@@ -18,117 +18,20 @@ endpoint URL on its own (only a token given for it). Nothing here imports torch 
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
-import re
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 from lib import errors
+from lib.tryit.endpoints import Target, target, timeout
 from lib.tryit.runner import Generation, RunResult
 from lib.tryit.tasks import TaskSpec, get_task, similarity_input
 
-DEFAULT_TIMEOUT = 120.0  # seconds; HUB_EXPLORER_INFERENCE_TIMEOUT overrides (a long generation needs a while)
-
 # tasks whose answer can arrive token by token (TGI's /generate_stream shape, or chat deltas)
 STREAMING_TASKS = ("text-generation", "text2text-generation")
-
-_HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
-
-
-def _timeout() -> float:
-    try:
-        value = float(os.environ.get("HUB_EXPLORER_INFERENCE_TIMEOUT", DEFAULT_TIMEOUT))
-    except ValueError:
-        return DEFAULT_TIMEOUT
-    return value if value > 0 else DEFAULT_TIMEOUT
-
-
-# ------------------------------------------------------------------------------------------------- validation
-
-
-def validate_endpoint(url: str) -> str:
-    """An endpoint URL checked before any request: http(s), a host, no credentials, no spaces.
-
-    Returns the URL without surrounding whitespace or a trailing slash; raises ``InvalidQueryError`` saying what
-    is wrong. Credentials in a URL would end up in logs and error messages, so they are refused (give a token).
-    """
-    hint = "Give the server's base URL, e.g. `http://127.0.0.1:8080` or `https://xyz.endpoints.huggingface.cloud`."
-    text = (url or "").strip()
-    if not text:
-        raise errors.InvalidQueryError("No endpoint URL given.", hint=hint)
-    if any(c.isspace() for c in text):
-        raise errors.InvalidQueryError("The endpoint URL contains spaces.", hint=hint)
-    try:
-        parts = urlsplit(text)
-        port = parts.port  # raises ValueError on a bad port
-    except ValueError:
-        raise errors.InvalidQueryError("The endpoint URL is not a valid URL (check the port).", hint=hint) from None
-    if parts.scheme not in ("http", "https"):
-        raise errors.InvalidQueryError(
-            f"The endpoint URL must start with http:// or https:// (got {parts.scheme or 'no'} scheme).", hint=hint
-        )
-    if "@" in parts.netloc:
-        raise errors.InvalidQueryError(
-            "The endpoint URL carries credentials (user:password@); they are not sent.",
-            hint="Remove them from the URL and give the token in the token field (HF_TOKEN) instead.",
-        )
-    host = parts.hostname or ""
-    if not host:
-        raise errors.InvalidQueryError("The endpoint URL has no host.", hint=hint)
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        if not _HOST_RE.match(host):
-            raise errors.InvalidQueryError(
-                f"The endpoint URL's host {host!r} is not a valid host name.", hint=hint
-            ) from None
-    if port == 0:
-        raise errors.InvalidQueryError("The endpoint URL's port cannot be 0.", hint=hint)
-    if parts.fragment:
-        raise errors.InvalidQueryError("The endpoint URL cannot have a #fragment.", hint=hint)
-    return text.rstrip("/")
-
-
-def known_providers() -> tuple[str, ...]:
-    """The provider names this huggingface_hub knows (plus ``auto``)."""
-    try:
-        from huggingface_hub.inference._providers import PROVIDERS
-    except ImportError:  # pragma: no cover - a future huggingface_hub may move it
-        return ("auto",)
-    return ("auto", *sorted(PROVIDERS))
-
-
-def _target(model: str, endpoint: str | None, provider: str | None) -> tuple[str, str | None, str]:
-    """(what the client's ``model`` is, provider, a name for messages)."""
-    if endpoint:
-        if provider:
-            raise errors.InvalidQueryError("Give either an endpoint URL or a provider, not both.")
-        url = validate_endpoint(endpoint)
-        return url, None, _where(url)
-    if not provider:
-        raise errors.InvalidQueryError(
-            "Remote runs need an endpoint URL or an Inference Provider.",
-            hint="Give `endpoint=` (a TGI/vLLM server) or `provider=` (e.g. hf-inference).",
-        )
-    names = known_providers()
-    if len(names) > 1 and provider not in names:
-        raise errors.InvalidQueryError(
-            f"Unknown Inference Provider {provider!r}. Known: {', '.join(names)}",
-            hint="Pick one of the known providers, or `auto`.",
-        )
-    if not model or not isinstance(model, str) or model.startswith(("http://", "https://")):
-        raise errors.InvalidQueryError("With a provider, the model is a Hub repo id (`owner/name`).")
-    return model, provider, f"provider {provider}"
-
-
-def _where(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 # ------------------------------------------------------------------------------------------------- errors
@@ -171,7 +74,7 @@ def translate(exc: BaseException, *, where: str, token: str | None = None) -> er
         return exc
     if isinstance(exc, hf_errors.InferenceTimeoutError):
         return errors.HubUnreachableError(
-            f"{where} did not answer within {_timeout():g} s.",
+            f"{where} did not answer within {timeout():g} s.",
             hint=hint_server + " A cold endpoint may need a minute to start.",
         )
     name = type(exc).__name__
@@ -250,7 +153,7 @@ def _client(target: str, provider: str | None, token: str | None) -> Any:
     from huggingface_hub import InferenceClient
 
     headers = {"authorization": None} if provider is None and not token else None
-    return InferenceClient(model=target, provider=provider, token=token or None, timeout=_timeout(), headers=headers)
+    return InferenceClient(model=target, provider=provider, token=token or None, timeout=timeout(), headers=headers)
 
 
 def _gen_params(gen: Generation) -> dict[str, Any]:
@@ -303,9 +206,9 @@ def _token_stream(client: Any, text: str, gen: Generation, provider: str | None)
 
 
 def _prepare_stream(
-    task: str, value: Any, *, model: str, endpoint: str | None, provider: str | None
-) -> tuple[str, str, str | None, str]:
-    """The checks done before any request; (prompt, the client's model, provider, a name for messages)."""
+    task: str, value: Any, *, model: str, endpoint: str | None, provider: str | None, token: str | None
+) -> tuple[str, Target]:
+    """The checks done before any request; (prompt, the target)."""
     spec = get_task(task)
     if spec.task not in STREAMING_TASKS:
         raise errors.InvalidQueryError(
@@ -313,8 +216,7 @@ def _prepare_stream(
             hint="Run it without streaming (run_remote).",
         )
     prompt = spec.prepare(value).args[0]
-    target, provider, where = _target(model, endpoint, provider)
-    return prompt, target, provider, where
+    return prompt, target(model, endpoint, provider, token=token)
 
 
 def _pieces(
@@ -359,13 +261,13 @@ def stream_remote(
     ``STREAMING_TASKS`` stream; others raise ``InvalidQueryError`` (use :func:`run_remote`). The task, the input
     and the endpoint URL are checked at once, before any request; the server's errors come on iteration.
     """
-    prompt, target, provider, where = _prepare_stream(task, value, model=model, endpoint=endpoint, provider=provider)
-    client = _client(target, provider, token)
+    prompt, to = _prepare_stream(task, value, model=model, endpoint=endpoint, provider=provider, token=token)
+    client = _client(to.model, to.provider, token)
     return _pieces(
         client,
         prompt,
-        provider=provider,
-        where=where,
+        provider=to.provider,
+        where=to.where,
         token=token,
         gen=generation or Generation(),
         stop=stop,
@@ -493,26 +395,25 @@ def run_remote(
     tokens: int | None = None
     if spec.task in STREAMING_TASKS:
         counter = [0]
-        prompt, target, provider, where = _prepare_stream(
-            task, value, model=model, endpoint=endpoint, provider=provider
-        )
-        client = _client(target, provider, token)
+        prompt, to = _prepare_stream(task, value, model=model, endpoint=endpoint, provider=provider, token=token)
+        client = _client(to.model, to.provider, token)
         text = "".join(
-            _pieces(client, prompt, provider=provider, where=where, token=token, gen=gen, stop=None, counter=counter)
+            _pieces(client, prompt, provider=to.provider, where=to.where, token=token, gen=gen, stop=None,
+                    counter=counter)
         )
         run_ms = (time.perf_counter() - t0) * 1000
         # a local text-generation pipeline answers prompt + continuation; text2text answers the new text only
         raw: Any = [{"generated_text": prompt + text if spec.task == "text-generation" else text}]
         tokens = counter[0]
     else:
-        target, provider, where = _target(model, endpoint, provider)
-        client = _client(target, provider, token)
+        to = target(model, endpoint, provider, token=token)
+        client = _client(to.model, to.provider, token)
         try:
             raw = _call(spec, client, value, gen)
         except errors.InvalidQueryError:
             raise
         except Exception as exc:
-            raise translate(exc, where=where, token=token) from exc
+            raise translate(exc, where=to.where, token=token) from exc
         finally:
             client.close()
         run_ms = (time.perf_counter() - t0) * 1000

@@ -25,7 +25,7 @@ import streamlit as st
 from lib.errors import HubExplorerError, InvalidQueryError
 from lib.format import human_bytes, md_escape
 from lib.records import ModelRecord, ParamCounts
-from lib.tryit import fit, remote, runner
+from lib.tryit import endpoints, fit, remote, runner
 from lib.tryit import render as views
 from lib.tryit.download import Download
 from lib.tryit.tasks import ALIASES, TASKS, TaskSpec, example_for, get_task, supported_tasks
@@ -89,8 +89,9 @@ def render(model: ModelRecord, params: ParamCounts | None) -> None:
         else:
             refused = fit.refusal(report)
     else:
-        st.caption("Runs on the server: nothing is downloaded or loaded on this machine. The input and your token "
-                   "go to the server you chose.")
+        st.caption("Runs on the server: nothing is downloaded or loaded on this machine. The input goes to the "
+                   "server you chose. The app's token goes only to Inference Providers; an endpoint URL gets only a "
+                   "token typed for it.")
 
     st.markdown("**Input**")
     value, input_error = _input(model, spec)
@@ -162,14 +163,12 @@ def _settings(model: ModelRecord, spec: TaskSpec,
                 st.session_state[_k(model, "probe")] = True
                 st.rerun()
     elif where == PROVIDERS:
-        names = list(remote.known_providers())
+        names = list(endpoints.known_providers())
         target["provider"] = st.selectbox("Provider", names, key=_k(model, "provider"),
                                           help="auto lets the Hub pick a provider that serves this model.")
         st.caption("The input is sent to a third-party provider through Hugging Face's router, with your token.")
     else:
-        target["endpoint"] = st.text_input("Endpoint URL", key=_k(model, "endpoint"),
-                                           placeholder="http://127.0.0.1:8080",
-                                           help="A TGI or vLLM-compatible server (Inference Endpoints too).")
+        target.update(_endpoint_target(model))
     generation = None
     if spec.generates:
         with st.expander("Generation settings", icon=":material/tune:"):
@@ -185,6 +184,31 @@ def _settings(model: ModelRecord, spec: TaskSpec,
                                        top_p=float(top_p) if temperature else None,
                                        seed=int(seed) if seed is not None else None)
     return device, dtype, generation, target
+
+
+def _endpoint_target(model: ModelRecord) -> dict[str, Any]:
+    """The endpoint URL and the token typed for it (H1: the app's own token never goes to an endpoint URL).
+
+    The token field is a password field; its value lives only in this session's widget state and is emptied when
+    the URL points at another server (another origin), so a token typed for one server never goes to the next.
+    """
+    url = st.text_input("Endpoint URL", key=_k(model, "endpoint"), placeholder="http://127.0.0.1:8080",
+                        help="A TGI or vLLM-compatible server (Inference Endpoints too).")
+    try:
+        origin = endpoints.origin(endpoints.validate_endpoint(url)) if url.strip() else None
+    except HubExplorerError:
+        origin = None
+    token_key, for_key = _k(model, "endpoint-token"), _k(model, "endpoint-token-for")
+    if st.session_state.get(for_key) != origin:
+        st.session_state[token_key] = ""  # set before the widget is drawn: a new server starts without a token
+        st.session_state[for_key] = origin
+    token = st.text_input("Token for this endpoint (optional)", type="password", key=token_key,
+                          help="Sent only to this endpoint, and kept only for this session. The app's own token is "
+                               "never sent to an endpoint URL.")
+    warning = endpoints.plain_http_warning(url)
+    if warning:
+        st.warning(md_escape(warning), icon=":material/lock_open:")
+    return {"endpoint": url, "token": token or None}
 
 
 # ------------------------------------------------------------------------------------------ will it run here?
@@ -317,7 +341,10 @@ def _trial(model: ModelRecord, spec: TaskSpec, value: Any, *, device: str, dtype
             result = _local(model, spec, value, device=device, dtype=dtype, generation=generation, token=token,
                             report=report, streaming=streaming)
         else:
-            result = _remote_trial(model, spec, value, generation=generation, target=target, token=token,
+            target = dict(target)
+            # an endpoint gets only the token typed for it; a provider gets the app's token (Hugging Face's router)
+            remote_token = target.pop("token", None) if "endpoint" in target else token
+            result = _remote_trial(model, spec, value, generation=generation, target=target, token=remote_token,
                                    streaming=streaming)
     except HubExplorerError as err:
         show_error(err)
@@ -419,8 +446,8 @@ def _remote_trial(model: ModelRecord, spec: TaskSpec, value: Any, *, generation:
     if not any(target.values()):
         show_error(InvalidQueryError("Give the endpoint URL first."))
         return None
-    where = target.get("endpoint") or f"provider {target.get('provider')}"
-    status = st.status(f"Sending to {where}", expanded=True)
+    where = endpoints.origin(target["endpoint"]) if target.get("endpoint") else f"provider {target.get('provider')}"
+    status = st.status(f"Sending to {md_escape(where)}", expanded=True)
     below = st.container()
     with status:
         if streaming:
