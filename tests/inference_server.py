@@ -168,7 +168,7 @@ class InferenceServer:
 
 def _load(task: str, folder: Path) -> Any:
     """What answers ``task``: a transformers pipeline, or the runner's engines for the tasks transformers 5 lacks."""
-    from lib.tryit import runner
+    from lib.tryit.engines import ExtractiveQA
 
     if task in ("text-generation", *SEQ2SEQ_TASKS):
         from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
@@ -176,7 +176,7 @@ def _load(task: str, folder: Path) -> Any:
         cls = AutoModelForCausalLM if task == "text-generation" else AutoModelForSeq2SeqLM
         return AutoTokenizer.from_pretrained(folder), cls.from_pretrained(folder).eval()
     if task == "question-answering":
-        return runner.ExtractiveQA(str(folder))
+        return ExtractiveQA(str(folder))
     from transformers import pipeline
 
     pipeline_task = {"sentence-similarity": "feature-extraction", "image-to-text": "image-text-to-text"}.get(task, task)

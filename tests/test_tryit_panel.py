@@ -42,6 +42,14 @@ def tiny(fake_hub, tmp_path_factory):
         ids[name] = f"tiny-panel/{name}-code"
         fake_hub.add_local_repo("model", ids[name], folder, pipeline_tag="text-classification",
                                 tags=["transformers", "custom_code", "text-classification"])
+    # a RoBERTa-style fill-mask model (mask token "<mask>", config model_type still "bert"): the Hub's metadata says
+    # so, in mask_token and in the card's widget example; "[MASK]" in its input would fail
+    folder = build("fill-mask", root / "roberta-style", mask_token="<mask>")
+    ids["own-example"] = "tiny-panel/own-example"
+    fake_hub.add_local_repo("model", ids["own-example"], folder, pipeline_tag="fill-mask", mask_token="<mask>",
+                            widgetData=[{"text": "My name is Sarah and I live in <mask>.", "example_title": "Home"}])
+    ids["mask-only"] = "tiny-panel/mask-only"
+    fake_hub.add_local_repo("model", ids["mask-only"], folder, pipeline_tag="fill-mask", mask_token="<mask>")
     ids["unsupported"] = "tiny-panel/video"
     fake_hub.add_local_repo("model", ids["unsupported"], folder, pipeline_tag="text-to-video")
     return ids
@@ -117,6 +125,27 @@ def test_text_generation_streams_tokens_and_shows_tokens_per_second(tiny):
     assert float(shown["Tokens/s"]) > 0 and "Peak memory" in shown
     streamed = [str(m.value) for m in at.markdown]
     assert any(result.output["continuation"].strip()[:3] in s for s in streamed), streamed
+
+
+def test_the_models_own_example_and_mask_token_come_from_its_hub_metadata(tiny):
+    repo = tiny["own-example"]
+    at = page(repo)
+    box = at.text_area(key=key(repo, "fill-mask", "text"))
+    assert box.value == "My name is Sarah and I live in <mask>."  # the card's widget example, as a widget value
+    assert "<mask>" in box.help and "[MASK]" not in box.help
+    at.button(key=key(repo, "run")).click().run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    out = at.session_state[key(repo, "last")]["result"].output
+    assert out and all(r["sequence"].startswith("my name is sarah and i live in") for r in out)
+    at.selectbox(key=key(repo, "task")).select("feature-extraction").run()  # another task: its own default
+    assert at.text_area(key=key(repo, "feature-extraction", "text")).value == "Today is a sunny day."
+
+    repo = tiny["mask-only"]  # no widget example: the task's default, with the model's mask token
+    at = page(repo)
+    assert at.text_area(key=key(repo, "fill-mask", "text")).value == "Paris is the <mask> of France."
+    at.button(key=key(repo, "run")).click().run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert at.session_state[key(repo, "last")]["result"].output
 
 
 def test_gated_without_token_is_refused_before_any_download(tiny, hub):
@@ -210,6 +239,7 @@ def remote_page(repo: str, url: str) -> AppTest:
 
 def test_endpoint_run_gives_the_same_bars_as_the_local_run(tiny, endpoint):
     from lib.tryit import runner
+    from lib.tryit.cache import PipelineCache
 
     repo = tiny["text-classification"]
     at = remote_page(repo, endpoint.endpoint(repo))
@@ -218,7 +248,7 @@ def test_endpoint_run_gives_the_same_bars_as_the_local_run(tiny, endpoint):
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     got = at.session_state[key(repo, "last")]["result"]
     local = runner.run(tiny["path:text-classification"], "text-classification", "I like you. I love you.",
-                       cache=runner.PipelineCache(10**9))
+                       cache=PipelineCache(10**9))
     assert [r["label"] for r in got.output] == [r["label"] for r in local.output]
     assert [r["score"] for r in got.output] == pytest.approx([r["score"] for r in local.output], abs=1e-4)
     assert at.get("vega_lite_chart") and metric_values(at)["Load"] == "on the server"

@@ -28,6 +28,19 @@ def test_table_has_every_required_task_with_a_usable_example():
         assert call.args or call.kwargs, name
 
 
+def test_every_row_has_a_widget_a_view_and_a_remote_path():
+    """What the panel and the compare page need from a row alone: an input widget, an output view, a remote call
+    or the streamed generate route (the registries in lib/ui are checked against these kinds in test_tryit_panel)."""
+    for spec in T.TASKS.values():
+        assert spec.input_kind in T.InputKind.__args__, spec.task
+        assert spec.view in T.ViewKind.__args__, spec.task
+        assert callable(spec.remote) or spec.streams_remotely, spec.task
+        assert spec.engine in T.Engine.__args__
+    streamed = sorted(t for t, spec in T.TASKS.items() if spec.streams_remotely)
+    assert streamed == ["text-generation", "text2text-generation"]  # TGI's generate route
+    assert [t for t, spec in T.TASKS.items() if spec.prompt_in_output] == ["text-generation"]
+
+
 def test_widget_conventions_for_structured_inputs():
     assert set(T.get_task("question-answering").example) == {"question", "context"}
     assert set(T.get_task("sentence-similarity").example) == {"source_sentence", "sentences"}
@@ -168,8 +181,45 @@ def test_detections_and_transcript():
     assert T.transcript({"text": " hello "}) == {"text": "hello", "chunks": []}
 
 
+# ------------------------------------------------------------------------------ the model's own example and mask
+
+
+FILL = T.get_task("fill-mask")
+
+
+@pytest.mark.parametrize("task,widget_data,expected", [
+    # the card's own example comes first, for any input kind the Hub widget describes
+    ("fill-mask", [{"text": "The goal of life is <mask>."}], "The goal of life is <mask>."),
+    ("question-answering", [{"text": "Who am I?", "context": "I am Ada.", "example_title": "Me"}],
+     {"question": "Who am I?", "context": "I am Ada."}),
+    ("zero-shot-classification", [{"text": "Fix it now", "candidate_labels": "urgent, later", "multi_class": True}],
+     {"inputs": "Fix it now", "candidate_labels": ["urgent", "later"]}),
+    ("sentence-similarity", [{"source_sentence": "a", "sentences": ["b", "c"]}],
+     {"source_sentence": "a", "sentences": ["b", "c"]}),
+    # items that are not a valid input for the row are skipped, in order
+    ("text-classification", [{"src": "https://x/y.jpg"}, {"text": "   "}, {"text": "second"}], "second"),
+    ("question-answering", [{"text": "no context"}], None),
+    ("text-generation", {"text": "not a list"}, None),  # malformed widget data: the row's default
+    ("text-generation", ["a string, not an item"], None),
+    ("image-classification", [{"src": "https://example.com/cat.jpg"}], None),  # a URL: the upload widget's default
+])
+def test_the_models_own_example_comes_first(task, widget_data, expected):
+    spec = T.get_task(task)
+    got = T.example_for(spec, widget_data=widget_data)
+    assert got == (spec.example if expected is None else expected)
+
+
+def test_the_models_mask_token_replaces_berts_in_the_default_example_and_help():
+    assert T.example_for(FILL, mask_token="<mask>") == "Paris is the <mask> of France."
+    assert T.example_for(FILL) == "Paris is the [MASK] of France."
+    assert T.example_for(FILL, widget_data=[{"text": "Own [MASK] here."}], mask_token="<mask>") == "Own [MASK] here."
+    assert T.example_for(T.get_task("text-generation"), mask_token="<mask>") == T.get_task("text-generation").example
+    assert "<mask>" in T.input_help(FILL, "<mask>") and "[MASK]" in T.input_help(FILL, None)
+    assert T.input_help(T.get_task("text-generation"), "<mask>") is None
+
+
 def test_lib_tryit_imports_no_heavy_library():
-    code = ("import sys, lib.tryit.tasks, lib.tryit.fit, lib.tryit.runner; "
+    code = ("import sys, lib.tryit.tasks, lib.tryit.fit, lib.tryit.runner, lib.tryit.remote, lib.tryit.engines; "
             "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         value = parse_input(args.input)
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        from lib.tryit.runner import Generation
+        from lib.tryit.trial import Generation
 
         gen = Generation(
             max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p, seed=args.seed
@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
             where = {"model": args.model or args.endpoint, "endpoint": args.endpoint, "provider": args.provider}
             if args.stream and not args.json:
-                for piece in remote.stream_remote(args.task, value, **where, token=token, generation=gen):
+                pieces, _ = remote.stream_remote(args.task, value, **where, token=token, generation=gen)
+                for piece in pieces:
                     print(piece, end="", flush=True)
                 print()
                 return 0

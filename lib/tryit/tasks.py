@@ -1,12 +1,20 @@
 """The try-it task table: one row per task, in the spirit of transformers' ``SUPPORTED_TASKS``.
 
-Each row says which input the task takes (``input_kind``, with the Hub widget's conventions), a default example,
-which transformers pipeline serves it, how an input becomes the pipeline call (``prepare``) and how the pipeline's
-output becomes what a page shows (``postprocess``, pure: plain data in, plain data out, unit-testable).
+A row carries everything a task does, so a page, the CLI and the remote path treat any task from its row:
 
-transformers 5 dropped the ``question-answering``, ``text2text-generation``, ``summarization`` and ``translation``
-pipelines; rows for those set ``engine`` to a small built-in runner in :mod:`lib.tryit.runner` with the same output
-shapes the old pipelines had. ``image-to-text`` runs through ``image-text-to-text``.
+* the input: ``input_kind`` (which widget :mod:`lib.ui.tryit_inputs` draws, in the Hub widget's conventions), a
+  default ``example``, and ``prepare`` (an input -> the call, ``InvalidQueryError`` for a wrong shape);
+* the local run: ``engine`` + ``pipeline_task`` (what :mod:`lib.tryit.engines` loads), ``generates``;
+* the remote call: ``remote`` (one ``InferenceClient`` method, :mod:`lib.tryit.remote_calls`; None for the
+  generating text tasks that stream from the server's generate route), ``remote_output`` when a server's answer
+  needs its own post-processing;
+* the output: ``postprocess`` (pure: the raw answer -> what a page shows) and ``view`` (which view
+  :mod:`lib.ui.tryit_views` draws it with).
+
+A model's own examples (the Hub's ``widget_data``) and mask token come before the row's defaults
+(:func:`example_for`). transformers 5 dropped the ``question-answering``, ``text2text-generation``,
+``summarization`` and ``translation`` pipelines; rows for those set ``engine`` to a small built-in engine with the
+same output shapes the old pipelines had. ``image-to-text`` runs through ``image-text-to-text``.
 
 Nothing here imports torch or transformers.
 """
@@ -20,12 +28,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lib.errors import InvalidQueryError
+from lib.errors import HubExplorerError, InvalidQueryError
+from lib.tryit import media, remote_calls
+from lib.tryit.remote_calls import RemoteCall
 
-InputKind = Literal[
-    "text", "text-pair", "question+context", "source_sentence+sentences", "candidate_labels", "image", "audio"
-]
+InputKind = Literal["text", "question+context", "source_sentence+sentences", "candidate_labels", "image", "audio"]
+ViewKind = Literal["continuation", "text", "tokens", "bars", "entities", "answer", "similarity", "features", "boxes",
+                   "transcript"]
 Engine = Literal["pipeline", "seq2seq", "extractive-qa"]
+MASK = "[MASK]"  # the mask token of the default fill-mask example (BERT's)
 
 
 @dataclass(frozen=True)
@@ -38,23 +49,34 @@ class Call:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """One row of the table.
-
-    ``prepare(value)`` turns an input (already parsed from text or JSON) into a :class:`Call`, raising
-    ``InvalidQueryError`` when the input has the wrong shape; ``postprocess(output, value)`` turns the raw output
-    into what a page shows. ``pipeline_task`` is the transformers task loaded (for ``engine="pipeline"``).
-    """
+    """One row of the table (see the module's docstring for what each part is for)."""
 
     task: str
     label: str
     input_kind: InputKind
+    view: ViewKind
     example: Any
     pipeline_task: str
     prepare: Callable[[Any], Call]
     postprocess: Callable[[Any, Any], Any]
+    remote: RemoteCall | None
+    remote_output: Callable[[Any, Any], Any] | None = None
     engine: Engine = "pipeline"
     generates: bool = False  # tokens per second applies
     prefix: str = ""  # seq2seq prompt prefix (T5 style), used when the model's config gives none
+    prompt_in_output: bool = False  # the local pipeline's answer starts with the prompt
+    mask: bool = False  # the input carries the model's mask token
+    input_help: str = ""  # "{mask}" is the model's mask token
+
+    @property
+    def streams(self) -> bool:
+        """The text arrives piece by piece when run here (generating tasks with a text input)."""
+        return self.generates and self.input_kind == "text"
+
+    @property
+    def streams_remotely(self) -> bool:
+        """The text arrives piece by piece from a server (the generate route, no call of its own)."""
+        return self.remote is None
 
 
 # --------------------------------------------------------------------------------------------- input parsing
@@ -138,50 +160,21 @@ def _prep_similarity(value: Any) -> Call:
     return Call(([source, *sentences],), {})
 
 
-def _media_value(kind: str, value: Any) -> Any:
-    """What a pipeline can take without ffmpeg or a network: image bytes -> a Pillow image; a WAV file (path or
-    bytes) -> ``{"raw", "sampling_rate"}``; a decoded-audio dict copied (the ASR pipeline pops ``raw`` out of the
-    dict it is given, which would break a rerun with the same value)."""
-    if kind == "image" and isinstance(value, (bytes, bytearray)):
-        import io
-
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            image = Image.open(io.BytesIO(value))
-            image.load()
-        except (UnidentifiedImageError, OSError) as exc:
-            raise InvalidQueryError(f"That is not an image this app can read ({type(exc).__name__}).") from None
-        return image.convert("RGB")
-    if kind == "audio":
-        if isinstance(value, dict) and "raw" in value:
-            return dict(value)
-        if isinstance(value, str) and not value.startswith(("http://", "https://")) and value.lower().endswith(".wav"):
-            try:
-                with open(value, "rb") as f:
-                    value = f.read()
-            except OSError as exc:
-                raise InvalidQueryError(f"Cannot read the audio file {value}: {exc.strerror or exc}") from None
-        if isinstance(value, (bytes, bytearray)) and bytes(value[:4]) == b"RIFF":
-            from lib.tryit.render import decode_wav
-
-            try:
-                return decode_wav(bytes(value))
-            except ValueError as exc:
-                raise InvalidQueryError(f"That WAV file cannot be read: {exc}") from None
-    return value
+def _positional(value: Any) -> Call:
+    return Call((value,), {})
 
 
-def _prep_media(task: str, kind: str) -> Callable[[Any], Call]:
+def _image_and_empty_prompt(value: Any) -> Call:
+    """image-text-to-text reads a first positional argument as the prompt: the image goes by name."""
+    return Call((), {"images": value, "text": ""})
+
+
+def _prep_media(task: str, kind: str, call: Callable[[Any], Call] = _positional) -> Callable[[Any], Call]:
     def prepare(value: Any) -> Call:
-        if isinstance(value, dict) and "raw" not in value:
-            value = value.get("inputs", value.get(kind))
+        value = media.given(value, kind)
         if value is None or (isinstance(value, str) and not value.strip()):
             raise InvalidQueryError(f"{task} needs an {kind}: a file path, a URL or bytes")
-        value = _media_value(kind, value)
-        if task == "image-to-text":  # image-text-to-text reads a first positional argument as the prompt
-            return Call((), {"images": value, "text": ""})
-        return Call((value,), {})
+        return call(media.for_pipeline(kind, value))
 
     return prepare
 
@@ -405,69 +398,130 @@ def _keyed(key: str) -> Callable[[Any, Any], dict[str, Any]]:
     return text
 
 
+def given_scores(output: Any, value: Any = None) -> list[float]:
+    """A server's sentence-similarity answer: the scores themselves, one per sentence."""
+    return [float(s) for s in output]
+
+
 # ------------------------------------------------------------------------------------------------- the table
 
+R = remote_calls
 _ROWS = [
-    TaskSpec("text-generation", "Text generation", "text", "My name is Clara and I like to", "text-generation",
-             _prep_text("text-generation"), generated_text, generates=True),
-    TaskSpec("text2text-generation", "Text-to-text generation", "text", "question: What is the capital of France?",
-             "text2text-generation", _prep_text("text2text-generation"), _keyed("generated_text"),
-             engine="seq2seq", generates=True),
-    TaskSpec("summarization", "Summarization", "text",
+    TaskSpec("text-generation", "Text generation", "text", "continuation", "My name is Clara and I like to",
+             "text-generation", _prep_text("text-generation"), generated_text, None, generates=True,
+             prompt_in_output=True),
+    TaskSpec("text2text-generation", "Text-to-text generation", "text", "text",
+             "question: What is the capital of France?", "text2text-generation", _prep_text("text2text-generation"),
+             _keyed("generated_text"), None, engine="seq2seq", generates=True),
+    TaskSpec("summarization", "Summarization", "text", "text",
              "The tower is 324 metres tall, about the same height as an 81-storey building, and the tallest "
              "structure in Paris. Its base is square, measuring 125 metres on each side.",
-             "summarization", _prep_text("summarization"), _keyed("summary_text"), engine="seq2seq",
-             generates=True, prefix="summarize: "),
-    TaskSpec("translation", "Translation", "text", "My name is Wolfgang and I live in Berlin", "translation",
-             _prep_text("translation"), _keyed("translation_text"), engine="seq2seq", generates=True,
+             "summarization", _prep_text("summarization"), _keyed("summary_text"), R.summarization,
+             engine="seq2seq", generates=True, prefix="summarize: "),
+    TaskSpec("translation", "Translation", "text", "text", "My name is Wolfgang and I live in Berlin", "translation",
+             _prep_text("translation"), _keyed("translation_text"), R.translation, engine="seq2seq", generates=True,
              prefix="translate English to French: "),
-    TaskSpec("fill-mask", "Fill mask", "text", "Paris is the [MASK] of France.", "fill-mask",
-             _prep_text("fill-mask"), fill_mask_candidates),
-    TaskSpec("text-classification", "Text classification", "text", "I like you. I love you.",
-             "text-classification", _prep_text_classification, ranked),
-    TaskSpec("token-classification", "Token classification", "text", "My name is Sarah and I live in London",
-             "token-classification", _prep_text("token-classification"),
-             lambda output, value: entity_spans(output, _text(value, "token-classification"))),
-    TaskSpec("question-answering", "Question answering", "question+context",
+    TaskSpec("fill-mask", "Fill mask", "text", "tokens", f"Paris is the {MASK} of France.", "fill-mask",
+             _prep_text("fill-mask"), fill_mask_candidates, R.fill_mask, mask=True,
+             input_help="Put the model's mask token, {mask}, where a word is missing."),
+    TaskSpec("text-classification", "Text classification", "text", "bars", "I like you. I love you.",
+             "text-classification", _prep_text_classification, ranked, R.text_classification),
+    TaskSpec("token-classification", "Token classification", "text", "entities",
+             "My name is Sarah and I live in London", "token-classification", _prep_text("token-classification"),
+             lambda output, value: entity_spans(output, _text(value, "token-classification")),
+             R.token_classification),
+    TaskSpec("question-answering", "Question answering", "question+context", "answer",
              {"question": "Where do I live?", "context": "My name is Wolfgang and I live in Berlin"},
-             "question-answering", _prep_qa, answer_span, engine="extractive-qa"),
-    TaskSpec("zero-shot-classification", "Zero-shot classification", "candidate_labels",
+             "question-answering", _prep_qa, answer_span, R.question_answering, engine="extractive-qa"),
+    TaskSpec("zero-shot-classification", "Zero-shot classification", "candidate_labels", "bars",
              {"inputs": "I have a problem with my iphone that needs to be resolved asap!!",
               "candidate_labels": ["urgent", "not urgent", "phone", "tablet", "computer"]},
-             "zero-shot-classification", _prep_zero_shot, zero_shot_scores),
-    TaskSpec("feature-extraction", "Feature extraction", "text", "Today is a sunny day.", "feature-extraction",
-             _prep_text("feature-extraction"), feature_summary),
-    TaskSpec("sentence-similarity", "Sentence similarity", "source_sentence+sentences",
+             "zero-shot-classification", _prep_zero_shot, zero_shot_scores, R.zero_shot_classification),
+    TaskSpec("feature-extraction", "Feature extraction", "text", "features", "Today is a sunny day.",
+             "feature-extraction", _prep_text("feature-extraction"), feature_summary, R.feature_extraction),
+    TaskSpec("sentence-similarity", "Sentence similarity", "source_sentence+sentences", "similarity",
              {"source_sentence": "That is a happy person",
               "sentences": ["That is a happy dog", "That is a very happy person", "Today is a sunny day"]},
-             "feature-extraction", _prep_similarity, similarity_scores),
-    TaskSpec("image-classification", "Image classification", "image", "cats.jpg", "image-classification",
-             _prep_media("image-classification", "image"), ranked),
-    TaskSpec("object-detection", "Object detection", "image", "cats.jpg", "object-detection",
-             _prep_media("object-detection", "image"), detections),
-    TaskSpec("image-to-text", "Image to text", "image", "cats.jpg", "image-text-to-text",
-             _prep_media("image-to-text", "image"), _keyed("generated_text"), generates=True),
-    TaskSpec("automatic-speech-recognition", "Speech recognition", "audio", "sample.flac",
-             "automatic-speech-recognition", _prep_media("automatic-speech-recognition", "audio"), transcript),
+             "feature-extraction", _prep_similarity, similarity_scores, R.sentence_similarity,
+             remote_output=given_scores),
+    TaskSpec("image-classification", "Image classification", "image", "bars", "cats.jpg", "image-classification",
+             _prep_media("image-classification", "image"), ranked, R.image_classification),
+    TaskSpec("object-detection", "Object detection", "image", "boxes", "cats.jpg", "object-detection",
+             _prep_media("object-detection", "image"), detections, R.object_detection),
+    TaskSpec("image-to-text", "Image to text", "image", "text", "cats.jpg", "image-text-to-text",
+             _prep_media("image-to-text", "image", _image_and_empty_prompt), _keyed("generated_text"),
+             R.image_to_text, generates=True),
+    TaskSpec("automatic-speech-recognition", "Speech recognition", "audio", "transcript", "sample.flac",
+             "automatic-speech-recognition", _prep_media("automatic-speech-recognition", "audio"), transcript,
+             R.automatic_speech_recognition),
 ]
 
 TASKS: dict[str, TaskSpec] = {row.task: row for row in _ROWS}
 ALIASES: dict[str, str] = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
 
 
-# Mask tokens of the model families whose fill-mask input is not BERT's "[MASK]" (the config's model_type).
-MASK_TOKENS: dict[str, str] = {
-    family: "<mask>"
-    for family in ("roberta", "xlm-roberta", "xlm-roberta-xl", "camembert", "bart", "mbart", "longformer", "mpnet",
-                   "data2vec-text", "luke", "ibert", "deberta", "roberta-prelayernorm", "xmod", "flaubert")
+# ------------------------------------------------------------------------------ a model's own example, mask token
+
+
+def _widget_text(item: dict[str, Any]) -> Any:
+    return item.get("text")
+
+
+def _widget_qa(item: dict[str, Any]) -> Any:
+    return {"question": item.get("text"), "context": item.get("context")}
+
+
+def _widget_zero_shot(item: dict[str, Any]) -> Any:
+    return {"inputs": item.get("text"), "candidate_labels": _labels(item)}
+
+
+def _widget_similarity(item: dict[str, Any]) -> Any:
+    return {"source_sentence": item.get("source_sentence"), "sentences": item.get("sentences")}
+
+
+# The Hub widget's ``widget_data`` item for each input kind -> an input in this table's shape. Images and audio come
+# as URLs (``{"src": ...}``), which the upload widgets cannot take: those keep the row's default.
+_FROM_WIDGET: dict[InputKind, Callable[[dict[str, Any]], Any]] = {
+    "text": _widget_text,
+    "question+context": _widget_qa,
+    "candidate_labels": _widget_zero_shot,
+    "source_sentence+sentences": _widget_similarity,
 }
 
 
-def example_for(spec: TaskSpec, model_type: str | None = None) -> Any:
-    """The task's example, fitted to the model: fill-mask uses the mask token of the model's family."""
-    if spec.task == "fill-mask" and model_type in MASK_TOKENS:
-        return str(spec.example).replace("[MASK]", MASK_TOKENS[model_type])
+def widget_examples(spec: TaskSpec, widget_data: Any) -> list[Any]:
+    """The model's own examples (its card's ``widget:`` entries, the Hub's ``widget_data``) that are valid inputs
+    for ``spec``, in the card's order; items of another shape are skipped."""
+    read = _FROM_WIDGET.get(spec.input_kind)
+    if read is None or not isinstance(widget_data, list):
+        return []
+    found = []
+    for item in widget_data:
+        if not isinstance(item, dict):
+            continue
+        try:
+            value = read(item)
+            spec.prepare(value)
+        except (HubExplorerError, TypeError, AttributeError):
+            continue
+        found.append(value)
+    return found
+
+
+def example_for(spec: TaskSpec, *, widget_data: Any = None, mask_token: str | None = None) -> Any:
+    """The input a page starts with: the model's own first example for this task, else the row's default with the
+    model's mask token in place of BERT's ``[MASK]``."""
+    own = widget_examples(spec, widget_data)
+    if own:
+        return own[0]
+    if spec.mask and mask_token and isinstance(spec.example, str):
+        return spec.example.replace(MASK, mask_token)
     return spec.example
+
+
+def input_help(spec: TaskSpec, mask_token: str | None = None) -> str | None:
+    """The row's help for its input, with the model's mask token (``[MASK]`` when the Hub does not say)."""
+    return spec.input_help.format(mask=mask_token or MASK) if spec.input_help else None
 
 
 def supported_tasks() -> tuple[str, ...]:
