@@ -429,7 +429,7 @@ def _generate(engine: Any, prompt: str, params: dict[str, Any], *, seq2seq: bool
 
 def _answer(task: str, engine: Any, inputs: Any, params: dict[str, Any]) -> Any:
     """The HF Inference API's answer for the non-generating tasks, in the shapes InferenceClient parses."""
-    from lib.tryit.tasks import cosine, embeddings
+    from lib.tryit.outputs import cosine, embeddings
 
     if task == "fill-mask":
         return engine(inputs)

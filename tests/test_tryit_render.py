@@ -10,7 +10,7 @@ import pytest
 from lib.tryit import render
 from lib.tryit.download import DownloadProgress, _Counter, progress_class
 from lib.tryit.fit import FitReport
-from lib.tryit.tasks import answer_span, entity_spans
+from lib.tryit.outputs import answer_span, entity_spans
 
 
 def unescape(md: str) -> str:

@@ -10,7 +10,8 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from lib.format import md_escape
-from lib.tryit.tasks import TASKS, InputKind, ViewKind
+from lib.tryit.inputs import InputKind
+from lib.tryit.tasks import TASKS, ViewKind
 
 
 def test_every_input_kind_has_a_widget_and_every_view_kind_a_view():

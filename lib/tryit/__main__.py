@@ -57,7 +57,8 @@ def _plain(value: Any) -> Any:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from lib.errors import HubExplorerError, InvalidQueryError
-    from lib.tryit.tasks import get_task, parse_input
+    from lib.tryit.inputs import parse_input
+    from lib.tryit.tasks import get_task
 
     try:
         if not args.model and not args.endpoint:

@@ -2,7 +2,7 @@
 shape the local pipeline gives for that task, so the row's own post-processing (and view) serves both.
 
 Every call has the shape ``call(client, value, prepared, generation) -> raw``: ``value`` is the input in the Hub
-widget's shape, ``prepared`` what the row's ``prepare`` made of it (a :class:`~lib.tryit.tasks.Call`). The
+widget's shape, ``prepared`` what the row's ``prepare`` made of it (a :class:`~lib.tryit.inputs.Call`). The
 generating text tasks that stream (text generation, text-to-text) have no call here: they go through the server's
 generate route token by token (:func:`lib.tryit.remote.stream_remote`). Nothing here imports torch or transformers.
 """
@@ -17,7 +17,7 @@ from lib.tryit import media
 from lib.tryit.trial import Generation
 
 if TYPE_CHECKING:
-    from lib.tryit.tasks import Call
+    from lib.tryit.inputs import Call
 
 RemoteCall = Callable[[Any, Any, "Call", Generation], Any]
 

@@ -24,8 +24,9 @@ from lib.tryit import engines
 from lib.tryit.cache import PipelineCache, cache_key, default_cache, model_bytes
 from lib.tryit.errors import load_error, run_error
 from lib.tryit.fit import RemoteCodeRefusedError
+from lib.tryit.inputs import Call
 from lib.tryit.memory import PeakMemory
-from lib.tryit.tasks import Call, TaskSpec, get_task
+from lib.tryit.tasks import TaskSpec, get_task
 from lib.tryit.trial import Generation, RunResult, Stage
 
 

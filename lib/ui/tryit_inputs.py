@@ -14,7 +14,8 @@ import streamlit as st
 
 from lib.errors import HubExplorerError, InvalidQueryError
 from lib.tryit import media
-from lib.tryit.tasks import InputKind, TaskSpec
+from lib.tryit.inputs import InputKind
+from lib.tryit.tasks import TaskSpec
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
 AUDIO_TYPES = ["wav", "flac", "mp3", "ogg", "m4a", "webm"]

@@ -16,7 +16,8 @@ import streamlit as st
 
 from lib.format import md_escape
 from lib.tryit import render
-from lib.tryit.tasks import TaskSpec, ViewKind, similarity_input
+from lib.tryit.inputs import similarity_input
+from lib.tryit.tasks import TaskSpec, ViewKind
 from lib.tryit.trial import RunResult
 
 
