@@ -5,144 +5,63 @@
 downloaded whole. Both paths return the same `FirstRows` record (`source` says which answered, `note` why the viewer
 did not).
 
-`datasets` is imported here, inside the functions: it costs seconds and the app must start fast. It reads the Hub
-endpoint once, at its import (`datasets.config.HF_ENDPOINT`, and huggingface_hub's `constants.ENDPOINT` for file
-URLs); while streaming, both are pointed at the endpoint in `Settings` (they already agree unless `HF_ENDPOINT`
-changed after import, as in tests), behind a lock. Its Parquet-export shortcut (which asks the viewer again) is
-turned off, and its read retries (20, with sleeps) cut to one: failures surface at once as the app's errors.
+`datasets` is imported here, on first use: it costs seconds and the app must start fast. It reads the Hub endpoint
+from `HF_ENDPOINT` at its import, as huggingface_hub and `lib.settings` do, so all three agree without any patching.
+Two of its process-wide settings are set once, right after that first import (`_configure`), never per call: its
+Parquet-export shortcut (which asks the viewer again) is turned off, and its read retries (20, with sleeps) are cut
+to one, so failures surface at once as the app's errors (through huggingface_hub's client, which `lib.hub.http`
+configured at process start).
 """
 
 from __future__ import annotations
 
 import itertools
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
 from lib import errors
-from lib.hub.http import install_client, translate
+from lib.errors import PreviewUnavailableError, ViewerDisabledError
 from lib.hub.viewer import (
     FIRST_ROWS_LIMIT,
     Feature,
     FirstRows,
-    PreviewUnavailableError,
     RowItem,
     SplitRef,
     ViewerClient,
-    ViewerDisabledError,
 )
 from lib.settings import Settings
+from lib.translate import translated
 
 #: Rows streamed for a preview (the viewer gives up to 100; streaming reads only what it needs).
 STREAM_ROWS = 50
 #: Configs whose splits are listed when streaming (a dataset may have hundreds).
 MAX_CONFIGS = 20
-_MESSAGE_LIMIT = 200
-_lock = threading.Lock()  # datasets' endpoint is a module global: one streaming preview at a time
+_configured = False  # datasets' settings are set once per process, at its first import here
 
 
 def import_datasets() -> ModuleType:
-    """The `datasets` library, imported on first use (it costs seconds; the app must start fast)."""
+    """The `datasets` library, imported and configured on first use (it costs seconds; the app must start fast)."""
     import datasets
 
+    global _configured
+    if not _configured:
+        _configure(datasets.config)
+        _configured = True
     return datasets
 
 
-@contextmanager
-def _datasets_at(settings: Settings) -> Iterator[Any]:
-    """The `datasets` module, reading from `settings.endpoint` with fail-fast reads, for the duration."""
-    datasets = import_datasets()
-    from huggingface_hub import constants
-
-    install_client(settings.timeout)
-    endpoint = settings.endpoint.rstrip("/")
-    config = datasets.config
-    with _lock:
-        saved = {
-            (config, "HF_ENDPOINT"): config.HF_ENDPOINT,
-            (config, "HUB_DATASETS_URL"): config.HUB_DATASETS_URL,
-            (config, "USE_PARQUET_EXPORT"): config.USE_PARQUET_EXPORT,
-            (config, "STREAMING_READ_MAX_RETRIES"): config.STREAMING_READ_MAX_RETRIES,
-            (constants, "ENDPOINT"): constants.ENDPOINT,
-            (constants, "HUGGINGFACE_CO_URL_TEMPLATE"): constants.HUGGINGFACE_CO_URL_TEMPLATE,
-        }
-        config.HF_ENDPOINT = endpoint
-        config.HUB_DATASETS_URL = endpoint + "/datasets/{repo_id}/resolve/{revision}/{path}"
-        config.USE_PARQUET_EXPORT = False  # it would ask the viewer, which has nothing for this dataset
-        config.STREAMING_READ_MAX_RETRIES = 1
-        if constants.ENDPOINT != endpoint:
-            constants.ENDPOINT = endpoint
-            constants.HUGGINGFACE_CO_URL_TEMPLATE = endpoint + "/{repo_id}/resolve/{revision}/{filename}"
-        try:
-            yield datasets
-        finally:
-            for (module, name), value in saved.items():
-                setattr(module, name, value)
+def _configure(config: ModuleType) -> None:
+    """Once per process: no Parquet-export shortcut (it would ask the viewer, which has nothing for this dataset),
+    and one read attempt instead of twenty with sleeps."""
+    config.USE_PARQUET_EXPORT = False
+    config.STREAMING_READ_MAX_RETRIES = 1
 
 
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
-
-
-def _app_error_in_chain(exc: BaseException) -> errors.HubExplorerError | None:
-    """An app error raised by our transport and wrapped by `datasets` (ConnectionError from HubUnreachableError...)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, errors.HubExplorerError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
-def translate_datasets_error(exc: BaseException, dataset: str) -> errors.HubExplorerError:
-    """The app error for a failure of `datasets` while streaming `dataset`."""
-    found = _app_error_in_chain(exc)
-    if found is not None:
-        return found
-    from huggingface_hub import errors as hf_errors
-
-    name = type(exc).__name__
-    text = _short(exc)
-    if isinstance(exc, (hf_errors.HfHubHTTPError, hf_errors.HFValidationError)):
-        return translate(exc, what=f"Dataset {dataset!r}")
-    if name == "DatasetNotFoundError":
-        if "gated" in text.lower():
-            return errors.GatedRepoError(f"Dataset {dataset!r} is gated: streaming its rows needs a token with access.")
-        return errors.NotFoundError(f"Dataset {dataset!r} was not found on the Hub (or it is private).")
-    if name in ("DataFilesNotFoundError", "EmptyDatasetError", "FileNotFoundDatasetsError"):
-        return PreviewUnavailableError(f"Dataset {dataset!r} has no data files the `datasets` library recognises.")
-    if isinstance(exc, RuntimeError) and "scripts are no longer supported" in text:
-        return PreviewUnavailableError(
-            f"Dataset {dataset!r} is built by a loading script, which the `datasets` library no longer runs."
-        )
-    if isinstance(exc, ValueError) and ("Bad split" in text or "Unknown split" in text):
-        return errors.NotFoundError(f"That split does not exist in dataset {dataset!r}: {text}")
-    if isinstance(exc, ValueError) and "BuilderConfig" in text:
-        return errors.NotFoundError(f"That config does not exist in dataset {dataset!r}: {text}")
-    if isinstance(exc, (ConnectionError, TimeoutError)):
-        return errors.HubUnreachableError(f"Streaming dataset {dataset!r} lost the connection to the Hub ({text}).")
-    if isinstance(exc, ImportError):
-        return PreviewUnavailableError(
-            f"Reading dataset {dataset!r} needs a library that is not installed ({text})."
-        )
-    return PreviewUnavailableError(f"The `datasets` library could not read dataset {dataset!r} ({name}: {text}).")
-
-
-@contextmanager
-def _errors(dataset: str) -> Iterator[None]:
-    try:
-        yield
-    except errors.HubExplorerError:
-        raise
-    except Exception as exc:  # the translation boundary for `datasets`
-        raise translate_datasets_error(exc, dataset) from exc
+def _errors(dataset: str) -> Any:
+    """The translation boundary for `datasets` (`lib.translate`, service "datasets")."""
+    return translated(f"Dataset {dataset!r}", service="datasets")
 
 
 # --- cells -------------------------------------------------------------------------------------------------------
@@ -184,7 +103,8 @@ def _python_type(values: list[Any]) -> dict[str, Any]:
 
 def stream_splits(settings: Settings, dataset: str) -> tuple[SplitRef, ...]:
     """Every (config, split) the `datasets` library finds in the repo (first `MAX_CONFIGS` configs)."""
-    with _datasets_at(settings) as lib, _errors(dataset):
+    lib = import_datasets()
+    with _errors(dataset):
         configs = list(lib.get_dataset_config_names(dataset, token=settings.token))[:MAX_CONFIGS]
         refs: list[SplitRef] = []
         for config in configs:
@@ -199,7 +119,8 @@ def stream_first_rows(
     settings: Settings, dataset: str, config: str, split: str, *, n: int = STREAM_ROWS, note: str | None = None
 ) -> FirstRows:
     """The first `n` rows of a split, streamed (media cells are not decoded: their path and size are shown)."""
-    with _datasets_at(settings) as lib, _errors(dataset):
+    lib = import_datasets()
+    with _errors(dataset):
         streamed = lib.load_dataset(dataset, config, split=split, streaming=True, token=settings.token)
         if streamed.features is not None:  # unknown features: nothing to decode (and decode() refuses)
             streamed = streamed.decode(False)

@@ -36,7 +36,11 @@ HUB_PORT = free_port()
 os.environ["HF_ENDPOINT"] = f"http://127.0.0.1:{HUB_PORT}"
 os.environ["HUB_EXPLORER_VIEWER_ENDPOINT"] = f"http://127.0.0.1:{HUB_PORT}/viewer"  # the fake Hub's dataset viewer
 
+from lib.hub.http import configure  # after the environment above, as at a process start
+from lib.settings import load_settings
 from tests.fakehub import FakeHub
+
+configure(load_settings())  # what the app's router and every CLI main do at start
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID_TOKEN = "hf_fake_valid_token"
@@ -89,3 +93,33 @@ def snapshot_catalog(tmp_path_factory: pytest.TempPathFactory):
     cat.load([SNAPSHOT_MODELS], kind="models")
     cat.load([SNAPSHOT_DATASETS], kind="datasets")
     return cat
+
+
+# --- the browser (Debian's Chromium through Playwright; helpers in tests/browser.py) --------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the session; browser tests are skipped, with the reason, where it is not installed."""
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request: pytest.FixtureRequest):
+    """A fresh browser context and page; `@pytest.mark.viewport(width=, height=)` sets another window size."""
+    from tests.browser import VIEWPORT
+
+    marker = request.node.get_closest_marker("viewport")
+    viewport = {**VIEWPORT, **(marker.kwargs if marker else {})}
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
+    pg = context.new_page()
+    yield pg
+    context.close()

@@ -5,122 +5,21 @@ Screenshots go to artifacts/screenshots/ (look at them: tables must not overflow
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
 from tests import fixture_ids
-from tests.conftest import free_port
+from tests.browser import serve_app, shot, wait_idle
 
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]
-
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
-playwright = pytest.importorskip("playwright.sync_api")
-
-
-def _wait_http(url: str, seconds: float, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[:4]} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer in {seconds} s")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-@contextmanager
-def serve_app(hub_args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Iterator[str]:
-    """A fake Hub (its fixtures plus `hub_args`) and `streamlit run` against it, on free ports; yields the app URL."""
-    hub_port, app_port = free_port(), free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    hub = subprocess.Popen([sys.executable, "-m", "tests.fakehub", "--port", str(hub_port), *hub_args], cwd=ROOT,
-                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_http(f"http://127.0.0.1:{hub_port}/api/models?limit=1", 30, hub)
-        env["HF_ENDPOINT"] = f"http://127.0.0.1:{hub_port}"
-        env["HUB_EXPLORER_VIEWER_ENDPOINT"] = f"http://127.0.0.1:{hub_port}/viewer"
-        app = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(app_port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            _wait_http(f"http://127.0.0.1:{app_port}/_stcore/health", 60, app)
-            yield f"http://127.0.0.1:{app_port}"
-        finally:
-            _stop(app)
-    finally:
-        _stop(hub)
 
 
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
     with serve_app() as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    yield pg
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def wait_idle(page) -> None:
-    """Wait until Streamlit has finished the current run (no 'running' status widget)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')
-              && !document.querySelector('[data-testid="stSkeleton"]')
-              && !document.querySelector('[data-stale="true"]')""",
-        timeout=30_000,
-    )
-    page.wait_for_timeout(300)
 
 
 def test_first_visit_to_a_page_url_goes_through_the_router(page, app_url):
@@ -221,3 +120,17 @@ def test_other_kinds_search_select_detail(page, app_url, kind, text):
     page.get_by_role("tab", name="Card").wait_for(timeout=30_000)
     wait_idle(page)
     shot(page, f"07-{kind}-detail")
+
+
+def test_the_app_runs_quietly_as_the_readme_starts_it(page, tmp_path):
+    """With the README's .venv inside the project folder, Streamlit's default watcher floods the console with
+    "Inotify queue overflowed"; .streamlit/config.toml polls our own files instead."""
+    log = tmp_path / "app.log"
+    with serve_app(as_configured=True, log=log) as url:
+        page.goto(f"{url}/models?q=bert")
+        page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
+        wait_idle(page)
+        page.wait_for_timeout(2000)  # the watcher is set up after the first run
+    text = log.read_text()
+    assert "Uvicorn server started" in text or "You can now view" in text  # the log is the app's own output
+    assert "Inotify" not in text and "Traceback" not in text, text[-2000:]

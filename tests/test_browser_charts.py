@@ -26,9 +26,10 @@ from PIL import Image
 
 from lib.catalog import Catalog
 from lib.query import describe_range
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, playwright, serve_app, wait_idle
+from tests.browser import SHOTS, serve_app, wait_idle
 
-pytestmark = pytest.mark.browser
+# tall enough for the whole panel: Streamlit scrolls inside the page, so a full-page screenshot is the window
+pytestmark = [pytest.mark.browser, pytest.mark.viewport(height=2600)]
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_MODELS = ROOT.parent / "shared" / "hub-snapshot" / "models-2024-07-11.jsonl.gz"
@@ -58,23 +59,6 @@ def app_url(home: Path, theme: str) -> Iterator[str]:
     """The app in one theme (Streamlit reads ``STREAMLIT_THEME_BASE`` over .streamlit/config.toml)."""
     with serve_app(env={"HUB_EXPLORER_HOME": str(home), "STREAMLIT_THEME_BASE": theme}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    # tall enough for the whole panel: Streamlit scrolls inside the page, so a full-page screenshot is the window
-    context = browser.new_context(viewport={"width": 1400, "height": 2600}, accept_downloads=True)
-    pg = context.new_page()
-    yield pg
-    context.close()
 
 
 def open_charts(page, url: str, *, catalog: bool = False):

@@ -1,6 +1,6 @@
 """End to end: a dataset's detail (viewer preview, schema, statistics charts, streaming fallback) in Chromium.
 
-Reuses the browser, page and helpers of `tests/test_browser.py`; starts its own fake Hub (with the viewer fixtures'
+Uses the shared browser, page and helpers (`tests/conftest.py`, `tests/browser.py`); starts its own fake Hub (with the viewer fixtures'
 repos) and `streamlit run` pointed at its fake dataset viewer. Screenshots of the tabs go to artifacts/screenshots/.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.browser import SHOTS, serve_app, wait_idle
 from tests.fakehub.viewer import STREAMING_ONLY_DATASET, repo_dir_args
-from tests.test_browser import SHOTS, browser, page, serve_app, wait_idle  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -23,13 +23,13 @@ def viewer_app_url() -> Iterator[str]:
         yield url
 
 
-def _tab_shot(page, name: str) -> None:  # noqa: F811 - `page` is the imported fixture's value
+def _tab_shot(page, name: str) -> None:
     """The tabs block only: the page itself scrolls inside Streamlit's main container."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.get_by_test_id("stTabs").first.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
-def _no_horizontal_overflow(page) -> None:  # noqa: F811
+def _no_horizontal_overflow(page) -> None:
     """Nothing is wider than the main column: wide tables scroll inside their grid."""
     overflow = page.evaluate(
         """() => {
@@ -43,7 +43,7 @@ def _no_horizontal_overflow(page) -> None:  # noqa: F811
     assert overflow == {"scroll": 0, "wide": 0}, overflow
 
 
-def test_dataset_detail_preview_schema_statistics_and_fallback(page, viewer_app_url):  # noqa: F811
+def test_dataset_detail_preview_schema_statistics_and_fallback(page, viewer_app_url):
     page.set_viewport_size({"width": 1400, "height": 1800})
     page.goto(f"{viewer_app_url}/datasets?repo=HuggingFaceFW/fineweb")
     page.get_by_role("tab", name="Preview").wait_for(timeout=90_000)

@@ -1,7 +1,7 @@
 """End to end: the Insights page in Chromium, on a catalog of the fake Hub's fixtures (light and dark theme) and,
 when it is beside the project, on the real July-2024 snapshot.
 
-Reuses the browser, page and launcher of `tests/test_browser.py`; the app's home points at a catalog built once
+Uses the shared browser, page and launcher (`tests/conftest.py`, `tests/browser.py`); the app's home points at a catalog built once
 per module. Screenshots of each kind's tab go to artifacts/screenshots/insights-*.png (look at them: axis labels
 and legends not cut, nothing overlapping, readable on the dark background).
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lib.catalog import Catalog
-from tests.test_browser import SHOTS, browser, page, serve_app, wait_idle  # noqa: F401 - fixtures
+from tests.browser import SHOTS, serve_app, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def fixture_app(request, catalog_home) -> Iterator[tuple[str, str]]:
         yield url, request.param
 
 
-def _check_tab(page, tab: str, charts: int) -> None:  # noqa: F811 - `page` is the imported fixture's value
+def _check_tab(page, tab: str, charts: int) -> None:
     """The tab's charts are drawn (a non-empty canvas or SVG each), inside the column, with no exception shown."""
     page.get_by_role("tab", name=tab).first.click()
     panel = page.get_by_role("tabpanel").filter(has=page.get_by_test_id("stVegaLiteChart")).first
@@ -56,7 +56,7 @@ def _check_tab(page, tab: str, charts: int) -> None:  # noqa: F811 - `page` is t
     assert page.get_by_test_id("stException").count() == 0
 
 
-def _open(page, url: str) -> None:  # noqa: F811
+def _open(page, url: str) -> None:
     page.set_viewport_size({"width": 1400, "height": 3600})  # the whole tab at once: the main column scrolls
     page.goto(f"{url}/models")  # through the router first (see docs/ARCHITECTURE.md), then the page
     page.get_by_test_id("stSidebarNav").wait_for(timeout=60_000)
@@ -64,12 +64,12 @@ def _open(page, url: str) -> None:  # noqa: F811
     page.get_by_role("heading", name="Insights").wait_for(timeout=60_000)
 
 
-def _shot(page, name: str) -> None:  # noqa: F811
+def _shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.get_by_test_id("stMainBlockContainer").screenshot(path=str(SHOTS / f"{name}.png"))
 
 
-def test_insights_page_on_the_fixtures(page, fixture_app) -> None:  # noqa: F811
+def test_insights_page_on_the_fixtures(page, fixture_app) -> None:
     url, theme = fixture_app
     _open(page, url)
     page.get_by_text("The top 1% of models").wait_for(timeout=60_000)
@@ -83,7 +83,7 @@ def test_insights_page_on_the_fixtures(page, fixture_app) -> None:  # noqa: F811
     not (MODELS_FILE.exists() and DATASETS_FILE.exists()),
     reason=f"the real Hub snapshot is not at {SNAPSHOT} (it lives beside the project, not in it)",
 )
-def test_insights_page_on_the_real_snapshot(page, tmp_path_factory) -> None:  # noqa: F811
+def test_insights_page_on_the_real_snapshot(page, tmp_path_factory) -> None:
     home = tmp_path_factory.mktemp("insights-browser-snapshot")
     cat = Catalog.open(home)
     cat.load([MODELS_FILE], kind="models")

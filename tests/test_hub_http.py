@@ -1,11 +1,14 @@
-"""The error seam: transport failures and huggingface_hub errors become the app's errors, once."""
+"""The transport: 429, 5xx, unreachable and slow hosts fail fast as the app's errors; every call is time-bounded."""
+
+import dataclasses
+import time
 
 import httpx2
 import pytest
-from huggingface_hub import errors as hf_errors
+from huggingface_hub import HfApi
 
 from lib import errors
-from lib.hub.http import FailFastTransport, retry_after_seconds, translate
+from lib.hub.http import FailFastTransport, retry_after_seconds
 
 
 def _client(handler) -> httpx2.Client:
@@ -44,48 +47,47 @@ def test_connection_failure_is_unreachable_not_a_retry():
     assert "hub.test" in str(info.value)
 
 
-def test_timeout_is_unreachable():
+def test_timeout_is_the_hub_being_slow():
     def slow(request):
         raise httpx2.ReadTimeout("slow", request=request)
 
-    with pytest.raises(errors.HubUnreachableError, match="in time"):
+    with pytest.raises(errors.HubTimeoutError, match="hub.test did not answer in time") as info:
         _client(slow).get("http://hub.test/api/models")
+    assert isinstance(info.value, errors.HubUnreachableError)  # Automatic falls back on it
+    assert info.value.title == "The Hub is slow to answer"
+
+
+def test_the_timeout_fills_what_a_request_left_unbounded():
+    seen = {}
+
+    def record(request):
+        seen.update(request.extensions["timeout"])
+        return httpx2.Response(200, json=[])
+
+    client = httpx2.Client(transport=FailFastTransport(httpx2.MockTransport(record), timeout=3.0))
+    client.get("http://hub.test/api/models", timeout=None)  # what HfApi methods pass
+    assert seen == {"connect": 3.0, "read": 3.0, "write": 3.0, "pool": 3.0}
+    client.get("http://hub.test/resolve/x", timeout=httpx2.Timeout(None, read=20.0))  # a download's own timeout
+    assert seen["read"] == 20.0 and seen["connect"] == 3.0
+
+
+def test_a_hanging_hub_ends_every_api_call_within_the_timeout(hub):
+    """HfApi passes timeout=None per request; the configured client still ends a hanging call in time."""
+    from lib.hub.http import configure
+    from lib.settings import load_settings
+
+    hub.add_fault("/api/models", delay=6.0, times=None)
+    configure(dataclasses.replace(load_settings(), timeout=1.0))
+    try:
+        started = time.perf_counter()
+        with pytest.raises(errors.HubTimeoutError):
+            HfApi(endpoint=hub.url).model_info("gpt2")
+        with pytest.raises(errors.HubTimeoutError):
+            list(HfApi(endpoint=hub.url).list_models(limit=1))
+        assert time.perf_counter() - started < 5.0  # two calls, each cut at about 1 s (not 6 s each)
+    finally:
+        configure(load_settings())
 
 
 def test_ok_answers_pass_through():
     assert _client(lambda req: httpx2.Response(200, json=[1])).get("http://hub.test/x").json() == [1]
-
-
-def _hf_error(cls, status, **headers):
-    request = httpx2.Request("GET", "http://hub.test/api/models/org/x")
-    response = httpx2.Response(status, headers=headers, request=request)
-    return cls("boom", response=response)
-
-
-@pytest.mark.parametrize(
-    ("exc", "expected"),
-    [
-        (lambda: _hf_error(hf_errors.RepositoryNotFoundError, 404), errors.NotFoundError),
-        (lambda: _hf_error(hf_errors.GatedRepoError, 401), errors.GatedRepoError),
-        (lambda: _hf_error(hf_errors.RevisionNotFoundError, 404), errors.NotFoundError),
-        (lambda: _hf_error(hf_errors.HfHubHTTPError, 401), errors.AccessError),
-        (lambda: _hf_error(hf_errors.HfHubHTTPError, 403), errors.AccessError),
-        (lambda: _hf_error(hf_errors.HfHubHTTPError, 429, **{"Retry-After": "3"}), errors.RateLimitedError),
-        (lambda: _hf_error(hf_errors.HfHubHTTPError, 503), errors.HubUnavailableError),
-        (lambda: hf_errors.HFValidationError("bad id"), errors.InvalidQueryError),
-        (lambda: hf_errors.OfflineModeIsEnabled("offline"), errors.HubUnreachableError),
-        (lambda: ValueError("Expecting value: line 1"), errors.MalformedAnswerError),
-        (lambda: KeyError("id"), errors.MalformedAnswerError),
-        (lambda: RuntimeError("?"), errors.HubExplorerError),
-    ],
-)
-def test_translate(exc, expected):
-    out = translate(exc(), what="Model 'org/x'")
-    assert type(out) is expected
-    assert out.title and str(out)
-
-
-def test_gated_is_an_access_error_and_carries_a_hint():
-    out = translate(_hf_error(hf_errors.GatedRepoError, 401), what="Model 'org/x'")
-    assert isinstance(out, errors.AccessError)
-    assert "HF_TOKEN" in out.hint and "org/x" in str(out)

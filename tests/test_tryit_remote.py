@@ -102,13 +102,14 @@ def cache():
 def http_client(request):
     """huggingface_hub's default HTTP client, or the app's fail-fast one (what a page runs with)."""
     from lib.hub import http
+    from lib.settings import load_settings
 
     if request.param == "app-client":
-        http.install_client(10.0)
+        http.configure(load_settings())
     else:
         http.reset_client()
     yield request.param
-    http.reset_client()
+    http.configure(load_settings())  # as every test process starts (tests/conftest.py)
 
 
 def _local(models, task, value):

@@ -15,17 +15,16 @@ import httpx2
 import pytest
 
 from lib import datasets_preview, errors
+from lib.errors import PreviewUnavailableError, ViewerDisabledError
 from lib.hub import viewer as viewer_mod
 from lib.hub.viewer import (
     Feature,
-    PreviewUnavailableError,
     SplitRef,
     ViewerClient,
-    ViewerDisabledError,
     describe_type,
-    viewer_error,
 )
 from lib.settings import DEFAULT_VIEWER_ENDPOINT, load_settings
+from lib.translate import viewer_error
 from tests.fakehub import NO_ACCESS_TOKEN, VALID_TOKEN, FakeHub
 from tests.fakehub.viewer import (
     DISABLED_VIEWER_DATASET,
@@ -225,22 +224,29 @@ def _response(status: int, code: str | None = None, body: Any = None) -> httpx2.
 
 
 @pytest.mark.parametrize(
-    ("status", "code", "expected", "why"),
+    ("status", "code", "expected", "words", "why"),
     [
-        (501, "NotSupportedDisabledViewerError", ViewerDisabledError, "the card sets viewer: false"),
-        (501, "NotSupportedDisabledRepositoryError", PreviewUnavailableError, "other NotSupported* answers"),
-        (401, "ExternalUnauthenticatedError", errors.AccessError, "gated or private, no token"),
-        (404, "ExternalAuthenticatedError", errors.AccessError, "a token without access gets a 404"),
-        (404, "ResponseNotFound", errors.NotFoundError, "not processed"),
-        (422, "MissingRequiredParameter", errors.InvalidQueryError, "a parameter is missing"),
-        (429, None, errors.RateLimitedError, "rate limit (when the transport let it through)"),
-        (501, "UnexpectedApiError", errors.HubUnavailableError, "a server error the transport let through"),
+        (501, "NotSupportedDisabledViewerError", ViewerDisabledError, "disabled for dataset 'org/x'",
+         "the card sets viewer: false"),
+        (501, "NotSupportedDisabledRepositoryError", PreviewUnavailableError, "does not support dataset 'org/x'",
+         "other NotSupported* answers"),
+        (401, "ExternalUnauthenticatedError", errors.AccessError, "cannot show dataset 'org/x' without a token",
+         "gated or private, no token"),
+        (404, "ExternalAuthenticatedError", errors.AccessError, "refused the token for dataset 'org/x'",
+         "a token without access gets a 404"),
+        (404, "ResponseNotFound", errors.NotFoundError, "has nothing for dataset 'org/x'", "not processed"),
+        (422, "MissingRequiredParameter", errors.InvalidQueryError, "rejected the request for dataset 'org/x'",
+         "a parameter is missing"),
+        (429, None, errors.ViewerRateLimitedError, "The dataset viewer's rate limit was reached",
+         "rate limit (when the transport let it through)"),
+        (501, "UnexpectedApiError", errors.ViewerUnavailableError, "answered HTTP 501 for dataset 'org/x'",
+         "a server error the transport let through"),
     ],
 )
-def test_viewer_error_table(status, code, expected, why):
+def test_viewer_error_table(status, code, expected, words, why):
     err = viewer_error(_response(status, code), "dataset 'org/x'")
     assert type(err) is expected, why
-    assert "org/x" in str(err) or isinstance(err, errors.RateLimitedError), why
+    assert words in str(err), why
 
 
 def test_viewer_error_text_is_short_and_never_a_traceback():
@@ -291,16 +297,19 @@ def test_fallback_streams_the_real_rows_through_the_fake_hub(client, vhub):
         SplitRef("default", "train"), SplitRef("default", "test"))
 
 
-def test_fallback_reads_from_the_settings_endpoint_not_the_one_datasets_imported(vhub, monkeypatch):
+def test_datasets_is_configured_once_never_patched_per_call(vhub):
+    """`datasets` reads HF_ENDPOINT at its import, as the settings do: a preview changes none of its globals."""
     datasets = datasets_preview.import_datasets()
-    imported = datasets.config.HF_ENDPOINT
-    with FakeHub(port=0, fixtures_dir=None) as other:
-        add_viewer_repos(other)
-        monkeypatch.setenv("HF_ENDPOINT", other.url)
-        rows = datasets_preview.stream_first_rows(load_settings(), STREAMING_ONLY_DATASET, "default", "test", n=1)
-        assert [r.row for r in rows.rows] == jsonl("test")[:1]
-        assert any(r.path.endswith("/data/test.jsonl") for r in other.requests)
-    assert datasets.config.HF_ENDPOINT == imported  # restored afterwards
+    config = datasets.config
+    before = {name: getattr(config, name) for name in ("HF_ENDPOINT", "HUB_DATASETS_URL", "USE_PARQUET_EXPORT",
+                                                       "STREAMING_READ_MAX_RETRIES")}
+    assert before["HF_ENDPOINT"].rstrip("/") == load_settings().endpoint == vhub.url
+    assert before["USE_PARQUET_EXPORT"] is False and before["STREAMING_READ_MAX_RETRIES"] == 1
+    vhub.clear_requests()
+    rows = datasets_preview.stream_first_rows(load_settings(), STREAMING_ONLY_DATASET, "default", "test", n=1)
+    assert [r.row for r in rows.rows] == jsonl("test")[:1]
+    assert any(r.path.endswith("/data/test.jsonl") for r in vhub.requests)
+    assert {name: getattr(config, name) for name in before} == before
 
 
 @pytest.mark.parametrize(

@@ -37,8 +37,10 @@ from typing import Any, NoReturn, TextIO
 from lib.catalog.catalog import Catalog, Progress
 from lib.catalog.index import FIELDS
 from lib.errors import HubExplorerError
+from lib.hub.http import configure
 from lib.query import KINDS, SORTS, Facet, SearchQuery, SearchResult
 from lib.records import DatasetRecord, ModelRecord, RepoRecord, SpaceRecord
+from lib.settings import load_settings
 
 
 class UsageError(Exception):
@@ -440,6 +442,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     try:
         args = build_parser().parse_args(argv)
         debug = args.debug
+        configure(load_settings())  # the fail-fast, time-bounded HTTP client the pages use
         catalog = Catalog.open(args.home)
         return int(args.run(catalog, args, out, err))
     except UsageError as exc:

@@ -24,8 +24,8 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 from lib import errors
 from lib.catalog.store import Store, SyncCursor
 from lib.hub.client import LIST_EXPAND
-from lib.hub.http import hub_errors
 from lib.query import Kind
+from lib.translate import translated
 
 PAGE_SIZE = 1000  # the Hub's largest page
 DEFAULT_WAIT = 60.0  # seconds, when a 429 does not say how long
@@ -77,7 +77,7 @@ def fetch_page(api: HfApi, url: str, params: list[tuple[str, Any]] | None) -> tu
     """One page of items and the next page's URL (None at the end). Raises `lib.errors` errors only."""
     headers = build_hf_headers(token=api.token, library_name=api.library_name,
                                library_version=api.library_version, user_agent=api.user_agent)  # fmt: skip
-    with hub_errors("The Hub listing"):
+    with translated("The Hub listing"):
         response = get_session().get(url, params=params, headers=headers)
         hf_raise_for_status(response)
         items = response.json()

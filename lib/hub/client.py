@@ -14,7 +14,6 @@ from huggingface_hub import HfApi, RepoCard
 from huggingface_hub import errors as hf_errors
 
 from lib import errors
-from lib.hub.http import hub_errors, install_client
 from lib.query import QUALITY_FLAGS, Kind, SearchQuery, SearchResult, Sort
 from lib.records import (
     DatasetRecord,
@@ -27,6 +26,7 @@ from lib.records import (
     space_from_info,
 )
 from lib.settings import Settings, load_settings
+from lib.translate import translated
 
 #: Quality toggles the live Hub can answer (the others need the catalog's full metadata).
 LIVE_FLAGS = frozenset({"safetensors_only"})
@@ -94,7 +94,6 @@ class HubClient:
 
     def __init__(self, settings: Settings | None = None, *, api: HfApi | None = None) -> None:
         self.settings = settings or load_settings()
-        install_client(self.settings.timeout)
         self.api = api or HfApi(endpoint=self.settings.endpoint, token=self.settings.token)
 
     @property
@@ -128,7 +127,7 @@ class HubClient:
             )
         wanted = query.offset + query.limit + 1
         started = time.perf_counter()
-        with hub_errors(f"The {query.kind} search"):
+        with translated(f"The {query.kind} search"):
             infos = list(islice(self._list(query, wanted), wanted))
             parse = {"models": model_from_info, "datasets": dataset_from_info, "spaces": space_from_info}[query.kind]
             records: list[RepoRecord] = [parse(i) for i in infos]  # type: ignore[arg-type]
@@ -188,15 +187,15 @@ class HubClient:
     # --- details ------------------------------------------------------------------------------------
     def model(self, repo_id: str) -> ModelRecord:
         """Full model info: card metadata, config, files with sizes, safetensors parameter counts."""
-        with hub_errors(f"Model {repo_id!r}"):
+        with translated(f"Model {repo_id!r}"):
             return model_from_info(self.api.model_info(repo_id, files_metadata=True))
 
     def dataset(self, repo_id: str) -> DatasetRecord:
-        with hub_errors(f"Dataset {repo_id!r}"):
+        with translated(f"Dataset {repo_id!r}"):
             return dataset_from_info(self.api.dataset_info(repo_id, files_metadata=True))
 
     def space(self, repo_id: str) -> SpaceRecord:
-        with hub_errors(f"Space {repo_id!r}"):
+        with translated(f"Space {repo_id!r}"):
             return space_from_info(self.api.space_info(repo_id, files_metadata=True))
 
     def info(self, kind: Kind, repo_id: str) -> RepoRecord:
@@ -210,7 +209,7 @@ class HubClient:
         if model.files is not None and not any(f.path.endswith(".safetensors") for f in model.files):
             return None
         try:
-            with hub_errors(f"Model {model.id!r}"):
+            with translated(f"Model {model.id!r}"):
                 meta = self.api.get_safetensors_metadata(model.id)
         except errors.MalformedAnswerError as exc:
             if isinstance(exc.__cause__, (hf_errors.NotASafetensorsRepoError, hf_errors.SafetensorsParsingError)):
@@ -226,7 +225,7 @@ class HubClient:
         """The repo's README card, or None when it has none."""
         noun = f"{_NOUN[kind]} {repo_id!r}"
         try:
-            with hub_errors(noun):
+            with translated(noun):
                 path = self.api.hf_hub_download(repo_id, "README.md", repo_type=_REPO_TYPE[kind])
         except errors.NotFoundError as exc:
             if isinstance(exc.__cause__, hf_errors.EntryNotFoundError):
@@ -241,7 +240,7 @@ class HubClient:
         """Whether the endpoint answers a tiny listing, and how fast."""
         started = time.perf_counter()
         try:
-            with hub_errors("The Hub"):
+            with translated("The Hub"):
                 list(self.api.list_models(limit=1, expand=["downloads"]))
         except errors.HubExplorerError as exc:
             return Reachability(self.endpoint, ok=False, error=exc)

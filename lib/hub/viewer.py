@@ -33,34 +33,19 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx2
-from huggingface_hub import errors as hf_errors
 from huggingface_hub import get_session
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
 from lib import errors
-from lib.hub.http import hub_errors, install_client, retry_after_seconds
+from lib.errors import ViewerDisabledError
 from lib.settings import Settings, load_settings
+from lib.translate import translated
 
 T = TypeVar("T")
 
 #: Most rows the viewer returns from `/first-rows` (it may return fewer: `truncated`).
 FIRST_ROWS_LIMIT = 100
-_ERROR_TEXT_LIMIT = 300
 _MEDIA_TYPES = frozenset({"Image", "Audio", "Video", "Pdf", "Nifti", "Mesh"})
-
-
-class ViewerDisabledError(errors.NotFoundError):
-    """The dataset's owner turned the viewer off (`viewer: false` in the card)."""
-
-    title = "Dataset viewer disabled"
-    hint = "Its owner turned the dataset viewer off. The card and the files are still here."
-
-
-class PreviewUnavailableError(errors.NotFoundError):
-    """Neither the viewer nor the `datasets` library can read rows of this dataset."""
-
-    title = "No preview available"
-    hint = "The files may be in a format the `datasets` library cannot stream. The card and the files are still here."
 
 
 # --- records ---------------------------------------------------------------------------------------------------
@@ -511,77 +496,6 @@ def parse_statistics(data: Any, dataset: str, config: str, split: str) -> SplitS
     )
 
 
-# --- errors ------------------------------------------------------------------------------------------------------
-
-
-def _error_text(response: httpx2.Response) -> str:
-    """The viewer's own message (`{"error": ...}`), cut short; never a traceback (`cause_traceback` is dropped)."""
-    try:
-        body = response.json()
-    except (ValueError, UnicodeDecodeError):
-        return ""
-    text = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(text, str):
-        return ""
-    text = " ".join(text.split())
-    return text if len(text) <= _ERROR_TEXT_LIMIT else text[: _ERROR_TEXT_LIMIT - 1] + "…"
-
-
-def viewer_error(response: httpx2.Response, what: str) -> errors.HubExplorerError:
-    """The app error for an error answer of the viewer (status, `X-Error-Code` and its `{"error": ...}` body)."""
-    status = response.status_code
-    code = response.headers.get("X-Error-Code") or ""
-    said = _error_text(response)
-    if code == "NotSupportedDisabledViewerError":
-        return ViewerDisabledError(f"The dataset viewer is disabled for {what} (its card sets `viewer: false`).")
-    if code == "ExternalUnauthenticatedError" or status == 401:
-        return errors.AccessError(
-            f"The dataset viewer cannot show {what} without a token: it is gated or private (or does not exist).",
-            hint="Set `HF_TOKEN` to a token of an account with access (for a gated dataset: accept its conditions "
-            "on its Hub page first), then retry.",
-        )
-    if code == "ExternalAuthenticatedError" or status == 403:
-        return errors.AccessError(
-            f"The dataset viewer refused the token for {what}: that account has no access to it.",
-            hint="For a gated dataset, accept its conditions on its Hub page with the token's account, then retry.",
-        )
-    if code.startswith("NotSupported"):
-        return PreviewUnavailableError(f"The dataset viewer does not support {what}" + (f": {said}" if said else "."))
-    if status == 404:
-        return errors.NotFoundError(
-            f"The dataset viewer has nothing for {what}.",
-            hint="It has not processed this dataset (or this config or split).",
-        )
-    if status in (400, 422):
-        return errors.InvalidQueryError(f"The dataset viewer rejected the request for {what}" +
-                                        (f": {said}" if said else "."))
-    if status == 429:
-        return errors.RateLimitedError("The dataset viewer's rate limit was reached.",
-                                       retry_after=retry_after_seconds(response.headers))
-    if status >= 500:
-        return errors.HubUnavailableError(
-            f"The dataset viewer answered HTTP {status} for {what}" + (f": {said}" if said else "."),
-            hint="The viewer may still be processing this dataset. Try again shortly.",
-        )
-    return errors.HubExplorerError(f"The dataset viewer answered HTTP {status} for {what}.")
-
-
-_VIEWER_TITLES: dict[type[errors.HubExplorerError], str] = {
-    errors.HubUnreachableError: "Dataset viewer unreachable",
-    errors.HubUnavailableError: "The dataset viewer is having trouble",
-    errors.RateLimitedError: "Rate limited by the dataset viewer",
-    errors.MalformedAnswerError: "Unexpected answer from the dataset viewer",
-}
-
-
-def _titled(err: errors.HubExplorerError) -> errors.HubExplorerError:
-    """The error with a headline that names the viewer rather than the Hub, where its class speaks of the Hub."""
-    title = _VIEWER_TITLES.get(type(err))
-    if title is not None:
-        err.title = title
-    return err
-
-
 # --- client ------------------------------------------------------------------------------------------------------
 
 
@@ -590,7 +504,6 @@ class ViewerClient:
 
     def __init__(self, settings: Settings | None = None, *, session: httpx2.Client | None = None) -> None:
         self.settings = settings or load_settings()
-        install_client(self.settings.timeout)
         self._session = session
 
     @property
@@ -600,34 +513,10 @@ class ViewerClient:
     def _get(self, route: str, what: str, parse: Callable[[Any], T], **params: str) -> T:
         session = self._session or get_session()  # looked up per call: the shared client may be replaced
         headers = build_hf_headers(token=self.settings.token, library_name="hub-explorer")
-        try:
-            with hub_errors(what):
-                response = session.get(f"{self.endpoint}/{route}", params=params, headers=headers)
-        except errors.HubUnreachableError as exc:
-            raise _titled(errors.HubUnreachableError(
-                f"The dataset viewer at {self.endpoint} did not answer.",
-                hint="Check the network or `HUB_EXPLORER_VIEWER_ENDPOINT`. The card and the files are still here.",
-            )) from exc
-        except errors.HubUnavailableError as exc:
-            # the transport stops 5xx answers before their body is read (the viewer's "not ready yet" is a 500)
-            raise _titled(errors.HubUnavailableError(
-                f"The dataset viewer answered with a server error for {what}.",
-                hint="The viewer may still be processing this dataset. Try again shortly.",
-            )) from exc
-        except errors.RateLimitedError as exc:
-            raise _titled(errors.RateLimitedError("The dataset viewer's rate limit was reached.",
-                                                  retry_after=exc.retry_after)) from exc
-        try:
+        with translated(what, service="viewer", where=self.endpoint):
+            response = session.get(f"{self.endpoint}/{route}", params=params, headers=headers)
             hf_raise_for_status(response)
-        except hf_errors.HfHubHTTPError as exc:
-            raise _titled(viewer_error(response, what)) from exc
-        try:
             return parse(response.json())
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise _titled(errors.MalformedAnswerError(
-                f"The dataset viewer's answer for {what} could not be read ({type(exc).__name__}).",
-                hint="The endpoint may not be a dataset viewer: check `HUB_EXPLORER_VIEWER_ENDPOINT`.",
-            )) from exc
 
     # --- endpoints -----------------------------------------------------------------------------------------------
     def is_valid(self, dataset: str) -> ViewerStatus:

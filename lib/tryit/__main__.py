@@ -67,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
             raise InvalidQueryError("--stream applies to remote runs (--endpoint or --provider)")
         get_task(args.task)  # fail fast, before the heavy imports
         value = parse_input(args.input)
+        from lib.hub.http import configure
+        from lib.settings import load_settings
+
+        settings = load_settings()
+        configure(settings)  # the fail-fast, time-bounded HTTP client the pages use
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from lib.tryit.trial import Generation
@@ -74,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         gen = Generation(
             max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p, seed=args.seed
         )
-        token = os.environ.get("HF_TOKEN") or None
+        token = settings.token
         if args.endpoint or args.provider:
             from lib.tryit import remote
 

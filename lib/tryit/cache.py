@@ -81,13 +81,12 @@ class PipelineCache:
 
 
 def default_budget() -> int:
-    """``HUB_EXPLORER_TRYIT_BUDGET_MB`` (megabytes of loaded weights to keep), else half of this machine's RAM."""
-    env = os.environ.get("HUB_EXPLORER_TRYIT_BUDGET_MB")
-    if env:
-        try:
-            return max(0, int(float(env) * 1e6))
-        except ValueError:
-            pass
+    """Bytes of loaded weights to keep: ``Settings.tryit_budget_mb``, else half of this machine's RAM."""
+    from lib.settings import load_settings
+
+    budget_mb = load_settings().tryit_budget_mb
+    if budget_mb is not None:
+        return int(budget_mb * 1e6)
     import psutil
 
     return int(psutil.virtual_memory().total * 0.5)

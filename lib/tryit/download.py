@@ -150,7 +150,7 @@ class Download:
         """The snapshot folder; a failure becomes the app's error (not found, gated, unreachable...)."""
         self._thread.join()
         if self._error is not None:
-            from lib.hub.http import translate
+            from lib.translate import translate
 
             raise translate(self._error, what=self.repo_id) from self._error
         assert self._path is not None

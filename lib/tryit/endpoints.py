@@ -15,14 +15,11 @@ Nothing here does I/O or imports torch or transformers.
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from lib import errors
-
-DEFAULT_TIMEOUT = 120.0  # seconds; HUB_EXPLORER_INFERENCE_TIMEOUT overrides (a long generation needs a while)
 
 # one DNS label: letters, digits, inner hyphens, at most 63 characters; labels joined by dots
 _HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
@@ -30,12 +27,10 @@ _HINT = "Give the server's base URL, e.g. `http://127.0.0.1:8080` or `https://xy
 
 
 def timeout() -> float:
-    """Seconds a remote call may take: ``HUB_EXPLORER_INFERENCE_TIMEOUT``, else 120."""
-    try:
-        value = float(os.environ.get("HUB_EXPLORER_INFERENCE_TIMEOUT", DEFAULT_TIMEOUT))
-    except ValueError:
-        return DEFAULT_TIMEOUT
-    return value if value > 0 else DEFAULT_TIMEOUT
+    """Seconds a remote call may take (``Settings.inference_timeout``: a long generation needs a while)."""
+    from lib.settings import load_settings
+
+    return load_settings().inference_timeout
 
 
 def validate_endpoint(url: str) -> str:

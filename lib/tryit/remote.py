@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lib import errors
+from lib.translate import translate
 from lib.tryit.endpoints import Target, target, timeout
-from lib.tryit.errors import remote_error
 from lib.tryit.remote_calls import generate_parameters
 from lib.tryit.tasks import TASKS, TaskSpec, get_task
 from lib.tryit.trial import Generation, RunResult
@@ -44,6 +44,11 @@ def _client(to: Target, token: str | None) -> Any:
     headers = {"authorization": None} if to.is_endpoint and not token else None
     return InferenceClient(model=to.model, provider=to.provider, token=token or None, timeout=timeout(),
                            headers=headers)
+
+
+def _error(exc: BaseException, to: Target, token: str | None) -> errors.HubExplorerError:
+    """A failure while asking ``to``, as the app's error (the token scrubbed from any text kept)."""
+    return translate(exc, service="endpoint" if to.is_endpoint else "provider", where=to.where, token=token)
 
 
 def _chat_params(gen: Generation) -> dict[str, Any]:
@@ -163,7 +168,7 @@ def stream_remote(
         except GeneratorExit:
             raise
         except Exception as exc:
-            state.error = remote_error(exc, where=to.where, token=token)
+            state.error = _error(exc, to, token)
             raise state.error from exc
         finally:
             state.ended = time.perf_counter()
@@ -220,7 +225,7 @@ def run_remote(
     except errors.InvalidQueryError:
         raise
     except Exception as exc:
-        raise remote_error(exc, where=to.where, token=token) from exc
+        raise _error(exc, to, token) from exc
     finally:
         client.close()
     run_ms = (time.perf_counter() - t0) * 1000

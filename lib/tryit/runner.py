@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from lib.errors import InvalidQueryError, NotFoundError
+from lib.translate import translate
 from lib.tryit import engines
 from lib.tryit.cache import PipelineCache, cache_key, default_cache, model_bytes
-from lib.tryit.errors import load_error, run_error
 from lib.tryit.fit import RemoteCodeRefusedError
 from lib.tryit.inputs import Call
 from lib.tryit.memory import PeakMemory
@@ -66,7 +66,7 @@ def _pipeline(spec: TaskSpec, model: str, *, device: str, dtype: str | None, tok
             model_bytes,
         )
     except Exception as exc:
-        raise load_error(exc, model) from exc
+        raise translate(exc, what=model, service="pipeline") from exc
     return pipe, loaded, (time.perf_counter() - t0) * 1000 if loaded else 0.0, cache.run_lock(key)
 
 
@@ -122,7 +122,7 @@ def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "
             try:
                 raw = pipe(*call.args, **kwargs)
             except Exception as exc:
-                raise run_error(exc, task) from exc
+                raise translate(exc, what=task, service="run") from exc
             run_ms = (time.perf_counter() - t1) * 1000
     return _result(spec, model, pipe, raw, value, load_ms=load_ms, run_ms=run_ms, loaded=loaded, meter=meter,
                    counted=count.n if count is not None else None)
@@ -198,7 +198,7 @@ def stream(model: str | os.PathLike[str], task: str, value: Any, *, device: str 
         worker.join()
         meter.stop()
         if "error" in box:
-            raise run_error(box["error"], spec.task) from box["error"]
+            raise translate(box["error"], what=spec.task, service="run") from box["error"]
         return _result(spec, model, pipe, box["raw"], value, load_ms=load_ms, run_ms=box["run_ms"],
                        loaded=loaded, meter=meter, stopped=box["stopped"], counted=count.n)
 

@@ -12,6 +12,7 @@ import hashlib
 import streamlit as st
 
 from lib.hub import Card, HubClient, Reachability
+from lib.hub.http import configure
 from lib.query import Kind, SearchQuery, SearchResult
 from lib.records import ModelRecord, ParamCounts, RepoRecord
 from lib.settings import Settings, load_settings
@@ -25,7 +26,11 @@ def _secrets() -> dict[str, str]:
 
 
 def settings() -> Settings:
-    return load_settings(_secrets())
+    """The app's settings; the first call in a server process configures its HTTP client for them (every page
+    reads settings before it talks to anything, so this is the process start for the app)."""
+    s = load_settings(_secrets())
+    configure(s)
+    return s
 
 
 def settings_key(s: Settings) -> str:
