@@ -499,6 +499,10 @@ def test_cli_sentence_similarity_and_streaming(models, srv):
     "args,needle",
     [
         (["--endpoint", "ftp://x", "--task", "fill-mask", "--input", "a [MASK]"], "must start with http"),
+        (  # HF_TOKEN is set (see _cli): it is not sent in clear to another machine
+            ["--endpoint", "http://203.0.113.10:8080/models/x", "--task", "fill-mask", "--input", "a [MASK]"],
+            "never sent over plain http",
+        ),
         (
             ["--provider", "nope", "--model", "org/x", "--task", "fill-mask", "--input", "a"],
             "Unknown Inference Provider",

@@ -7,7 +7,8 @@
 ``--json`` prints ``{"output": ..., "load_ms": ..., "run_ms": ...}``. Errors print one line and exit 1.
 ``--endpoint URL`` (a TGI/vLLM-compatible server) or ``--provider NAME`` (Inference Providers, ``--model`` a repo
 id) runs remotely through ``huggingface_hub.InferenceClient`` with the same output contract (``load_ms`` is 0);
-neither imports torch or transformers. ``--stream`` prints generated text as it arrives (text generation).
+neither imports torch or transformers. ``--stream`` prints generated text as it arrives (text generation). The
+token (``HF_TOKEN``) goes to an endpoint URL too, but never over plain http to another machine (refused).
 """
 
 from __future__ import annotations

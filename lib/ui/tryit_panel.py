@@ -3,10 +3,14 @@
 Order on the page: task and where to run -> settings -> "Will it run here?" (figures from the model's record,
 before anything is downloaded; refusals disable Run) -> input widgets in the Hub widget's conventions -> Run ->
 progress (download bar with bytes and files, loading, running, in an ``st.status``) -> the task's output view and
-the run's figures (load, run, tokens/s, peak memory).
+the run's figures (load, run, tokens/s, peak memory). Every task is drawn from its row: the input widget
+(:mod:`lib.ui.tryit_inputs`), the output view (:mod:`lib.ui.tryit_views`); nothing here branches on a task's name.
 
-Loaded pipelines live in one ``runner.PipelineCache`` per server (``st.cache_resource``), bounded by
-``HUB_EXPLORER_TRYIT_BUDGET_MB``, so a rerun or another session reuses them. Nothing here imports torch or
+Tokens: the app's own token goes to the Hub (download, fit check) and to Inference Providers; an endpoint URL gets
+only the token typed for it in this session (see :mod:`lib.tryit.endpoints`).
+
+Loaded pipelines live in one ``PipelineCache`` per server (``st.cache_resource``), bounded by
+``Settings.tryit_budget_mb``, so a rerun or another session reuses them. Nothing here imports torch or
 transformers at module level: :mod:`lib.tryit.runner` imports them inside a trial.
 """
 
