@@ -33,7 +33,6 @@ class PipelineCache:
     _key_locks: dict[Any, threading.Lock] = field(default_factory=dict)
     _run_locks: dict[Any, threading.Lock] = field(default_factory=dict)
     loads: int = 0
-    evictions: int = 0
 
     def get_or_load(self, key: Any, load: Callable[[], Any], size: Callable[[Any], int]) -> tuple[Any, bool]:
         """(pipeline, loaded now?). Concurrent callers for one key wait for a single load."""
@@ -55,15 +54,10 @@ class PipelineCache:
     def _evict(self) -> None:
         while len(self._entries) > 1 and self.used_bytes > self.budget_bytes:
             self._entries.popitem(last=False)
-            self.evictions += 1
 
     @property
     def used_bytes(self) -> int:
         return sum(e.nbytes for e in self._entries.values())
-
-    def keys(self) -> list[Any]:
-        with self._lock:
-            return list(self._entries)
 
     def run_lock(self, key: Any) -> threading.Lock:
         """The lock a call of ``key``'s pipeline holds: one call at a time per pipeline.
