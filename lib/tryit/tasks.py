@@ -23,7 +23,7 @@ Nothing here imports torch or transformers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, Literal
 
 from lib.errors import HubExplorerError, InvalidQueryError
@@ -64,17 +64,19 @@ MASK = "[MASK]"  # the mask token of the default fill-mask example (BERT's)
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """One row of the table (see the module's docstring for what each part is for)."""
+    """One row of the table (see the module's docstring for what each part is for); all but the task's name and
+    label are given by keyword."""
 
     task: str
     label: str
+    _: KW_ONLY
     input_kind: InputKind
-    view: ViewKind
     example: Any
-    pipeline_task: str
     prepare: Callable[[Any], Call]
-    postprocess: Callable[[Any, Any], Any]
+    pipeline_task: str
     remote: RemoteCall | None
+    postprocess: Callable[[Any, Any], Any]
+    view: ViewKind
     remote_output: Callable[[Any, Any], Any] | None = None
     engine: Engine = "pipeline"
     generates: bool = False  # tokens per second applies
@@ -98,53 +100,77 @@ class TaskSpec:
 
 R = remote_calls
 _ROWS = [
-    TaskSpec("text-generation", "Text generation", "text", "continuation", "My name is Clara and I like to",
-             "text-generation", prep_text("text-generation"), generated_text, None, generates=True,
-             prompt_in_output=True),
-    TaskSpec("text2text-generation", "Text-to-text generation", "text", "text",
-             "question: What is the capital of France?", "text2text-generation", prep_text("text2text-generation"),
-             keyed("generated_text"), None, engine="seq2seq", generates=True),
-    TaskSpec("summarization", "Summarization", "text", "text",
-             "The tower is 324 metres tall, about the same height as an 81-storey building, and the tallest "
-             "structure in Paris. Its base is square, measuring 125 metres on each side.",
-             "summarization", prep_text("summarization"), keyed("summary_text"), R.summarization,
-             engine="seq2seq", generates=True, prefix="summarize: "),
-    TaskSpec("translation", "Translation", "text", "text", "My name is Wolfgang and I live in Berlin", "translation",
-             prep_text("translation"), keyed("translation_text"), R.translation, engine="seq2seq", generates=True,
-             prefix="translate English to French: "),
-    TaskSpec("fill-mask", "Fill mask", "text", "tokens", f"Paris is the {MASK} of France.", "fill-mask",
-             prep_text("fill-mask"), fill_mask_candidates, R.fill_mask, mask=True,
-             input_help="Put the model's mask token, {mask}, where a word is missing."),
-    TaskSpec("text-classification", "Text classification", "text", "bars", "I like you. I love you.",
-             "text-classification", prep_text_classification, ranked, R.text_classification),
-    TaskSpec("token-classification", "Token classification", "text", "entities",
-             "My name is Sarah and I live in London", "token-classification", prep_text("token-classification"),
-             entities_in_text,
-             R.token_classification),
-    TaskSpec("question-answering", "Question answering", "question+context", "answer",
-             {"question": "Where do I live?", "context": "My name is Wolfgang and I live in Berlin"},
-             "question-answering", prep_qa, answer_span, R.question_answering, engine="extractive-qa"),
-    TaskSpec("zero-shot-classification", "Zero-shot classification", "candidate_labels", "bars",
-             {"inputs": "I have a problem with my iphone that needs to be resolved asap!!",
-              "candidate_labels": ["urgent", "not urgent", "phone", "tablet", "computer"]},
-             "zero-shot-classification", prep_zero_shot, zero_shot_scores, R.zero_shot_classification),
-    TaskSpec("feature-extraction", "Feature extraction", "text", "features", "Today is a sunny day.",
-             "feature-extraction", prep_text("feature-extraction"), feature_summary, R.feature_extraction),
-    TaskSpec("sentence-similarity", "Sentence similarity", "source_sentence+sentences", "similarity",
-             {"source_sentence": "That is a happy person",
-              "sentences": ["That is a happy dog", "That is a very happy person", "Today is a sunny day"]},
-             "feature-extraction", prep_similarity, similarity_scores, R.sentence_similarity,
-             remote_output=given_scores),
-    TaskSpec("image-classification", "Image classification", "image", "bars", "cats.jpg", "image-classification",
-             prep_media("image-classification", "image"), ranked, R.image_classification),
-    TaskSpec("object-detection", "Object detection", "image", "boxes", "cats.jpg", "object-detection",
-             prep_media("object-detection", "image"), detections, R.object_detection),
-    TaskSpec("image-to-text", "Image to text", "image", "text", "cats.jpg", "image-text-to-text",
-             prep_media("image-to-text", "image", image_and_empty_prompt), keyed("generated_text"),
-             R.image_to_text, generates=True),
-    TaskSpec("automatic-speech-recognition", "Speech recognition", "audio", "transcript", "sample.flac",
-             "automatic-speech-recognition", prep_media("automatic-speech-recognition", "audio"), transcript,
-             R.automatic_speech_recognition),
+    TaskSpec("text-generation", "Text generation",
+             input_kind="text", example="My name is Clara and I like to", prepare=prep_text("text-generation"),
+             pipeline_task="text-generation", generates=True, remote=None,
+             postprocess=generated_text, prompt_in_output=True, view="continuation"),
+    TaskSpec("text2text-generation", "Text-to-text generation",
+             input_kind="text", example="question: What is the capital of France?",
+             prepare=prep_text("text2text-generation"),
+             pipeline_task="text2text-generation", engine="seq2seq", generates=True, remote=None,
+             postprocess=keyed("generated_text"), view="text"),
+    TaskSpec("summarization", "Summarization",
+             input_kind="text",
+             example="The tower is 324 metres tall, about the same height as an 81-storey building, and the tallest "
+                     "structure in Paris. Its base is square, measuring 125 metres on each side.",
+             prepare=prep_text("summarization"),
+             pipeline_task="summarization", engine="seq2seq", prefix="summarize: ", generates=True,
+             remote=R.summarization, postprocess=keyed("summary_text"), view="text"),
+    TaskSpec("translation", "Translation",
+             input_kind="text", example="My name is Wolfgang and I live in Berlin", prepare=prep_text("translation"),
+             pipeline_task="translation", engine="seq2seq", prefix="translate English to French: ", generates=True,
+             remote=R.translation, postprocess=keyed("translation_text"), view="text"),
+    TaskSpec("fill-mask", "Fill mask",
+             input_kind="text", example=f"Paris is the {MASK} of France.", prepare=prep_text("fill-mask"), mask=True,
+             input_help="Put the model's mask token, {mask}, where a word is missing.",
+             pipeline_task="fill-mask", remote=R.fill_mask, postprocess=fill_mask_candidates, view="tokens"),
+    TaskSpec("text-classification", "Text classification",
+             input_kind="text", example="I like you. I love you.", prepare=prep_text_classification,
+             pipeline_task="text-classification", remote=R.text_classification, postprocess=ranked, view="bars"),
+    TaskSpec("token-classification", "Token classification",
+             input_kind="text", example="My name is Sarah and I live in London",
+             prepare=prep_text("token-classification"),
+             pipeline_task="token-classification", remote=R.token_classification, postprocess=entities_in_text,
+             view="entities"),
+    TaskSpec("question-answering", "Question answering",
+             input_kind="question+context",
+             example={"question": "Where do I live?", "context": "My name is Wolfgang and I live in Berlin"},
+             prepare=prep_qa,
+             pipeline_task="question-answering", engine="extractive-qa", remote=R.question_answering,
+             postprocess=answer_span, view="answer"),
+    TaskSpec("zero-shot-classification", "Zero-shot classification",
+             input_kind="candidate_labels",
+             example={"inputs": "I have a problem with my iphone that needs to be resolved asap!!",
+                      "candidate_labels": ["urgent", "not urgent", "phone", "tablet", "computer"]},
+             prepare=prep_zero_shot,
+             pipeline_task="zero-shot-classification", remote=R.zero_shot_classification,
+             postprocess=zero_shot_scores, view="bars"),
+    TaskSpec("feature-extraction", "Feature extraction",
+             input_kind="text", example="Today is a sunny day.", prepare=prep_text("feature-extraction"),
+             pipeline_task="feature-extraction", remote=R.feature_extraction, postprocess=feature_summary,
+             view="features"),
+    TaskSpec("sentence-similarity", "Sentence similarity",
+             input_kind="source_sentence+sentences",
+             example={"source_sentence": "That is a happy person",
+                      "sentences": ["That is a happy dog", "That is a very happy person", "Today is a sunny day"]},
+             prepare=prep_similarity,
+             pipeline_task="feature-extraction", remote=R.sentence_similarity, remote_output=given_scores,
+             postprocess=similarity_scores, view="similarity"),
+    TaskSpec("image-classification", "Image classification",
+             input_kind="image", example="cats.jpg", prepare=prep_media("image-classification", "image"),
+             pipeline_task="image-classification", remote=R.image_classification, postprocess=ranked, view="bars"),
+    TaskSpec("object-detection", "Object detection",
+             input_kind="image", example="cats.jpg", prepare=prep_media("object-detection", "image"),
+             pipeline_task="object-detection", remote=R.object_detection, postprocess=detections, view="boxes"),
+    TaskSpec("image-to-text", "Image to text",
+             input_kind="image", example="cats.jpg",
+             prepare=prep_media("image-to-text", "image", image_and_empty_prompt),
+             pipeline_task="image-text-to-text", generates=True, remote=R.image_to_text,
+             postprocess=keyed("generated_text"), view="text"),
+    TaskSpec("automatic-speech-recognition", "Speech recognition",
+             input_kind="audio", example="sample.flac", prepare=prep_media("automatic-speech-recognition", "audio"),
+             pipeline_task="automatic-speech-recognition", remote=R.automatic_speech_recognition,
+             postprocess=transcript, view="transcript"),
 ]
 
 TASKS: dict[str, TaskSpec] = {row.task: row for row in _ROWS}
