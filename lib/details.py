@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
-from lib.records import FileEntry, ModelRecord, ParamCounts, RepoRecord
+from lib.format import human_count, relative_time
+from lib.records import DatasetRecord, FileEntry, ModelRecord, ParamCounts, RepoRecord, SpaceRecord
 
 #: Bytes per parameter when the weights are held at that precision.
 BYTES_PER_PARAM: dict[str, float] = {"fp32": 4, "fp16 / bf16": 2, "int8": 1, "int4": 0.5}
@@ -26,18 +28,39 @@ def memory_estimates(params: ParamCounts) -> dict[str, float]:
     return {"as stored": as_stored, **estimates}
 
 
+def key_figures(record: RepoRecord, params: ParamCounts | None = None, *,
+                now: datetime | None = None) -> list[tuple[str, str]]:
+    """The figures at the top of a detail view, as (label, text): downloads in the last 30 days (Spaces have
+    none), likes, the parameter count (models; `params` from the safetensors weights), creation date, last update."""
+    figures: list[tuple[str, str]] = []
+    if not isinstance(record, SpaceRecord):
+        figures.append(("Downloads (30 d)", human_count(record.downloads)))
+    figures.append(("Likes", human_count(record.likes)))
+    if isinstance(record, ModelRecord):
+        figures.append(("Parameters", human_count(params.total) if params else "–"))
+    figures.append(("Created", record.created_at.strftime("%Y-%m-%d") if record.created_at else "–"))
+    figures.append(("Updated", relative_time(record.last_modified, now)))
+    return figures
+
+
 def tag_groups(record: RepoRecord) -> dict[str, tuple[str, ...]]:
-    """Tags grouped as the Hub shows them; empty groups are left out. `other` holds the rest."""
+    """Tags grouped as the Hub shows them, in order: a model's task and library, a dataset's task categories and
+    size, then licenses, languages, datasets and papers; empty groups are left out. `other` holds the rest (tags
+    with none of these meanings or prefixes)."""
     groups: dict[str, tuple[str, ...]] = {}
     if isinstance(record, ModelRecord):
         groups["task"] = (record.pipeline_tag,) if record.pipeline_tag else ()
         groups["library"] = (record.library_name,) if record.library_name else ()
+    if isinstance(record, DatasetRecord):
+        groups["tasks"] = record.task_categories
+        groups["size"] = record.size_categories
     groups["licenses"] = record.licenses
     groups["languages"] = record.languages
     groups["datasets"] = record.datasets
     groups["papers"] = tuple(f"arXiv:{p}" for p in record.papers)
     claimed = set(groups.get("task", ())) | set(groups.get("library", ())) | set(record.languages)
-    prefixed = ("license:", "dataset:", "arxiv:", "language:", "base_model:", "region:")
+    prefixed = ("license:", "dataset:", "arxiv:", "language:", "base_model:", "region:", "task_categories:",
+                "size_categories:")
     groups["other"] = tuple(t for t in record.tags if t not in claimed and not t.startswith(prefixed))
     return {name: values for name, values in groups.items() if values}
 

@@ -6,7 +6,7 @@ Named `1_datasets.py`, not `datasets.py`: a page run on its own has its folder f
 
 import streamlit as st
 
-from lib.ui import browse, repo_view
+from lib.ui import browse, views
 from lib.ui.router import require_router
 
 require_router()
@@ -15,4 +15,4 @@ st.title("Datasets", anchor=False)
 selected = browse.browse("datasets")
 if selected:
     st.divider()
-    repo_view.render("datasets", selected)
+    views.render("datasets", selected)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib.ui import browse, model_view
+from lib.ui import browse, views
 from lib.ui.router import require_router
 
 require_router()
@@ -11,4 +11,4 @@ st.title("Models", anchor=False)
 selected = browse.browse("models")
 if selected:
     st.divider()
-    model_view.render(selected)
+    views.render("models", selected)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib.ui import browse, repo_view
+from lib.ui import browse, views
 from lib.ui.router import require_router
 
 require_router()
@@ -11,4 +11,4 @@ st.title("Spaces", anchor=False)
 selected = browse.browse("spaces")
 if selected:
     st.divider()
-    repo_view.render("spaces", selected)
+    views.render("spaces", selected)

@@ -370,7 +370,7 @@ def test_a_huge_card_is_cut_with_the_whole_card_downloadable():
     assert not at.exception
     assert any("This card is long" in w.value for w in at.warning)
     assert at.get("download_button"), "the whole card can be downloaded"
-    from lib.ui.repo_view import CARD_RENDER_LIMIT
+    from lib.ui.views.common import CARD_RENDER_LIMIT
 
     assert max(len(m.value) for m in at.markdown) <= CARD_RENDER_LIMIT
 

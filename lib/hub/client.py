@@ -5,6 +5,7 @@ Every method returns records from `lib.records` and raises only `lib.errors` err
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from itertools import islice
@@ -220,6 +221,25 @@ class HubClient:
         if not meta.parameter_count:
             return None
         return ParamCounts.from_mapping(meta.parameter_count)
+
+    def config(self, model: ModelRecord) -> dict[str, Any] | None:
+        """The model's full `config.json` (context length, sliding window...: the info's `config` holds only a few
+        keys), at the info's revision; None when the repo has no such file."""
+        if model.files is not None and not any(f.path == "config.json" for f in model.files):
+            return None
+        try:
+            with translated(f"Model {model.id!r}"):
+                path = self.api.hf_hub_download(model.id, "config.json", revision=model.sha)
+        except errors.NotFoundError as exc:
+            if isinstance(exc.__cause__, hf_errors.EntryNotFoundError):
+                return None
+            raise
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError) as exc:
+            raise errors.MalformedAnswerError(f"Model {model.id!r}'s config.json could not be read.") from exc
+        return data if isinstance(data, dict) else None
 
     def card(self, kind: Kind, repo_id: str) -> Card | None:
         """The repo's README card, or None when it has none."""

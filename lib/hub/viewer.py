@@ -26,9 +26,8 @@ or in an error message.
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -57,8 +56,6 @@ class ViewerStatus:
 
     viewer: bool = False
     preview: bool = False
-    search: bool = False
-    filter: bool = False
     statistics: bool = False
 
     @property
@@ -147,29 +144,16 @@ class SplitSize:
     num_rows: int | None = None
     num_columns: int | None = None
     num_bytes_parquet_files: int | None = None
-    num_bytes_memory: int | None = None
-
-
-@dataclass(frozen=True)
-class ConfigSize:
-    config: str
-    num_rows: int | None = None
-    num_columns: int | None = None
-    num_bytes_original_files: int | None = None
-    num_bytes_parquet_files: int | None = None
-    num_bytes_memory: int | None = None
 
 
 @dataclass(frozen=True)
 class DatasetSize:
-    """`/size`: rows and bytes of the whole dataset, each config and each split. `partial`: the viewer only read
-    the first part of a big dataset, so the numbers are lower bounds."""
+    """`/size`: rows and bytes of the whole dataset and of each split. `partial`: the viewer only read the first
+    part of a big dataset, so the numbers are lower bounds."""
 
     num_rows: int | None = None
-    num_bytes_original_files: int | None = None
     num_bytes_parquet_files: int | None = None
     num_bytes_memory: int | None = None
-    configs: tuple[ConfigSize, ...] = ()
     splits: tuple[SplitSize, ...] = ()
     partial: bool = False
 
@@ -178,26 +162,10 @@ class DatasetSize:
 
 
 @dataclass(frozen=True)
-class SplitInfo:
-    name: str
-    num_examples: int | None = None
-    num_bytes: int | None = None
-
-
-@dataclass(frozen=True)
 class ConfigInfo:
-    """`/info` of one config: the `datasets` library's `DatasetInfo` (features, splits, sizes, license...)."""
+    """`/info` of one config (the `datasets` library's `DatasetInfo`): what the app reads of it, its features."""
 
-    config: str
     features: tuple[Feature, ...]
-    splits: tuple[SplitInfo, ...] = ()
-    description: str = ""
-    citation: str = ""
-    homepage: str = ""
-    license: str = ""
-    download_size: int | None = None
-    dataset_size: int | None = None
-    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -225,7 +193,6 @@ class ColumnStatistics:
     nan_proportion: float | None = None
     n_unique: int | None = None
     no_label_count: int | None = None
-    no_label_proportion: float | None = None
     min: float | str | None = None  # text for `datetime` columns (and `std` as a duration: "11 days, 4:23:12")
     max: float | str | None = None
     mean: float | str | None = None
@@ -234,16 +201,11 @@ class ColumnStatistics:
     histogram: Histogram | None = None
     frequencies: dict[str, int] | None = None
 
-    @property
-    def is_categorical(self) -> bool:
-        return self.frequencies is not None
-
 
 @dataclass(frozen=True)
 class SplitStatistics:
-    dataset: str
-    config: str
-    split: str
+    """`/statistics` of one split: the rows counted (`partial`: only the first 5 GB) and one entry per column."""
+
     num_examples: int | None
     columns: tuple[ColumnStatistics, ...]
     partial: bool = False
@@ -335,8 +297,7 @@ def _list(value: Any) -> list[Any]:
 
 def parse_status(data: Any) -> ViewerStatus:
     d = _obj(data)
-    return ViewerStatus(**{name: bool(d.get(name, False)) for name in ("viewer", "preview", "search", "filter",
-                                                                        "statistics")})
+    return ViewerStatus(**{name: bool(d.get(name, False)) for name in ("viewer", "preview", "statistics")})
 
 
 def _names(items: Any, key: str) -> tuple[str, ...]:
@@ -380,17 +341,7 @@ def parse_size(data: Any) -> DatasetSize:
     d = _obj(data)
     size = _obj(d["size"])
     whole = _obj(size.get("dataset") or {})
-    configs = tuple(
-        ConfigSize(
-            config=str(_obj(c)["config"]),
-            num_rows=_int(c.get("num_rows")),
-            num_columns=_int(c.get("num_columns")),
-            num_bytes_original_files=_int(c.get("num_bytes_original_files")),
-            num_bytes_parquet_files=_int(c.get("num_bytes_parquet_files")),
-            num_bytes_memory=_int(c.get("num_bytes_memory")),
-        )
-        for c in _list(size.get("configs") or ([size["config"]] if "config" in size else []))
-    )
+    configs = _list(size.get("configs") or ([size["config"]] if "config" in size else []))
     splits = tuple(
         SplitSize(
             config=str(_obj(s)["config"]),
@@ -398,16 +349,13 @@ def parse_size(data: Any) -> DatasetSize:
             num_rows=_int(s.get("num_rows")),
             num_columns=_int(s.get("num_columns")),
             num_bytes_parquet_files=_int(s.get("num_bytes_parquet_files")),
-            num_bytes_memory=_int(s.get("num_bytes_memory")),
         )
         for s in _list(size.get("splits") or [])
     )
     return DatasetSize(
-        num_rows=_int(whole.get("num_rows")) if whole else sum(c.num_rows or 0 for c in configs),
-        num_bytes_original_files=_int(whole.get("num_bytes_original_files")) if whole else None,
+        num_rows=_int(whole.get("num_rows")) if whole else sum(_int(_obj(c).get("num_rows")) or 0 for c in configs),
         num_bytes_parquet_files=_int(whole.get("num_bytes_parquet_files")) if whole else None,
         num_bytes_memory=_int(whole.get("num_bytes_memory")) if whole else None,
-        configs=configs,
         splits=splits,
         partial=bool(d.get("partial", False)),
     )
@@ -419,26 +367,9 @@ def _features_from_info(features: Any) -> tuple[Feature, ...]:
     return tuple(Feature(str(name), t) for name, t in _obj(features).items())
 
 
-def parse_info(data: Any, config: str) -> ConfigInfo:
-    d = _obj(data)
-    info = _obj(d["dataset_info"])
-    splits = tuple(
-        SplitInfo(name=str(_obj(s).get("name", name)), num_examples=_int(s.get("num_examples")),
-                  num_bytes=_int(s.get("num_bytes")))
-        for name, s in _obj(info.get("splits") or {}).items()
-    )
-    return ConfigInfo(
-        config=str(info.get("config_name") or config),
-        features=_features_from_info(info.get("features") or {}),
-        splits=splits,
-        description=str(info.get("description") or ""),
-        citation=str(info.get("citation") or ""),
-        homepage=str(info.get("homepage") or ""),
-        license=str(info.get("license") or ""),
-        download_size=_int(info.get("download_size")),
-        dataset_size=_int(info.get("dataset_size")),
-        partial=bool(d.get("partial", False)),
-    )
+def parse_info(data: Any) -> ConfigInfo:
+    info = _obj(_obj(data)["dataset_info"])
+    return ConfigInfo(features=_features_from_info(info.get("features") or {}))
 
 
 def _measure(value: Any) -> float | str | None:
@@ -469,7 +400,6 @@ def _column(item: Any) -> ColumnStatistics:
             nan_proportion=_float(s.get("nan_proportion")),
             n_unique=_int(s.get("n_unique")),
             no_label_count=_int(s.get("no_label_count")),
-            no_label_proportion=_float(s.get("no_label_proportion")),
             min=_measure(s.get("min")),
             max=_measure(s.get("max")),
             mean=_measure(s.get("mean")),
@@ -484,12 +414,9 @@ def _column(item: Any) -> ColumnStatistics:
         return ColumnStatistics(name=name, type=kind)
 
 
-def parse_statistics(data: Any, dataset: str, config: str, split: str) -> SplitStatistics:
+def parse_statistics(data: Any) -> SplitStatistics:
     d = _obj(data)
     return SplitStatistics(
-        dataset=dataset,
-        config=config,
-        split=split,
         num_examples=_int(d.get("num_examples")),
         columns=tuple(_column(c) for c in _list(d["statistics"])),
         partial=bool(d.get("partial", False)),
@@ -529,16 +456,14 @@ class ViewerClient:
         return self._get("size", f"dataset {dataset!r}", parse_size, dataset=dataset)
 
     def info(self, dataset: str, config: str) -> ConfigInfo:
-        return self._get("info", _what(dataset, config), lambda d: parse_info(d, config),
-                         dataset=dataset, config=config)
+        return self._get("info", _what(dataset, config), parse_info, dataset=dataset, config=config)
 
     def first_rows(self, dataset: str, config: str, split: str) -> FirstRows:
         return self._get("first-rows", _what(dataset, config, split), parse_first_rows,
                          dataset=dataset, config=config, split=split)
 
     def statistics(self, dataset: str, config: str, split: str) -> SplitStatistics:
-        return self._get("statistics", _what(dataset, config, split),
-                         lambda d: parse_statistics(d, dataset, config, split),
+        return self._get("statistics", _what(dataset, config, split), parse_statistics,
                          dataset=dataset, config=config, split=split)
 
     # --- composite -----------------------------------------------------------------------------------------------
@@ -570,27 +495,3 @@ def _what(dataset: str, config: str, split: str | None = None) -> str:
         return f"config {config!r} of {dataset!r}"
     return f"split {split!r} of config {config!r} of {dataset!r}"
 
-
-def split_row_counts(
-    listing: SplitsListing, size: DatasetSize | None, infos: Mapping[str, ConfigInfo] | None = None
-) -> list[dict[str, Any]]:
-    """One row per (config, split): rows, columns and parquet bytes, from `/size` else from `/info`."""
-    out: list[dict[str, Any]] = []
-    for ref in listing.splits:
-        sized = size.split(ref.config, ref.split) if size is not None else None
-        rows = sized.num_rows if sized is not None else None
-        if rows is None and infos and ref.config in infos:
-            rows = next((s.num_examples for s in infos[ref.config].splits if s.name == ref.split), None)
-        out.append({
-            "config": ref.config,
-            "split": ref.split,
-            "rows": rows,
-            "columns": sized.num_columns if sized is not None else None,
-            "parquet bytes": sized.num_bytes_parquet_files if sized is not None else None,
-        })
-    return out
-
-
-def dumps_cell(value: Any) -> str:
-    """A nested cell (list, dict) as compact JSON text."""
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)

@@ -1,4 +1,5 @@
-"""The model detail view: header, key figures, card, "Try it", files, parameters, config and tags."""
+"""The model detail view: header, key figures, tags, "use this model", then Card | Try it | Files | Parameters &
+config | Lineage & links | All tags."""
 
 from __future__ import annotations
 
@@ -6,28 +7,27 @@ import streamlit as st
 
 from lib.details import key_config, memory_estimates, params_frame, usage_snippet
 from lib.errors import HubExplorerError
-from lib.format import human_bytes, human_count, md_escape, relative_time
+from lib.format import human_bytes, md_escape
 from lib.query import SearchQuery
 from lib.records import ModelRecord, ParamCounts
-from lib.ui import hub, nav, repo_view, source, tryit_panel
+from lib.ui import hub, nav, source, tryit_panel
+from lib.ui.views import common
+
+#: Tabs by short name (the URL's `tab=`), in order; the first opens by default.
+TABS = {"card": "Card", "try": "Try it", "files": "Files", "params": "Parameters & config",
+        "links": "Lineage & links", "tags": "All tags"}
+CHILDREN_SHOWN = 10
 
 
 def render(repo_id: str) -> None:
     """Everything about one model. Failures are shown in place; the rest of the page keeps working."""
-    model = repo_view.load("models", repo_id)
+    model = common.load("models", repo_id)
     if not isinstance(model, ModelRecord):
         return
-    repo_view.header(model)
-
+    common.header(model)
     params = _parameters(model)
-    m1, m2, m3, m4, m5 = st.columns(5)
-    m1.metric("Downloads (30 d)", human_count(model.downloads))
-    m2.metric("Likes", human_count(model.likes))
-    m3.metric("Parameters", human_count(params.total) if params else "–")
-    m4.metric("Created", model.created_at.strftime("%Y-%m-%d") if model.created_at else "–")
-    m5.metric("Updated", relative_time(model.last_modified))
-
-    repo_view.tag_lines(model)
+    common.figures(model, params)
+    common.tag_lines(model)
     snippet = usage_snippet(model)
     if snippet:
         with st.expander("Use this model", icon=":material/code:"):
@@ -35,24 +35,19 @@ def render(repo_id: str) -> None:
             if model.is_gated:
                 st.caption("Gated: log in first (`hf auth login`) with an account that was granted access.")
 
-    t_card, t_try, t_files, t_params, t_links, t_tags = st.tabs(
-        ["Card", "Try it", "Files", "Parameters & config", "Lineage & links", "All tags"]
-    )
-    with t_card:
-        repo_view.card_section("models", model)
-    with t_try:
+    tabs = common.detail_tabs("models", TABS)
+    with tabs["card"]:
+        common.card_section("models", model)
+    with tabs["try"]:
         tryit_panel.render(model, params)
-    with t_files:
-        repo_view.files_section(model)
-    with t_params:
+    with tabs["files"]:
+        common.files_section(model)
+    with tabs["params"]:
         _params(model, params)
-    with t_links:
+    with tabs["links"]:
         _links(model)
-    with t_tags:
-        repo_view.all_tags(model)
-
-
-CHILDREN_SHOWN = 10
+    with tabs["tags"]:
+        common.all_tags(model)
 
 
 def _links(model: ModelRecord) -> None:
@@ -71,10 +66,10 @@ def _links(model: ModelRecord) -> None:
         _children(model)
     with data:
         st.markdown("**Trained on**")
-        repo_view.repo_links("datasets", model.datasets)
+        common.repo_links("datasets", model.datasets)
     with spaces:
         st.markdown("**Spaces using it**")
-        repo_view.repo_links("spaces", model.spaces)
+        common.repo_links("spaces", model.spaces)
 
 
 def _children(model: ModelRecord) -> None:

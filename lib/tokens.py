@@ -1,0 +1,122 @@
+"""How a text splits into tokens for a model: the tokens with their places in the text, ids, the count, and the
+share of the model's context window the text uses.
+
+Only the tokenizer's files are downloaded (`AutoTokenizer.from_pretrained` reads the tokenizer files and the
+small config.json, never the weights). transformers is imported here, on first use. Loaded tokenizers are kept
+(least recently used dropped first): they are a few MB each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from lib.translate import translated
+
+MAX_TOKENIZERS = 16
+#: `model_max_length` above this is transformers' "no limit" placeholder (int(1e30)), not a context window.
+_NO_LIMIT = 10_000_000
+
+
+@dataclass(frozen=True)
+class Token:
+    id: int
+    text: str  # the piece of the input it covers, or the token itself for special tokens
+    start: int | None  # place in the input (None: a special token the tokenizer added)
+    end: int | None
+
+    @property
+    def special(self) -> bool:
+        return self.start is None
+
+
+@dataclass(frozen=True)
+class Tokenized:
+    model: str
+    text: str
+    tokens: tuple[Token, ...]
+    context: int | None  # the model's context window in tokens, when known
+
+    @property
+    def count(self) -> int:
+        return len(self.tokens)
+
+    @property
+    def share(self) -> float | None:
+        """The share of the context window this text uses (1.0 = full)."""
+        return self.count / self.context if self.context else None
+
+    def spans(self) -> list[tuple[str, int | None]]:
+        """The input cut into (text, token id) pieces in order, gaps (spaces the tokenizer drops) as (text, None):
+        what a page marks up, token by token."""
+        out: list[tuple[str, int | None]] = []
+        at = 0
+        for tok in self.tokens:
+            if tok.start is None or tok.end is None or tok.start < at:
+                continue
+            if tok.start > at:
+                out.append((self.text[at:tok.start], None))
+            out.append((self.text[tok.start:tok.end], tok.id))
+            at = tok.end
+        if at < len(self.text):
+            out.append((self.text[at:], None))
+        return out
+
+
+_cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _fingerprint(token: str | None) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:12] if token else "-"
+
+
+def load_tokenizer(model: str, *, token: str | None = None) -> Any:
+    """The model's tokenizer (tokenizer files only), kept for later calls."""
+    key = (model, _fingerprint(token))
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    from transformers import AutoTokenizer
+
+    with translated(model, service="pipeline"):
+        tokenizer = AutoTokenizer.from_pretrained(model, token=token)
+    with _lock:
+        _cache[key] = tokenizer
+        while len(_cache) > MAX_TOKENIZERS:
+            _cache.popitem(last=False)
+    return tokenizer
+
+
+def context_window(tokenizer: Any, config: dict[str, Any] | None = None) -> int | None:
+    """The context window: the config's (see `lib.compare.table.CONTEXT_KEYS`), else the tokenizer's own limit."""
+    from lib.compare.table import CONTEXT_KEYS
+
+    for key in CONTEXT_KEYS:
+        value = (config or {}).get(key)
+        if isinstance(value, int) and 0 < value < _NO_LIMIT:
+            return value
+    limit = getattr(tokenizer, "model_max_length", None)
+    return int(limit) if isinstance(limit, int) and 0 < limit < _NO_LIMIT else None
+
+
+def tokenize(model: str, text: str, *, token: str | None = None, config: dict[str, Any] | None = None) -> Tokenized:
+    """`text` as `model`'s tokenizer splits it (special tokens it adds included, as the model sees them)."""
+    tokenizer = load_tokenizer(model, token=token)
+    fast = getattr(tokenizer, "is_fast", False)
+    encoded = tokenizer(text, return_offsets_mapping=fast, add_special_tokens=True)
+    ids = list(encoded["input_ids"])
+    special = set(tokenizer.all_special_ids)
+    pieces = tokenizer.convert_ids_to_tokens(ids)
+    offsets = list(encoded["offset_mapping"]) if fast else [None] * len(ids)
+    tokens = []
+    for tid, piece, span in zip(ids, pieces, offsets, strict=True):
+        if span is None or (tid in special and span[0] == span[1]):
+            tokens.append(Token(id=int(tid), text=str(piece), start=None, end=None))
+        else:
+            tokens.append(Token(id=int(tid), text=text[span[0]:span[1]], start=int(span[0]), end=int(span[1])))
+    return Tokenized(model=model, text=text, tokens=tuple(tokens), context=context_window(tokenizer, config))
