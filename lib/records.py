@@ -146,6 +146,8 @@ class ModelRecord(RepoRecord):
     config: dict[str, Any] | None = None
     transformers_info: dict[str, Any] | None = None
     spaces: tuple[str, ...] = ()
+    widget_data: list[Any] | None = None  # the card's widget examples, as the Hub sends them (outside text)
+    mask_token: str | None = None  # the tokenizer's mask token, for fill-mask models
 
     @property
     def base_models(self) -> tuple[tuple[str, str], ...]:
@@ -246,6 +248,8 @@ def model_from_info(info: ModelInfo) -> ModelRecord:
         config=info.config if isinstance(info.config, dict) else None,
         transformers_info=dict(vars(tinfo)) if tinfo is not None else None,
         spaces=tuple(info.spaces or ()),
+        widget_data=info.widget_data if isinstance(info.widget_data, list) else None,
+        mask_token=info.mask_token if isinstance(info.mask_token, str) else None,
     )
 
 

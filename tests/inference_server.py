@@ -120,7 +120,13 @@ class InferenceServer:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("InferenceServer is not started")
-        return f"http://{self.host}:{self._server.server_address[1]}"
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("InferenceServer is not started")
+        return int(self._server.server_address[1])
 
     def endpoint(self, name: str) -> str:
         """The URL a client is given for model ``name``."""
@@ -162,7 +168,7 @@ class InferenceServer:
 
 def _load(task: str, folder: Path) -> Any:
     """What answers ``task``: a transformers pipeline, or the runner's engines for the tasks transformers 5 lacks."""
-    from lib.tryit import runner
+    from lib.tryit.engines import ExtractiveQA
 
     if task in ("text-generation", *SEQ2SEQ_TASKS):
         from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
@@ -170,7 +176,7 @@ def _load(task: str, folder: Path) -> Any:
         cls = AutoModelForCausalLM if task == "text-generation" else AutoModelForSeq2SeqLM
         return AutoTokenizer.from_pretrained(folder), cls.from_pretrained(folder).eval()
     if task == "question-answering":
-        return runner.ExtractiveQA(str(folder))
+        return ExtractiveQA(str(folder))
     from transformers import pipeline
 
     pipeline_task = {"sentence-similarity": "feature-extraction", "image-to-text": "image-text-to-text"}.get(task, task)
@@ -423,7 +429,7 @@ def _generate(engine: Any, prompt: str, params: dict[str, Any], *, seq2seq: bool
 
 def _answer(task: str, engine: Any, inputs: Any, params: dict[str, Any]) -> Any:
     """The HF Inference API's answer for the non-generating tasks, in the shapes InferenceClient parses."""
-    from lib.tryit.tasks import cosine, embeddings
+    from lib.tryit.outputs import cosine, embeddings
 
     if task == "fill-mask":
         return engine(inputs)

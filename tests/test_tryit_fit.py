@@ -112,7 +112,6 @@ def test_free_vram_does_not_import_torch():
     assert fit.free_ram() > 0
 
 
-def test_report_reads_the_cache(tmp_path):
-    rep = fit.report(_record(), cache_dir=str(tmp_path))
-    assert rep.cached is False and rep.free_bytes and rep.free_bytes > 0
-    assert fit.as_dict(rep)["ok"] == rep.ok
+def test_cached_files_reads_an_empty_cache_as_nothing_cached(tmp_path):
+    files = fit.pipeline_files(_record().files)
+    assert fit.cached_files("org/model", files, cache_dir=str(tmp_path)) == (0, len(files))

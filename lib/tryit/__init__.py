@@ -1,6 +1,8 @@
-"""Try it: run a Hub model on one input, here, through a transformers pipeline (Streamlit-free core).
+"""Try it: run a Hub model on one input, here through transformers or remotely through InferenceClient
+(Streamlit-free core).
 
-``tasks`` (the task table and pure post-processing), ``fit`` (will it run here?, before any download),
-``runner`` (load with an LRU pipeline cache, run, time), ``__main__`` (``python -m lib.tryit``).
+``tasks`` is the table (one row per task: input, local run, remote call, output); ``inputs``/``outputs``/``media``
+its pure parts; ``runner`` (with ``engines``, ``cache``, ``memory``) runs here; ``remote`` (with ``endpoints``,
+``remote_calls``) runs on a server; ``fit`` says whether it will run here; ``__main__`` is ``python -m lib.tryit``.
 Nothing in this package imports torch or transformers at import time.
 """

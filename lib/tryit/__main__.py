@@ -7,7 +7,8 @@
 ``--json`` prints ``{"output": ..., "load_ms": ..., "run_ms": ...}``. Errors print one line and exit 1.
 ``--endpoint URL`` (a TGI/vLLM-compatible server) or ``--provider NAME`` (Inference Providers, ``--model`` a repo
 id) runs remotely through ``huggingface_hub.InferenceClient`` with the same output contract (``load_ms`` is 0);
-neither imports torch or transformers. ``--stream`` prints generated text as it arrives (text generation).
+neither imports torch or transformers. ``--stream`` prints generated text as it arrives (text generation). The
+token (``HF_TOKEN``) goes to an endpoint URL too, but never over plain http to another machine (refused).
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def _plain(value: Any) -> Any:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from lib.errors import HubExplorerError, InvalidQueryError
-    from lib.tryit.tasks import get_task, parse_input
+    from lib.tryit.inputs import parse_input
+    from lib.tryit.tasks import get_task
 
     try:
         if not args.model and not args.endpoint:
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         configure(settings)  # the fail-fast, time-bounded HTTP client the pages use
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        from lib.tryit.runner import Generation
+        from lib.tryit.trial import Generation
 
         gen = Generation(
             max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p, seed=args.seed
@@ -84,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
 
             where = {"model": args.model or args.endpoint, "endpoint": args.endpoint, "provider": args.provider}
             if args.stream and not args.json:
-                for piece in remote.stream_remote(args.task, value, **where, token=token, generation=gen):
+                pieces, _ = remote.stream_remote(args.task, value, **where, token=token, generation=gen)
+                for piece in pieces:
                     print(piece, end="", flush=True)
                 print()
                 return 0

@@ -13,7 +13,6 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from lib.errors import GatedRepoError, HubExplorerError
 from lib.records import FileEntry, ModelRecord, ParamCounts
@@ -155,7 +154,8 @@ def _gb(n: int | None) -> str:
 def check(record: ModelRecord, *, device: str = "cpu", dtype: str | None = None, ram_free: int | None = None,
           vram_free: int | None = None, token: str | None = None, consent_remote_code: bool = False,
           cached: bool | None = None) -> FitReport:
-    """The report for running ``record`` on ``device``; memory figures are passed in (see ``report()``)."""
+    """The report for running ``record`` on ``device``; memory figures and the cache state are passed in
+    (``free_ram()``, ``free_vram()``, ``cached_files()``), so the verdict is pure."""
     params = record.params
     need = weights_bytes(params, dtype) if params else None
     needed = int(need * OVERHEAD) if need is not None else None
@@ -187,18 +187,6 @@ def check(record: ModelRecord, *, device: str = "cpu", dtype: str | None = None,
     )
 
 
-def report(record: ModelRecord, *, device: str = "cpu", dtype: str | None = None, token: str | None = None,
-           consent_remote_code: bool = False, cache_dir: str | None = None) -> FitReport:
-    """``check()`` with this machine's free memory and cache."""
-    files = pipeline_files(record.files or ())
-    cached = None
-    if files:
-        hits, total = cached_files(record.id, files, revision=record.sha, cache_dir=cache_dir)
-        cached = hits == total
-    return check(record, device=device, dtype=dtype, ram_free=free_ram(), vram_free=free_vram(), token=token,
-                 consent_remote_code=consent_remote_code, cached=cached)
-
-
 def refusal(rep: FitReport) -> HubExplorerError | None:
     """The error that refuses ``rep``'s run, or None when it may run. Gated beats remote code beats size."""
     if rep.gated and not rep.has_token:
@@ -208,9 +196,3 @@ def refusal(rep: FitReport) -> HubExplorerError | None:
     if rep.fits is False:
         return TooBigError(f"{rep.model_id} will not fit: {rep.problems[0]}.")
     return None
-
-
-def as_dict(rep: FitReport) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return {**asdict(rep), "fits": rep.fits, "ok": rep.ok}

@@ -1,6 +1,6 @@
 """Run a try-it input remotely through ``huggingface_hub.InferenceClient`` instead of on this machine.
 
-Two ways to reach a model:
+Two ways to reach a model (checked by :mod:`lib.tryit.endpoints` before any request):
 
 * ``endpoint=URL``: any TGI-compatible server or Inference Endpoint. The client POSTs every task to that URL
   (``{"inputs": ..., "parameters": ...}``, images and audio as raw bytes); text generation streams as TGI's
@@ -9,143 +9,30 @@ Two ways to reach a model:
 * ``provider=NAME`` with ``model=`` a Hub repo id: Inference Providers through Hugging Face's router (the provider
   mapping is read from the Hub). Providers that serve a model only as chat get the chat route.
 
-The client's typed answers are turned back into the raw shapes the local pipelines produce, then through the
-same task-table post-processing (:mod:`lib.tryit.tasks`), so a page renders a remote answer with the same
-renderer. Every failure leaves as an app error (:mod:`lib.errors`); the token travels only in the
-``Authorization`` header and never appears in a message, and the saved Hugging Face login is never sent to an
-endpoint URL on its own (only a token given for it). Nothing here imports torch or transformers.
+Each task row's remote call (:mod:`lib.tryit.remote_calls`) gives the answer in the local pipeline's raw shape, and
+the row's post-processing makes of it what a local run shows: :func:`run_remote` and :func:`stream_remote` return
+what :func:`lib.tryit.runner.run` and :func:`lib.tryit.runner.stream` return. Every failure leaves as an app error;
+the token travels only in the ``Authorization`` header, never appears in a message, and only goes where
+:mod:`lib.tryit.endpoints` lets it. Nothing here imports torch or transformers.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import os
-import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from lib import errors
-from lib.tryit.runner import Generation, RunResult
-from lib.tryit.tasks import TaskSpec, get_task, similarity_input
-
-# tasks whose answer can arrive token by token (TGI's /generate_stream shape, or chat deltas)
-STREAMING_TASKS = ("text-generation", "text2text-generation")
-
-_HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+from lib.translate import translate
+from lib.tryit.endpoints import Target, target, timeout
+from lib.tryit.remote_calls import generate_parameters
+from lib.tryit.tasks import TASKS, TaskSpec, get_task
+from lib.tryit.trial import Generation, RunResult
 
 
-def _timeout() -> float:
-    from lib.settings import load_settings
-
-    return load_settings().inference_timeout
-
-
-# ------------------------------------------------------------------------------------------------- validation
-
-
-def validate_endpoint(url: str) -> str:
-    """An endpoint URL checked before any request: http(s), a host, no credentials, no spaces.
-
-    Returns the URL without surrounding whitespace or a trailing slash; raises ``InvalidQueryError`` saying what
-    is wrong. Credentials in a URL would end up in logs and error messages, so they are refused (give a token).
-    """
-    hint = "Give the server's base URL, e.g. `http://127.0.0.1:8080` or `https://xyz.endpoints.huggingface.cloud`."
-    text = (url or "").strip()
-    if not text:
-        raise errors.InvalidQueryError("No endpoint URL given.", hint=hint)
-    if any(c.isspace() for c in text):
-        raise errors.InvalidQueryError("The endpoint URL contains spaces.", hint=hint)
-    try:
-        parts = urlsplit(text)
-        port = parts.port  # raises ValueError on a bad port
-    except ValueError:
-        raise errors.InvalidQueryError("The endpoint URL is not a valid URL (check the port).", hint=hint) from None
-    if parts.scheme not in ("http", "https"):
-        raise errors.InvalidQueryError(
-            f"The endpoint URL must start with http:// or https:// (got {parts.scheme or 'no'} scheme).", hint=hint
-        )
-    if "@" in parts.netloc:
-        raise errors.InvalidQueryError(
-            "The endpoint URL carries credentials (user:password@); they are not sent.",
-            hint="Remove them from the URL and give the token in the token field (HF_TOKEN) instead.",
-        )
-    host = parts.hostname or ""
-    if not host:
-        raise errors.InvalidQueryError("The endpoint URL has no host.", hint=hint)
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        if not _HOST_RE.match(host):
-            raise errors.InvalidQueryError(
-                f"The endpoint URL's host {host!r} is not a valid host name.", hint=hint
-            ) from None
-    if port == 0:
-        raise errors.InvalidQueryError("The endpoint URL's port cannot be 0.", hint=hint)
-    if parts.fragment:
-        raise errors.InvalidQueryError("The endpoint URL cannot have a #fragment.", hint=hint)
-    return text.rstrip("/")
-
-
-def known_providers() -> tuple[str, ...]:
-    """The provider names this huggingface_hub knows (plus ``auto``)."""
-    try:
-        from huggingface_hub.inference._providers import PROVIDERS
-    except ImportError:  # pragma: no cover - a future huggingface_hub may move it
-        return ("auto",)
-    return ("auto", *sorted(PROVIDERS))
-
-
-def _target(model: str, endpoint: str | None, provider: str | None) -> tuple[str, str | None, str]:
-    """(what the client's ``model`` is, provider, a name for messages)."""
-    if endpoint:
-        if provider:
-            raise errors.InvalidQueryError("Give either an endpoint URL or a provider, not both.")
-        url = validate_endpoint(endpoint)
-        return url, None, _where(url)
-    if not provider:
-        raise errors.InvalidQueryError(
-            "Remote runs need an endpoint URL or an Inference Provider.",
-            hint="Give `endpoint=` (a TGI/vLLM server) or `provider=` (e.g. hf-inference).",
-        )
-    names = known_providers()
-    if len(names) > 1 and provider not in names:
-        raise errors.InvalidQueryError(
-            f"Unknown Inference Provider {provider!r}. Known: {', '.join(names)}",
-            hint="Pick one of the known providers, or `auto`.",
-        )
-    if not model or not isinstance(model, str) or model.startswith(("http://", "https://")):
-        raise errors.InvalidQueryError("With a provider, the model is a Hub repo id (`owner/name`).")
-    return model, provider, f"provider {provider}"
-
-
-def _where(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-# ------------------------------------------------------------------------------------------------- errors
-
-
-def _status(exc: BaseException) -> int | None:
-    response = getattr(exc, "response", None)
-    return getattr(response, "status_code", None)
-
-
-def translate(exc: BaseException, *, where: str, token: str | None = None) -> errors.HubExplorerError:
-    """The app error for a failure while asking ``where`` (an endpoint's origin or a provider) to run a model."""
-    from lib.translate import translate as app_translate
-
-    service = "provider" if where.startswith("provider") else "endpoint"
-    return app_translate(exc, service=service, where=where, token=token)
-
-
-# ------------------------------------------------------------------------------------------------- the calls
-
-
-def _client(target: str, provider: str | None, token: str | None) -> Any:
+def _client(to: Target, token: str | None) -> Any:
     """An InferenceClient for one run.
 
     With ``token=None`` InferenceClient falls back to the saved Hugging Face login (or ``HF_TOKEN``). That is
@@ -154,19 +41,14 @@ def _client(target: str, provider: str | None, token: str | None) -> Any:
     """
     from huggingface_hub import InferenceClient
 
-    headers = {"authorization": None} if provider is None and not token else None
-    return InferenceClient(model=target, provider=provider, token=token or None, timeout=_timeout(), headers=headers)
+    headers = {"authorization": None} if to.is_endpoint and not token else None
+    return InferenceClient(model=to.model, provider=to.provider, token=token or None, timeout=timeout(),
+                           headers=headers)
 
 
-def _gen_params(gen: Generation) -> dict[str, Any]:
-    out: dict[str, Any] = {"max_new_tokens": gen.max_new_tokens}
-    if gen.temperature:
-        out.update(do_sample=True, temperature=gen.temperature)
-        if gen.top_p is not None:
-            out["top_p"] = gen.top_p
-    if gen.seed is not None:
-        out["seed"] = gen.seed
-    return out
+def _error(exc: BaseException, to: Target, token: str | None) -> errors.HubExplorerError:
+    """A failure while asking ``to``, as the app's error (the token scrubbed from any text kept)."""
+    return translate(exc, service="endpoint" if to.is_endpoint else "provider", where=to.where, token=token)
 
 
 def _chat_params(gen: Generation) -> dict[str, Any]:
@@ -179,18 +61,21 @@ def _chat_params(gen: Generation) -> dict[str, Any]:
 
 
 def _use_chat(exc: BaseException, provider: str | None) -> bool:
-    """True when the TGI text-generation route is not there but the chat route may be (vLLM, chat providers)."""
+    """True when the TGI text-generation route is not there but the chat route may be (vLLM, chat providers).
+
+    huggingface_hub says a provider lacks a task with a plain ``ValueError`` (no class of its own).
+    """
     from huggingface_hub import errors as hf_errors
 
     if isinstance(exc, hf_errors.HfHubHTTPError):
-        return _status(exc) in (404, 405)
+        return exc.response is not None and exc.response.status_code in (404, 405)
     return provider is not None and isinstance(exc, ValueError) and "not supported" in str(exc)
 
 
 def _token_stream(client: Any, text: str, gen: Generation, provider: str | None) -> Iterator[str]:
     """Token texts as the server produces them: TGI's SSE stream, else the chat route's deltas."""
     try:
-        pieces = iter(client.text_generation(text, stream=True, **_gen_params(gen)))
+        pieces = iter(client.text_generation(text, stream=True, **generate_parameters(gen)))
         first = next(pieces, None)
     except Exception as exc:
         if not _use_chat(exc, provider):
@@ -207,44 +92,35 @@ def _token_stream(client: Any, text: str, gen: Generation, provider: str | None)
     yield from pieces
 
 
-def _prepare_stream(
-    task: str, value: Any, *, model: str, endpoint: str | None, provider: str | None
-) -> tuple[str, str, str | None, str]:
-    """The checks done before any request; (prompt, the client's model, provider, a name for messages)."""
+def _checked(task: str, value: Any, model: str, endpoint: str | None, provider: str | None,
+             token: str | None) -> tuple[TaskSpec, Any, Target]:
+    """The checks done before any request: the task, the input's shape, the target and where the token may go."""
     spec = get_task(task)
-    if spec.task not in STREAMING_TASKS:
-        raise errors.InvalidQueryError(
-            f"{spec.task} is not streamed; streaming applies to {', '.join(STREAMING_TASKS)}.",
-            hint="Run it without streaming (run_remote).",
-        )
-    prompt = spec.prepare(value).args[0]
-    target, provider, where = _target(model, endpoint, provider)
-    return prompt, target, provider, where
+    prepared = spec.prepare(value)
+    return spec, prepared, target(model, endpoint, provider, token=token)
 
 
-def _pieces(
-    client: Any,
-    prompt: str,
-    *,
-    provider: str | None,
-    where: str,
-    token: str | None,
-    gen: Generation,
-    stop: threading.Event | None,
-    counter: list[int],
-) -> Iterator[str]:
+def _output(spec: TaskSpec, raw: Any, value: Any) -> Any:
+    """The row's post-processing of a remote answer; a shape it cannot read is a malformed answer."""
     try:
-        for piece in _token_stream(client, prompt, gen, provider):
-            counter[0] += 1
-            yield piece
-            if stop is not None and stop.is_set():
-                break
-    except GeneratorExit:
+        return (spec.remote_output or spec.postprocess)(raw, value)
+    except errors.HubExplorerError:
         raise
     except Exception as exc:
-        raise translate(exc, where=where, token=token) from exc
-    finally:
-        client.close()  # closes a stream left open by a stop: the server sees the connection go
+        raise errors.MalformedAnswerError(
+            f"The remote answer for {spec.task} did not have the expected shape ({type(exc).__name__})."
+        ) from exc
+
+
+@dataclass
+class _Stream:
+    """What a remote stream has produced so far."""
+
+    parts: list[str] = field(default_factory=list)
+    started: float | None = None
+    ended: float | None = None
+    stopped: bool = False
+    error: errors.HubExplorerError | None = None
 
 
 def stream_remote(
@@ -257,120 +133,67 @@ def stream_remote(
     token: str | None = None,
     generation: Generation | None = None,
     stop: threading.Event | None = None,
-) -> Iterator[str]:
-    """The generated text piece by piece (one token per piece, as the server sends them).
+) -> tuple[Iterator[str], Callable[[], RunResult]]:
+    """Like :func:`lib.tryit.runner.stream`, on a server: ``(pieces, result)``.
 
-    ``stop`` is checked between tokens: once set, the stream ends and the connection is closed. Only the tasks in
-    ``STREAMING_TASKS`` stream; others raise ``InvalidQueryError`` (use :func:`run_remote`). The task, the input
-    and the endpoint URL are checked at once, before any request; the server's errors come on iteration.
+    Iterate ``pieces`` for the generated text as the server sends it (one token per piece); ``result()`` gives the
+    ``RunResult`` once the stream has ended (reading the rest first if needed): the row's output, the tokens
+    counted and tokens/s over the run (network included), ``stopped`` when ``stop`` (or abandoning ``pieces``) ended
+    it early, which also closes the connection. Only the rows that stream remotely stream; others raise
+    ``InvalidQueryError`` (use :func:`run_remote`). The task, the input, the target and the token's way are checked
+    at once, before any request; the server's errors come on iteration.
     """
-    prompt, target, provider, where = _prepare_stream(task, value, model=model, endpoint=endpoint, provider=provider)
-    client = _client(target, provider, token)
-    return _pieces(
-        client,
-        prompt,
-        provider=provider,
-        where=where,
-        token=token,
-        gen=generation or Generation(),
-        stop=stop,
-        counter=[0],
-    )
+    spec, prepared, to = _checked(task, value, model, endpoint, provider, token)
+    if not spec.streams_remotely:
+        streaming = ", ".join(name for name, row in TASKS.items() if row.streams_remotely)
+        raise errors.InvalidQueryError(
+            f"{spec.task} is not streamed; streaming applies to {streaming}.", hint="Run it without streaming."
+        )
+    prompt = prepared.args[0]
+    gen = generation or Generation()
+    client = _client(to, token)
+    state = _Stream()
 
+    def pieces() -> Iterator[str]:
+        state.started = time.perf_counter()
+        finished = False
+        try:
+            for piece in _token_stream(client, prompt, gen, to.provider):
+                state.parts.append(piece)
+                yield piece
+                if stop is not None and stop.is_set():
+                    state.stopped = True
+                    break
+            finished = True
+        except GeneratorExit:
+            raise
+        except Exception as exc:
+            state.error = _error(exc, to, token)
+            raise state.error from exc
+        finally:
+            state.ended = time.perf_counter()
+            state.stopped = state.stopped or not finished and state.error is None
+            client.close()  # closes a stream left open by a stop: the server sees the connection go
 
-def _plain(obj: Any) -> Any:
-    """The client's typed answers (dict subclasses, numpy arrays) -> plain JSON-able data."""
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    return obj
+    stream = pieces()
 
+    def result() -> RunResult:
+        if state.ended is None:
+            for _ in stream:  # read to the end (run_remote, or a caller that did not iterate)
+                pass
+        if state.error is not None:
+            raise state.error
+        text = "".join(state.parts)
+        run_ms = ((state.ended or 0.0) - (state.started or 0.0)) * 1000
+        # a local text-generation pipeline answers prompt + continuation; text2text answers the new text only
+        raw = [{"generated_text": prompt + text if spec.prompt_in_output else text}]
+        tokens = len(state.parts)
+        return RunResult(task=spec.task, model=model, output=_output(spec, raw, value), raw=raw, load_ms=0.0,
+                         run_ms=run_ms, from_cache=False, tokens=tokens,
+                         tokens_per_s=tokens / (run_ms / 1000) if tokens and run_ms > 0 else None,
+                         stopped=state.stopped)
 
-def _generated(item: Any, *keys: str) -> str:
-    for key in keys:
-        value = item.get(key) if isinstance(item, dict) else getattr(item, key, None)
-        if isinstance(value, str):
-            return value
-    raise errors.MalformedAnswerError(f"The answer has no {' or '.join(keys)}.")
-
-
-def _media(arg: Any, task: str) -> Any:
-    """What the client can send for an image or audio input: bytes, a PIL image, a URL or an existing file.
-
-    Decoded audio in the pipelines' shape (``{"raw": samples, "sampling_rate": n}``) is sent as a 16-bit WAV.
-    """
-    if isinstance(arg, dict) and "raw" in arg and "sampling_rate" in arg:
-        import io
-        import wave
-
-        import numpy as np
-
-        samples = np.clip(np.asarray(arg["raw"], dtype="float32"), -1.0, 1.0)
-        buffer = io.BytesIO()
-        with wave.open(buffer, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(int(arg["sampling_rate"]))
-            wav.writeframes((samples * 32767).astype("<i2").tobytes())
-        return buffer.getvalue()
-    if isinstance(arg, os.PathLike):
-        arg = os.fspath(arg)
-    if isinstance(arg, str) and not arg.startswith(("http://", "https://")) and not os.path.isfile(arg):
-        raise errors.InvalidQueryError(f"{task}: no file at {arg}.", hint="Give an existing file, a URL or bytes.")
-    if isinstance(arg, (str, bytes, bytearray)) or hasattr(arg, "read") or type(arg).__module__.startswith("PIL"):
-        return arg
-    raise errors.InvalidQueryError(
-        f"{task} cannot send a {type(arg).__name__} remotely.", hint="Give a file path, a URL, bytes or an image."
-    )
-
-
-def _call(spec: TaskSpec, client: Any, value: Any, gen: Generation) -> Any:
-    """One client call; returns the raw answer in the shape the local pipeline gives for ``spec.task``."""
-    task = spec.task
-    if task == "sentence-similarity":
-        source, sentences = similarity_input(value)
-        return _plain(client.sentence_similarity(source, other_sentences=sentences))
-    call = spec.prepare(value)
-    arg = call.args[0] if call.args else None
-    if spec.input_kind in ("image", "audio"):  # the file as given (prepare() decodes it for a local pipeline)
-        given = value.get("inputs", value.get(spec.input_kind)) if isinstance(value, dict) and "raw" not in value \
-            else value
-        arg = _media(given, task)
-    if task == "fill-mask":
-        return _plain(client.fill_mask(arg))
-    if task == "text-classification":
-        if isinstance(arg, dict):
-            raise errors.InvalidQueryError("Remote text-classification takes one text (pairs run locally only).")
-        return _plain(client.text_classification(arg))
-    if task == "token-classification":
-        # per-token B-/I- tags, as the local pipeline answers: the renderer merges them into spans the same way
-        return _plain(client.token_classification(arg, aggregation_strategy="none"))
-    if task == "question-answering":
-        answer = client.question_answering(question=call.kwargs["question"], context=call.kwargs["context"])
-        return _plain(answer[0] if isinstance(answer, list) else answer)
-    if task == "zero-shot-classification":
-        items = _plain(client.zero_shot_classification(arg, candidate_labels=call.kwargs["candidate_labels"]))
-        return {"sequence": arg, "labels": [i["label"] for i in items], "scores": [i["score"] for i in items]}
-    if task == "feature-extraction":
-        return _plain(client.feature_extraction(arg))
-    if task == "summarization":
-        out = client.summarization(arg, generate_parameters=_gen_params(gen))
-        return [{"summary_text": _generated(out, "summary_text", "generated_text")}]
-    if task == "translation":
-        out = client.translation(arg, generate_parameters=_gen_params(gen))
-        return [{"translation_text": _generated(out, "translation_text", "generated_text")}]
-    if task == "image-classification":
-        return _plain(client.image_classification(arg))
-    if task == "object-detection":
-        return _plain(client.object_detection(arg))
-    if task == "image-to-text":
-        return [{"generated_text": _generated(client.image_to_text(arg), "generated_text")}]
-    if task == "automatic-speech-recognition":
-        return _plain(client.automatic_speech_recognition(arg))
-    raise errors.InvalidQueryError(f"{task} cannot run remotely here.")  # pragma: no cover - the table is covered
+    return stream, result
 
 
 def run_remote(
@@ -385,60 +208,26 @@ def run_remote(
 ) -> RunResult:
     """Run ``value`` for ``task`` on a remote endpoint or provider; the answer post-processed as a local run's.
 
-    ``load_ms`` is 0 (loading happens on the server). For the generating text tasks ``tokens`` counts the streamed
+    ``load_ms`` is 0 (loading happens on the server). For the rows that stream, ``tokens`` counts the streamed
     tokens and ``tokens_per_s`` is that over the run time (network included).
     """
-    spec = get_task(task)
-    if spec.task == "sentence-similarity":  # a bad input is refused here, before any request
-        similarity_input(value)
-    else:
-        spec.prepare(value)
+    spec, prepared, to = _checked(task, value, model, endpoint, provider, token)
     gen = generation or Generation()
+    if spec.streams_remotely:
+        _, result = stream_remote(task, value, model=model, endpoint=endpoint, provider=provider, token=token,
+                                  generation=gen)
+        return result()
+    assert spec.remote is not None
+    client = _client(to, token)
     t0 = time.perf_counter()
-    tokens: int | None = None
-    if spec.task in STREAMING_TASKS:
-        counter = [0]
-        prompt, target, provider, where = _prepare_stream(
-            task, value, model=model, endpoint=endpoint, provider=provider
-        )
-        client = _client(target, provider, token)
-        text = "".join(
-            _pieces(client, prompt, provider=provider, where=where, token=token, gen=gen, stop=None, counter=counter)
-        )
-        run_ms = (time.perf_counter() - t0) * 1000
-        # a local text-generation pipeline answers prompt + continuation; text2text answers the new text only
-        raw: Any = [{"generated_text": prompt + text if spec.task == "text-generation" else text}]
-        tokens = counter[0]
-    else:
-        target, provider, where = _target(model, endpoint, provider)
-        client = _client(target, provider, token)
-        try:
-            raw = _call(spec, client, value, gen)
-        except errors.InvalidQueryError:
-            raise
-        except Exception as exc:
-            raise translate(exc, where=where, token=token) from exc
-        finally:
-            client.close()
-        run_ms = (time.perf_counter() - t0) * 1000
     try:
-        # sentence-similarity answers the scores themselves; the local path computes them from embeddings
-        output = [float(s) for s in raw] if spec.task == "sentence-similarity" else spec.postprocess(raw, value)
-    except errors.HubExplorerError:
+        raw = spec.remote(client, value, prepared, gen)
+    except errors.InvalidQueryError:
         raise
     except Exception as exc:
-        raise errors.MalformedAnswerError(
-            f"The remote answer for {spec.task} did not have the expected shape ({type(exc).__name__})."
-        ) from exc
-    tps = tokens / (run_ms / 1000) if tokens and run_ms > 0 else None
-    return RunResult(
-        task=spec.task,
-        model=model,
-        output=output,
-        raw=raw,
-        load_ms=0.0,
-        run_ms=run_ms,
-        from_cache=False,
-        tokens=tokens,
-        tokens_per_s=tps,
-    )
+        raise _error(exc, to, token) from exc
+    finally:
+        client.close()
+    run_ms = (time.perf_counter() - t0) * 1000
+    return RunResult(task=spec.task, model=model, output=_output(spec, raw, value), raw=raw, load_ms=0.0,
+                     run_ms=run_ms, from_cache=False)

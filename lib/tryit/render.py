@@ -2,14 +2,12 @@
 
 Everything that a page shows and that can be decided without Streamlit lives here, so it is unit-tested: entity
 and answer highlighting as Streamlit Markdown (``:blue-background[...]`` directives around escaped text, never raw
-HTML), score bars (Altair), detection boxes drawn with Pillow, the "will it run here?" rows, run metrics and
-audio decoding. Altair, Pillow and numpy are imported inside the functions that need them.
+HTML), score bars (Altair), detection boxes drawn with Pillow, the "will it run here?" rows and run metrics.
+Altair and Pillow are imported inside the functions that need them.
 """
 
 from __future__ import annotations
 
-import io
-import wave
 from collections.abc import Sequence
 from typing import Any
 
@@ -186,29 +184,3 @@ def metrics(result: Any, *, remote: bool = False) -> list[tuple[str, str]]:
     if getattr(result, "peak_vram_bytes", None):
         rows.append(("Peak GPU memory", human_bytes(result.peak_vram_bytes)))
     return rows
-
-
-def decode_wav(data: bytes) -> dict[str, Any]:
-    """A WAV file (what ``st.audio_input`` records) -> ``{"raw": float32 mono array, "sampling_rate": int}``.
-
-    The ASR pipeline takes that dict without ffmpeg; other formats are passed as bytes (ffmpeg decodes them).
-    Raises ``ValueError`` for something that is not PCM WAV.
-    """
-    import numpy as np
-
-    try:
-        with wave.open(io.BytesIO(data)) as w:
-            rate, channels, width, frames = w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getnframes()
-            raw = w.readframes(frames)
-    except (wave.Error, EOFError) as exc:
-        raise ValueError(f"not a PCM WAV file: {exc}") from None
-    if width == 1:
-        samples = (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128) / 128
-    elif width in (2, 4):
-        dtype = np.int16 if width == 2 else np.int32
-        samples = np.frombuffer(raw, dtype=dtype).astype(np.float32) / float(np.iinfo(dtype).max)
-    else:
-        raise ValueError(f"unsupported WAV sample width: {width * 8} bits")
-    if channels > 1:
-        samples = samples.reshape(-1, channels).mean(axis=1)
-    return {"raw": samples.astype(np.float32), "sampling_rate": int(rate)}

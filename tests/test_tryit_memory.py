@@ -1,0 +1,46 @@
+"""Peak memory of a trial (lib.tryit.memory): the kernel's peak RSS reset and read, or a sampling thread."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from lib.tryit import memory
+
+
+@pytest.mark.parametrize("mode", ["kernel", "sampling"])
+def test_peak_memory_sees_a_transient_allocation(mode, monkeypatch, tmp_path):
+    """The 64 MiB block is freed before the meter stops: only a peak measurement sees it. "kernel" is Linux's
+    VmHWM (reset at start); "sampling" is the fallback thread where /proc/self/clear_refs cannot be written."""
+    import numpy as np
+    import psutil
+
+    if mode == "kernel" and not memory.reset_hwm():
+        pytest.skip("this kernel does not let a process reset its peak RSS")
+    if mode == "sampling":
+        monkeypatch.setattr(memory, "_CLEAR_REFS", tmp_path / "missing" / "clear_refs")
+    before = psutil.Process().memory_info().rss
+    with memory.PeakMemory() as meter:
+        block = np.ones(64 * 2**20 // 8)  # 64 MiB, touched
+        if mode == "sampling":
+            time.sleep(0.1)  # the sampler's interval is 10 ms
+        del block
+    after = psutil.Process().memory_info().rss
+    assert meter.peak_bytes - max(before, after) >= 48 * 2**20
+    assert meter.peak_vram_bytes is None  # no CUDA here
+
+
+def test_a_second_meter_does_not_reset_the_first_ones_peak():
+    import numpy as np
+    import psutil
+
+    if not memory.reset_hwm():
+        pytest.skip("this kernel does not let a process reset its peak RSS")
+    first = memory.PeakMemory().start()
+    block = np.ones(64 * 2**20 // 8)
+    del block
+    second = memory.PeakMemory().start()  # another session's trial starts while the first is measured
+    second.stop()
+    first.stop()
+    assert first.peak_bytes - psutil.Process().memory_info().rss >= 48 * 2**20  # the block, still seen
