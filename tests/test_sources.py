@@ -76,7 +76,8 @@ SAMPLE: dict[str, dict[str, Any]] = {
     "task": {"task": "fill-mask"}, "library": {"library": "transformers"}, "language": {"language": "en"},
     "license": {"license": "mit"}, "author": {"author": "org"}, "sdk": {"sdk": "gradio"},
     "hardware": {"hardware": "t4-small"}, "has_license": {"has_license": True}, "has_card": {"has_card": True},
-    "safetensors_only": {"safetensors_only": True}, "originals_only": {"originals_only": True}, "gated": {"gated": True},
+    "safetensors_only": {"safetensors_only": True}, "originals_only": {"originals_only": True},
+    "gated": {"gated": True},
     "params": {"params_min": 1}, "downloads": {"downloads_min": 1}, "likes": {"likes_min": 1},
     "created": {"created_from": date(2024, 1, 1)}, "updated": {"updated_to": date(2024, 1, 1)},
 }  # fmt: skip

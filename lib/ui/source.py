@@ -143,7 +143,8 @@ def offered(kind: Kind) -> Capabilities:
         return cat.capabilities(kind)
     if cat is None:
         loaded = catalog() is not None
-        tail = f" The local catalog has no {_NOUNS[kind]}." if loaded else f" Load a local catalog to use it ({_LOAD_HINT})."
+        tail = (f" The local catalog has no {_NOUNS[kind]}." if loaded
+                else f" Load a local catalog to use it ({_LOAD_HINT}).")  # fmt: skip
         return replace(live, unavailable={n: f"{r}{tail}" for n, r in live.unavailable.items()},
                        unsorted={s: f"{r}{tail}" for s, r in live.unsorted.items()},
                        hint="Remove those options." if loaded else "Load a local catalog (see the README), or "
