@@ -11,7 +11,7 @@ import hashlib
 
 import streamlit as st
 
-from lib.hub import Card, HubClient, Reachability
+from lib.hub import Card, HubClient
 from lib.hub.http import configure
 from lib.query import Kind, SearchQuery, SearchResult
 from lib.records import ModelRecord, ParamCounts, RepoRecord
@@ -84,11 +84,5 @@ def _parameters(key: str, _model: ModelRecord, repo_id: str, sha: str | None) ->
 def parameters(model: ModelRecord) -> ParamCounts | None:
     return _parameters(settings_key(settings()), model, model.id, model.sha)
 
-
-@st.cache_data(ttl=30, max_entries=8, show_spinner=False)
-def _ping(key: str) -> Reachability:
-    return client().ping()
-
-
-def ping() -> Reachability:
-    return _ping(settings_key(settings()))
+# The Hub's health is checked by the sidebar (lib.ui.components.health_check): a good answer kept 30 s, a failure
+# never, so a recovered Hub is seen at once.
