@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from lib.format import md_escape
 from lib.query import KINDS
 from lib.ui import views
-from lib.ui.views import common, dataset, model, space
+from lib.ui.views import dataset, model, space
 from tests import fixture_ids
 from tests.test_dataset_view import frame_with, texts, vhub  # noqa: F401 - vhub is a fixture
 from tests.test_viewer import GLUE, fixture
