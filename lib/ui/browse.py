@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.compare import MAX_MODELS
 from lib.errors import HubExplorerError, InvalidQueryError
 from lib.filters import BY_NAME
 from lib.format import md_escape
-from lib.query import SORT_LABELS, Facet, Kind
+from lib.query import SORT_LABELS, Facet, Kind, SearchResult
 from lib.sources import MIN_SHARE, Capabilities
 from lib.tables import results_frame, visible_columns
 from lib.tasks import ALL_TASKS
-from lib.ui import filters, hub, saved_panel, source, state
+from lib.ui import compare_view, filters, hub, saved_panel, source, state
 from lib.ui.charts_panel import charts_panel
 from lib.ui.components import show_error
 from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE, state_to_params
@@ -153,7 +154,7 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
         width="stretch",
         height=min(len(frame), PAGE_SIZE) * ROW_HEIGHT + ROW_HEIGHT + 3,  # every row visible, no inner scroll
         on_select="rerun",
-        selection_mode="single-row",
+        selection_mode="multi-row" if kind == "models" else "single-row",  # models: check several to compare
         key=key("table"),
         column_order=[c for c in visible_columns(kind, result.query.sort, frame) if c not in hidden],
         column_config=_column_config(kind),
@@ -164,11 +165,38 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
         st.session_state[key("table_baseline")] = rows  # selection carried over from an older table
     elif rows != baseline:
         st.session_state[key("table_baseline")] = rows
-        ids = [r.id for r in result.items]
-        st.session_state[key("repo")] = ids[rows[0]] if rows and rows[0] < len(ids) else None
-    st.caption("Select a row to see its details.")
+        st.session_state[key("repo")] = opened_row(rows, baseline, [r.id for r in result.items],
+                                                   st.session_state.get(key("repo")))
+    if kind == "models":
+        _compare_selected(result, rows)
+    else:
+        st.caption("Select a row to see its details.")
     _pager(kind, page, result.has_more)
     charts_panel(kind, q, result, answer.source, offered)
+
+
+def opened_row(rows: list[int], before: list[int], ids: list[str], open_now: str | None) -> str | None:
+    """Which repo the details show after the table's selection changed from `before` to `rows`: a row just ticked
+    opens; unticking the open one shows the last still ticked; nothing ticked closes the details."""
+    valid = [r for r in rows if r < len(ids)]
+    added = [r for r in valid if r not in before]
+    if added:
+        return ids[added[-1]]
+    if open_now in (ids[r] for r in valid):
+        return open_now
+    return ids[valid[-1]] if valid else None
+
+
+def _compare_selected(result: SearchResult, rows: list[int]) -> None:
+    """Under the Models table: what ticking rows does, and "Compare selected" for 2 to 6 ticked models."""
+    chosen = [result.items[r].id for r in rows if r < len(result.items)]
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.caption("Tick a row to see its details; tick 2 to 6 to compare them side by side.")
+    if right.button(f"Compare selected ({len(chosen)})", key="models:compare_selected", icon=":material/compare_arrows:",
+                    disabled=not 2 <= len(chosen) <= MAX_MODELS,
+                    help=f"Tick between 2 and {MAX_MODELS} models in the table."):
+        st.session_state[compare_view.KEY] = chosen
+        st.switch_page("pages/compare.py", query_params={"models": ",".join(chosen)})
 
 
 def _column_config(kind: Kind) -> dict[str, object]:
