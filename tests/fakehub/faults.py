@@ -9,6 +9,8 @@ means forever) each matching request is answered by the fault instead of the nor
 * ``malformed=True``: ``200`` with a truncated JSON body (``Content-Type: application/json``).
 * ``delay=<seconds>``: sleep first; with no status/malformed/disconnect the normal answer follows (timeouts).
 * ``disconnect=True``: close the connection without answering (``RemoteProtocolError`` client-side).
+* ``after=N``: let the first N matching requests through untouched, then fail (a paged listing whose first page
+  comes and a later one fails: ``Link: rel="next"`` pages share the list's path).
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ class Fault:
     method: str | None = None
     error_code: str | None = None
     message: str | None = None
+    after: int = 0
     id: int = field(default_factory=lambda: next(_ids))
     hits: int = 0
+    passed: int = 0  # matching requests let through because of `after`
 
     def __post_init__(self) -> None:
         if self.status is None and not (self.malformed or self.disconnect or self.delay):
@@ -62,6 +66,7 @@ class Fault:
             "method",
             "error_code",
             "message",
+            "after",
         }
         unknown = set(data) - allowed
         if unknown:
@@ -107,6 +112,9 @@ class FaultRegistry:
         """Consume one use of the first matching fault, dropping faults that are used up."""
         with self._lock:
             for fault in self._faults:
+                if fault.matches(method, path) and fault.passed < fault.after:
+                    fault.passed += 1
+                    return None
                 if fault.matches(method, path) and (fault.remaining is None or fault.remaining > 0):
                     fault.hits += 1
                     if fault.remaining == 0:

@@ -202,11 +202,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(request, response)
 
     def _send(self, request: Request, response: Response) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(response.length))
-        self.end_headers()
+        try:
+            self.send_response(response.status)
+            for name, value in response.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(response.length))
+            self.end_headers()
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout): nobody to answer
+            self.close_connection = True
+            return
         if request.method == "HEAD":
             return
         try:
