@@ -228,6 +228,10 @@ def _from_hf_hub(exc: BaseException, what: str | None) -> errors.HubExplorerErro
     if isinstance(exc, hf.RevisionNotFoundError):
         return errors.NotFoundError(f"That revision of {lower} does not exist.")
     if isinstance(exc, hf.LocalEntryNotFoundError):  # not in the cache and the Hub could not be asked
+        answered = next((link for link in _chain(exc) if link is not exc and isinstance(link, hf.HfHubHTTPError)
+                         and link.response is not None), None)  # fmt: skip
+        if answered is not None:  # the Hub did answer (404, 403...): its answer says what happened, not "unreachable"
+            return _from_hf_hub(answered, what)
         return errors.HubUnreachableError(
             f"Could not reach the Hub to download {lower}, and it is not in the local cache."
         )

@@ -66,7 +66,7 @@ FAULTS = [
     FaultRow("429", {"status": 429, "retry_after": 7}, ("Rate limited", "wait 7 s"), "Try again in 7 s"),
     FaultRow("500", {"status": 500}, ("having trouble", "HTTP 500"), "Try again"),
     FaultRow("503", {"status": 503}, ("having trouble", "HTTP 503"), "Try again"),
-    FaultRow("timeout", {"delay": 2.5}, ("slow to answer", "did not answer in time"), "HUB_EXPLORER_TIMEOUT",
+    FaultRow("timeout", {"delay": 1.6}, ("slow to answer", "did not answer in time"), "HUB_EXPLORER_TIMEOUT",
              timeout="1"),
     FaultRow("malformed", {"malformed": True}, ("Unexpected answer", "could not be read"), "Try again"),
     FaultRow("disconnect", {"disconnect": True}, ("Hub unreachable", "Could not connect"), "Try again"),
@@ -214,3 +214,59 @@ def test_fault(page: PageRow, fault: FaultRow, hub, monkeypatch):
     assert not at.exception
     assert not at.error and not stale_notes(at), messages(at)
     assert page.content(at) == before
+
+
+# --- Try it: its Hub calls happen on Run (the download), one row per fault ---------------------------------------
+TRYIT_FAULTS = [pytest.param(f, id=f"tryit-{f.name}") for f in FAULTS if not f.listing_only]  # it lists nothing
+
+
+@pytest.fixture(scope="module")
+def tiny_folder(tmp_path_factory) -> Path:
+    from tests.tiny_models import build
+
+    return build("text-classification", tmp_path_factory.mktemp("faults-tryit") / "tiny")
+
+
+def _tryit_key(repo: str, *parts: str) -> str:
+    return ":".join(("tryit", repo, *parts))
+
+
+@pytest.mark.parametrize("fault", TRYIT_FAULTS)
+def test_tryit_fault(fault: FaultRow, tiny_folder, hub, monkeypatch):
+    """Run while the Hub fails on the download: a clear message, the rest of the view works, Run works once the
+    fault is cleared; and a model that ran stays runnable (loaded) while the Hub fails on everything about it."""
+    from lib.ui import hub as ui_hub
+
+    repo = f"tiny-faults/{fault.name}"  # a model of its own per row: nothing downloaded or loaded by another row
+    hub.add_local_repo("model", repo, tiny_folder, pipeline_tag="text-classification")
+    if fault.timeout:  # from the start: the answers cached on the first load stay keyed by the same settings
+        monkeypatch.setenv("HUB_EXPLORER_TIMEOUT", fault.timeout)
+    at = _app("pages/models.py", repo=repo, tab="try").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    run = lambda: at.button(key=_tryit_key(repo, "run")).click().run()
+
+    hub.add_fault(f"/api/models/{repo}/", times=None, **fault.fault)  # the snapshot's revision info, tree
+    hub.add_fault(f"/{repo}/resolve/", times=None, **fault.fault)  # and its files
+    run()
+    assert not at.exception, f"a traceback: {at.exception}"
+    said = messages(at)
+    assert any(all(w in m for w in fault.happened) and fault.todo in m for m in said), (
+        f"no message says {fault.happened} and {fault.todo!r}: {said}")
+    assert any(shown(s.value) == repo for s in at.subheader), "the rest of the view is not drawn"
+    assert at.button(key=_tryit_key(repo, "run")) is not None
+    assert _tryit_key(repo, "last") not in at.session_state
+
+    hub.clear_faults()
+    run()  # the person runs it again: it works
+    assert not at.exception and not at.error, messages(at)
+    assert at.session_state[_tryit_key(repo, "last")]["result"].output
+
+    ui_hub._info.clear()  # the record's five minutes are over, and the Hub fails on everything about this model:
+    hub.add_fault(f"/api/models/{repo}", times=None, **fault.fault)
+    hub.add_fault(f"/{repo}/resolve/", times=None, **fault.fault)  # the loaded model keeps running
+    at.run()
+    assert stale_notes(at), "the view's record is not kept (stale)"
+    run()
+    assert not at.exception
+    assert at.session_state[_tryit_key(repo, "last")]["result"].from_cache, "the loaded model did not run"
+    assert any("reusing it" in str(m.value) for m in at.markdown)

@@ -43,6 +43,8 @@ HUB_TABLE = [
      "a file the repo does not have"),
     (lambda: hf.LocalEntryNotFoundError("not cached"), errors.HubUnreachableError, "Could not reach the Hub",
      "no connection and not cached: unreachable, not 'file does not exist'"),
+    (lambda: _chained(hf.LocalEntryNotFoundError("not cached"), _hf_error(hf.HfHubHTTPError, 404)),
+     errors.NotFoundError, "HTTP 404", "not cached, and the Hub answered 404: its answer, not 'unreachable'"),
     (lambda: _hf_error(hf.HfHubHTTPError, 401, token=True), errors.AccessError, "refused the token (HTTP 401)",
      "a bad token"),
     (lambda: _hf_error(hf.HfHubHTTPError, 401), errors.AccessError, "asks for a token for Model 'org/x' (HTTP 401), "
