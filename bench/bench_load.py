@@ -226,11 +226,15 @@ class Sampler(threading.Thread):
     def _sample(self) -> None:
         import psutil
 
-        me = psutil.Process()
-        procs = [p for p in me.children(recursive=True) if "chrom" in p.name().lower()]
+        procs = []
+        for proc in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):  # a renderer may end between the listing and the read
+                if "chrom" in proc.name().lower():
+                    procs.append(proc)
         for pid in (self.server, self.hub):
             if pid is not None:
-                procs.append(psutil.Process(pid))
+                with contextlib.suppress(psutil.Error):
+                    procs.append(psutil.Process(pid))
         for proc in procs:
             try:
                 t = proc.cpu_times()
