@@ -11,8 +11,8 @@ from lib.format import md_escape
 from lib.query import SORT_LABELS, Facet, Kind, SearchResult
 from lib.sources import MIN_SHARE, Capabilities
 from lib.tables import results_frame, visible_columns
-from lib.tasks import ALL_TASKS
-from lib.ui import compare_view, filters, hub, saved_panel, source, state
+from lib.task_ids import ALL_TASKS
+from lib.ui import compare_view, filters, hub_cache, saved_panel, source, state
 from lib.ui.charts_panel import charts_panel
 from lib.ui.components import show_error
 from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE, state_to_params
@@ -146,7 +146,7 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
         st.caption(md_escape(f"{answer.source.label.capitalize()}'s {kind} have no {', '.join(lacks)}: those "
                              "sorts, filters and columns are left out."))  # fmt: skip
 
-    frame = results_frame(result.items, hub.client().endpoint, kind)
+    frame = results_frame(result.items, hub_cache.client().endpoint, kind)
     hidden = _hidden_columns(answering)
     event = st.dataframe(
         frame,

@@ -2,7 +2,7 @@
 
 Models come from the URL, from the Models table's "Compare selected", from a model's "Add to compare", or from the
 search box here; each can be removed in place. The facts come from the answering source (`lib.ui.source`'s
-choice: the live Hub, through the cache boundary `lib.ui.hub`, or the local catalog), gathered concurrently by
+choice: the live Hub, through the cache boundary `lib.ui.hub_cache`, or the local catalog), gathered concurrently by
 `lib.compare.gather`; what is missing shows as a dash with the reason in a tooltip.
 """
 
@@ -19,7 +19,7 @@ from lib.errors import HubExplorerError, HubUnavailableError
 from lib.format import md_escape
 from lib.query import SearchQuery
 from lib.records import ModelRecord, ParamCounts
-from lib.ui import hub, source
+from lib.ui import hub_cache, source
 from lib.urlstate import is_valid_repo_id
 
 KEY = "compare:models"  # the models being compared, in order (shared with the Models page and the model view)
@@ -31,15 +31,15 @@ class _CachedHub:
     """The Hub client's calls through the app's cache boundary (answers kept a few minutes, errors never)."""
 
     def model(self, repo_id: str) -> ModelRecord:
-        record = hub.info("models", repo_id)
+        record = hub_cache.info("models", repo_id)
         assert isinstance(record, ModelRecord)
         return record
 
     def parameters(self, record: ModelRecord) -> ParamCounts | None:
-        return hub.parameters(record)
+        return hub_cache.parameters(record)
 
     def config(self, record: ModelRecord) -> dict[str, Any] | None:
-        return hub.config(record)
+        return hub_cache.config(record)
 
 
 # --- the list of models -------------------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def render() -> None:
     comparison = compare(facts, prefer_small={"small": True, "large": False}.get(prefer or "none"))
     if not comparison.models:
         return
-    endpoint = hub.settings().endpoint
+    endpoint = hub_cache.settings().endpoint
     st.html(table_html(comparison, endpoint, fold_equal=fold))
     st.caption("≠ marks a row whose values differ; ★ the best value where more (likes, downloads, context) or less "
                "(memory, download size) is better. Hover a dash to see why a value is unknown.")

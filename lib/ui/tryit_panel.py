@@ -33,7 +33,7 @@ from lib.tryit.cache import PipelineCache, cache_key, default_budget
 from lib.tryit.download import Download
 from lib.tryit.tasks import ALIASES, TASKS, TaskSpec, example_for, get_task, input_help, supported_tasks
 from lib.tryit.trial import Generation, RunResult
-from lib.ui import hub, tryit_inputs, tryit_views
+from lib.ui import hub_cache, tryit_inputs, tryit_views
 from lib.ui.components import show_error
 
 DTYPES = ("auto", "float32", "float16", "bfloat16")
@@ -218,7 +218,7 @@ def _endpoint_target(model: ModelRecord) -> dict[str, Any]:
 
 def _fit(model: ModelRecord, params: ParamCounts | None, *, device: str, dtype: str | None) -> fit.FitReport:
     """The "will it run here?" figures and verdict, with remote-code consent (per model) asked for in place."""
-    token = hub.settings().token
+    token = hub_cache.settings().token
     record = replace(model, params=params or model.params)
     budget = default_budget()
     free = min(fit.free_ram(), budget) if device == "cpu" else None
@@ -280,7 +280,7 @@ def _input(model: ModelRecord, spec: TaskSpec) -> tuple[Any, HubExplorerError | 
 def _trial(model: ModelRecord, spec: TaskSpec, value: Any, *, device: str, dtype: str | None,
            generation: Generation | None, where: str, target: dict[str, Any], report: fit.FitReport | None,
            streaming: bool) -> None:
-    token = hub.settings().token
+    token = hub_cache.settings().token
     try:
         if where == LOCAL:
             result = _local(model, spec, value, device=device, dtype=dtype, generation=generation, token=token,

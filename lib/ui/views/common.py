@@ -22,7 +22,7 @@ from lib.format import human_bytes, md_escape
 from lib.hub import Card
 from lib.query import Kind
 from lib.records import ParamCounts, RepoRecord
-from lib.ui import hub, nav, source
+from lib.ui import hub_cache, nav, source
 from lib.ui.components import chips, show_error
 
 #: Longest card text rendered inline; longer cards are cut there (the whole card can be downloaded).
@@ -55,7 +55,7 @@ def header(record: RepoRecord) -> None:
     """The id, a link to the repo's Hub page, and badges for a gated or disabled repo."""
     head, link = st.columns([4, 1], vertical_alignment="center")
     head.subheader(md_escape(record.id), anchor=False)
-    link.link_button("Open on the Hub", record.web_url(hub.client().endpoint), icon=":material/open_in_new:",
+    link.link_button("Open on the Hub", record.web_url(hub_cache.client().endpoint), icon=":material/open_in_new:",
                      width="stretch")
     if record.is_gated:
         st.caption(":orange-badge[:material/lock: gated] its files need a token with access.")
@@ -140,7 +140,7 @@ def detail_tabs(kind: Kind, tabs: Mapping[str, str]) -> dict[str, Any]:
 def card_section(kind: Kind, record: RepoRecord) -> None:
     """The README: its metadata as a table, its text as Markdown with raw HTML shown as text, cut when huge."""
     try:
-        card: Card | None = hub.card(kind, record.id, record.sha)
+        card: Card | None = hub_cache.card(kind, record.id, record.sha)
     except HubExplorerError as err:
         show_error(err, retry_key=f"retry_card:{kind}:{record.id}")
         return
