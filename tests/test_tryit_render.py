@@ -147,6 +147,9 @@ def test_metrics_say_cached_and_give_tokens_per_second_and_peak():
     assert render.metrics(fresh) == [("Load", "1.53 s"), ("Run", "25.0 s"), ("Peak GPU memory", "3.0 MB")]
     assert render.metrics(res, remote=True)[0] == ("Load", "on the server")
     assert "Peak memory" not in dict(render.metrics(res, remote=True))
+    # a model whose memory did not visibly grow says so (0 B), rather than leaving the figure out
+    assert ("Peak memory", "0 B") in render.metrics(SimpleNamespace(**{**vars(res), "peak_bytes": 0}))
+    assert set(render.METRIC_HELP) >= {"Peak memory", "Peak GPU memory"}  # what is measured, said beside it
 
 
 # -------------------------------------------------------------------------------------------- progress counts

@@ -164,6 +164,17 @@ def fit_verdict(rep: FitReport) -> str:
             f"{rep.device} ({share:.0%}): it {verb}.")
 
 
+#: What the figures measure, said beside them (a metric's help).
+MEMORY_MEASURED = ("This model's own: how far this process's memory rose from just before the model's load to the "
+                   "end of its run (a model that was loaded already counts what its load and runs have cost). Not "
+                   "the whole server's memory; other trials running here at the same moment count too.")
+METRIC_HELP: dict[str, str] = {
+    "Load": "Download excluded; \"cached\" when the loaded pipeline was reused.",
+    "Peak memory": MEMORY_MEASURED,
+    "Peak GPU memory": MEMORY_MEASURED.replace("this process's memory", "torch's allocated GPU memory"),
+}
+
+
 def metrics(result: Any, *, remote: bool = False) -> list[tuple[str, str]]:
     """A RunResult's figures as (label, value): load (``cached`` when reused), run, tokens/s, peak memory.
 
@@ -179,8 +190,8 @@ def metrics(result: Any, *, remote: bool = False) -> list[tuple[str, str]]:
     ]
     if result.tokens_per_s is not None:
         rows.append(("Tokens/s", f"{result.tokens_per_s:.1f}"))
-    if getattr(result, "peak_bytes", None) and not remote:
+    if getattr(result, "peak_bytes", None) is not None and not remote:
         rows.append(("Peak memory", human_bytes(result.peak_bytes)))
-    if getattr(result, "peak_vram_bytes", None):
+    if getattr(result, "peak_vram_bytes", None) is not None and not remote:
         rows.append(("Peak GPU memory", human_bytes(result.peak_vram_bytes)))
     return rows
