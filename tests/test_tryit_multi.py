@@ -194,7 +194,7 @@ def test_each_models_peak_memory_is_its_own(served, client):
     assert big.peak_mb >= 0.8 * BIG_MB and big.peak_mb <= 3 * BIG_MB, big.peak_mb
     assert small.peak_mb < 25 and big.peak_mb > small.peak_mb + 30, (small.peak_mb, big.peak_mb)
     assert small.peak_mb < process / 5 and big.peak_mb < process / 2, process  # neither is the whole process
-    again = list(multi.run_all(planned[1:], TEXT, cache=cache))[0]
+    again = next(iter(multi.run_all(planned[1:], TEXT, cache=cache)))
     assert again.result.from_cache and again.peak_mb >= 0.8 * BIG_MB  # its load's cost, kept with the pipeline
 
 
@@ -291,8 +291,8 @@ def test_remote_classification_gives_the_local_answers(served, client):
         planned = multi.plan(records(client, served, "sentiment", "moods"), "text-classification", remote=targets)
         runs = sorted(multi.run_all(planned, TEXT), key=lambda r: r.index)
     assert runs[0].skipped == "no endpoint URL given for it"
-    local = list(multi.run_all(multi.plan(records(client, served, "moods"), "text-classification",
-                                          budget=10**9), TEXT, cache=PipelineCache(10**9)))[0]
+    local = next(iter(multi.run_all(multi.plan(records(client, served, "moods"), "text-classification",
+                                          budget=10**9), TEXT, cache=PipelineCache(10**9))))
     assert [r["label"] for r in runs[1].output] == [r["label"] for r in local.output]
     assert [r["score"] for r in runs[1].output] == pytest.approx([r["score"] for r in local.output], abs=1e-4)
 

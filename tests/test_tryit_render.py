@@ -180,3 +180,19 @@ def test_the_tqdm_class_counts_the_way_snapshot_download_drives_it():
     known = _Counter(known_bytes=5000)
     progress_class(known)(desc="Reconstructing", total=1000, unit="B").update(1000)
     assert known.snapshot().bytes_total == 5000 and known.snapshot().fraction == 0.2
+
+
+def test_scores_of_several_models_in_one_chart_best_mean_first():
+    import pandas as pd
+
+    frame = pd.DataFrame([("m1", "POS", 0.9), ("m1", "NEG", 0.1), ("m2", "NEG", 0.7), ("m2", "POS", 0.3),
+                          ("m2", "calm", 0.0)], columns=["model", "label", "score"])
+    spec = render.model_score_bars(frame, limit=2).to_dict()
+    enc = spec["encoding"]
+    assert enc["y"]["sort"] == ["POS", "NEG"]  # means 0.6, 0.4 (calm, 0.0, is past the limit)
+    assert enc["color"]["sort"] == ["m1", "m2"] and enc["yOffset"]["field"] == "model"  # models in the order given
+    assert enc["x"]["scale"]["domain"] == [0, 1] and enc["x"]["axis"]["format"] == ".1%"
+    rows = next(iter(spec["datasets"].values()))
+    assert {r["label"] for r in rows} == {"POS", "NEG"}
+    similarity = render.model_score_bars(frame, title="Cosine similarity", percent=False).to_dict()
+    assert "scale" not in similarity["encoding"]["x"] and similarity["encoding"]["x"]["axis"]["format"] == ".3f"

@@ -224,3 +224,16 @@ def test_one_fill_mask_input_gets_each_models_mask_token():
     assert T.value_for(fill, "Paris is the [MASK].", "<mask>") == "Paris is the <mask>."
     assert T.value_for(fill, "Paris is the [MASK].", None) == "Paris is the [MASK]."
     assert T.value_for(T.get_task("text-classification"), "a [MASK]", "<mask>") == "a [MASK]"
+
+
+@pytest.mark.parametrize("value,text,why", [
+    ("Hello", "Hello", "a text"),
+    ("   ", None, "an empty text"),
+    ({"inputs": "x", "candidate_labels": ["a"]}, "x", "zero-shot: the text"),
+    ({"question": "q?", "context": "c."}, "q?\nc.", "the question, then the context"),
+    ({"source_sentence": "a", "sentences": ["b", "c"]}, "a\nb\nc", "every sentence"),
+    ({"system": "S", "messages": [{"role": "user", "content": "u"}]}, "S\nu", "a chat's texts"),
+    (b"\x89PNG", None, "media"),
+])
+def test_the_text_a_model_reads_for_the_tokens_view(value, text, why):
+    assert I.token_text(value) == text, why

@@ -183,6 +183,26 @@ def system_prompt(value: Any) -> str:
     return ""
 
 
+def token_text(value: Any) -> str | None:
+    """The text an input gives a model to read, for the tokens view: the text itself, the question and context,
+    the sentences, the messages' contents; None for media or an empty input."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if not isinstance(value, dict):
+        return None
+    parts: list[Any] = []
+    if "messages" in value:
+        parts = [value.get("system")] + [m.get("content") for m in value.get("messages") or [] if isinstance(m, dict)]
+    elif "question" in value:
+        parts = [value.get("question"), value.get("context")]
+    elif "source_sentence" in value:
+        parts = [value.get("source_sentence"), *(value.get("sentences") or [])]
+    else:
+        parts = [value.get("inputs", value.get("text"))]
+    text = "\n".join(p for p in parts if isinstance(p, str) and p.strip())
+    return text or None
+
+
 def positional(value: Any) -> Call:
     return Call((value,), {})
 

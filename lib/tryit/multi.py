@@ -482,6 +482,21 @@ def figures(run: ModelRun) -> list[tuple[str, str]]:
     return metrics(run.result, remote=run.remote)
 
 
+def figures_table(runs: Iterable[ModelRun]) -> list[dict[str, Any]]:
+    """The models that ran, one row each in the order given, with their figures as numbers (None where a figure
+    does not apply: a reused pipeline's load, a remote run's memory, tokens/s outside generation)."""
+    rows = []
+    for run in sorted(runs, key=lambda r: r.index):
+        if run.result is None:
+            continue
+        res = run.result
+        loaded = "on the server" if run.remote else ("reused" if res.from_cache else "loaded")
+        rows.append({"Model": run.model, "Pipeline": loaded,
+                     "Load (s)": res.load_ms / 1000 if loaded == "loaded" else None, "Run (ms)": res.run_ms,
+                     "Tokens/s": res.tokens_per_s, "Peak memory (MB)": run.peak_mb})
+    return rows
+
+
 def budget_line(budget: int) -> str:
     return (f"Models run one after another; loaded ones are reused, and before each load the least recently used are "
             f"dropped until it fits in the try-it budget ({human_bytes(budget)}), so models that do not fit together "

@@ -3,7 +3,8 @@
 Order on the page: task and where to run -> settings -> "Will it run here?" (figures from the model's record,
 before anything is downloaded; refusals disable Run) -> input widgets in the Hub widget's conventions -> Run ->
 progress (download bar with bytes and files, loading, running, in an ``st.status``) -> the task's output view and
-the run's figures (load, run, tokens/s, peak memory). Every task is drawn from its row: the input widget
+the run's figures (load, run, tokens/s, the model's own peak memory). For a text input, "Tokens" shows how the
+model's tokenizer splits it (tokenizer files only, on request). Every task is drawn from its row: the input widget
 (:mod:`lib.ui.tryit_inputs`), the output view (:mod:`lib.ui.tryit_views`); nothing here branches on a task's name.
 
 Tokens: the app's own token goes to the Hub (download, fit check) and to Inference Providers; an endpoint URL gets
@@ -31,14 +32,17 @@ from lib.tryit import endpoints, fit, remote, runner
 from lib.tryit import render as views
 from lib.tryit.cache import PipelineCache, cache_key, default_budget
 from lib.tryit.download import Download
+from lib.tryit.inputs import token_text
 from lib.tryit.tasks import TASKS, TaskSpec, example_for, get_task, input_help, model_task, supported_tasks
 from lib.tryit.trial import Generation, RunResult
 from lib.ui import hub, tryit_inputs, tryit_views
 from lib.ui.components import show_error
+from lib.ui.tokens_view import render_tokens
 
 DTYPES = ("auto", "float32", "float16", "bfloat16")
 CONSENTS = "tryit:remote-code-consents"
 LOCAL, PROVIDERS, ENDPOINT = "This machine", "Inference Providers", "Endpoint URL"
+MEDIA = ("image", "audio")  # input kinds without a text to split into tokens
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)
@@ -95,6 +99,9 @@ def render(model: ModelRecord, params: ParamCounts | None) -> None:
 
     st.markdown("**Input**")
     value, input_error = _input(model, spec)
+    if spec.input_kind not in MEDIA:
+        with st.expander("Tokens", icon=":material/token:"):
+            render_tokens([model], token_text(value) or "", key=_k(model, "tokens"))
     streaming = spec.streams if where == LOCAL else spec.streams_remotely
     row = st.container(horizontal=True)
     clicked = row.button("Run", key=_k(model, "run"), type="primary", icon=":material/play_arrow:",
