@@ -53,19 +53,32 @@ def rss() -> int:
         return int(psutil.Process().memory_info().rss)
 
 
+_fd: tuple[Path, int] | None = None  # /proc/self/clear_refs kept open: opening it each time slowed the call after
+_fd_lock = threading.Lock()
+
+
+def _clear_refs() -> int | None:
+    """The open ``clear_refs`` file of this process (opened once), None where there is none."""
+    global _fd
+    with _fd_lock:
+        if _fd is None or _fd[0] != _CLEAR_REFS:
+            try:
+                _fd = (_CLEAR_REFS, os.open(_CLEAR_REFS, os.O_WRONLY))
+            except OSError:
+                return None
+        return _fd[1]
+
+
 def reset_hwm() -> bool:
     """Reset the kernel's peak RSS to the current RSS (``echo 5 > /proc/self/clear_refs``, Linux); False where it
-    cannot. A few microseconds: the trial's own call is measured, not slowed."""
-    try:
-        fd = os.open(_CLEAR_REFS, os.O_WRONLY)
-    except OSError:
+    cannot. Microseconds (one write to a file kept open): the trial's own call is measured, not slowed."""
+    fd = _clear_refs()
+    if fd is None:
         return False
     try:
         os.write(fd, b"5")
     except OSError:
         return False
-    finally:
-        os.close(fd)
     return _max_rss() is not None
 
 
@@ -133,7 +146,9 @@ class PeakMemory:
             _active_meters += 1
             self._running = True
             self._kernel = alone and reset_hwm()
-        self.start_bytes = rss()
+        # just after the reset the kernel's peak is the RSS now: reading it back is cheaper than /proc/self/statm,
+        # whose read measurably slowed the model call that followed
+        self.start_bytes = (_max_rss() or 0) if self._kernel else rss()
         self.peak_bytes = self.start_bytes
         if not self._kernel:
             self._thread = threading.Thread(target=self._loop, name="tryit-peak-memory", daemon=True)

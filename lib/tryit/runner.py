@@ -39,14 +39,20 @@ def _is_path(model: str) -> bool:
 
 
 def _prepare(model: str | os.PathLike[str], task: str, value: Any) -> tuple[str, TaskSpec, Call]:
-    """Checks that cost nothing, before any load: the task, the input's shape, the folder. (Remote code is
-    checked by ``_pipeline`` before a load: a cached pipeline was loaded under the same consent.)"""
+    """Checks that cost nothing, before any load: the task, the input's shape. (The folder and remote code are
+    checked by ``_pipeline`` before a load: a cached pipeline was loaded from that folder under the same consent.)"""
     model = os.fspath(model)
     spec = get_task(task)
     call = spec.prepare(value)
+    return model, spec, call
+
+
+def _loadable(model: str, consent_remote_code: bool) -> None:
+    """Before a load: the folder exists, and a folder asking for its own code has consent."""
     if _is_path(model) and not Path(model).expanduser().is_dir():
         raise NotFoundError(f"No model folder at {model}.", hint="Give an existing folder or a Hub repo id.")
-    return model, spec, call
+    if engines.remote_code_declared(model) and not consent_remote_code:
+        raise RemoteCodeRefusedError(f"{model} needs remote code; it is not run without consent.")
 
 
 def _pipeline(spec: TaskSpec, model: str, key: Any, *, device: str, dtype: str | None, token: str | None,
@@ -55,8 +61,7 @@ def _pipeline(spec: TaskSpec, model: str, key: Any, *, device: str, dtype: str |
     """(pipeline, loaded now?, load ms: 0 when reused, the lock to hold while calling it) through the cache;
     load failures become app errors."""
     if key not in cache:
-        if engines.remote_code_declared(model) and not consent_remote_code:
-            raise RemoteCodeRefusedError(f"{model} needs remote code; it is not run without consent.")
+        _loadable(model, consent_remote_code)
         if on_stage is not None:
             on_stage("loading")
     t0 = time.perf_counter()
@@ -72,12 +77,25 @@ def _pipeline(spec: TaskSpec, model: str, key: Any, *, device: str, dtype: str |
     return pipe, loaded, (time.perf_counter() - t0) * 1000 if loaded else 0.0, cache.run_lock(key)
 
 
-def _window(spec: TaskSpec, cache: PipelineCache, key: Any, device: str) -> PeakMemory:
-    """The memory window of a trial, opened before the load: for a model not loaded yet, the libraries its engine
-    needs are imported and freed memory is handed back first, so the window sees the model alone."""
-    if key not in cache:
-        engines.preload(spec)
-        release()
+def _window(spec: TaskSpec, model: str, cache: PipelineCache, key: Any, device: str,
+            consent_remote_code: bool) -> PeakMemory | None:
+    """The memory window of a trial that loads, opened before the load (None for a loaded model: its window opens
+    at its run). What can refuse the load is checked first; then the libraries the engine needs are imported and
+    freed memory is handed back, so the window sees the model alone."""
+    if key in cache:
+        return None
+    _loadable(model, consent_remote_code)
+    engines.preload(spec)
+    release()
+    return PeakMemory(device).start()
+
+
+def _run_window(window: PeakMemory | None, loaded: bool, device: str) -> PeakMemory:
+    """The window at the call: the one opened before a load that happened now, else one for this run alone."""
+    if window is not None and loaded:
+        return window
+    if window is not None:
+        window.stop()  # another session loaded it meanwhile: this run is measured alone
     return PeakMemory(device).start()
 
 
@@ -127,7 +145,7 @@ def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "
     model, spec, call = _prepare(model, task, value)
     cache = default_cache() if cache is None else cache
     key = cache_key(model, spec.task, device=device, dtype=dtype, consent_remote_code=consent_remote_code)
-    window = _window(spec, cache, key, device)
+    window = _window(spec, model, cache, key, device, consent_remote_code)
     try:
         pipe, loaded, load_ms, lock = _pipeline(spec, model, key, device=device, dtype=dtype, token=token,
                                                 consent_remote_code=consent_remote_code, cache=cache,
@@ -135,9 +153,7 @@ def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "
         if on_stage is not None:
             on_stage("running")
         with lock:  # run time counts from here: waiting for another session's call is not this run's time
-            if not loaded:  # loaded before: the window is this run alone
-                window.stop()
-                window = PeakMemory(device).start()
+            window = _run_window(window, loaded, device)
             kwargs = _call_kwargs(spec, call, generation)  # seeds here, so another call cannot reseed in between
             count = None
             if engines.counts_tokens(spec):
@@ -150,7 +166,9 @@ def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "
                 raise translate(exc, what=task, service="run") from exc
             run_ms = (time.perf_counter() - t1) * 1000
     finally:
-        window.stop()
+        if window is not None:
+            window.stop()
+    assert window is not None
     footprint = _footprint(cache, key, loaded, window, device)
     return _result(spec, model, pipe, raw, value, load_ms=load_ms, run_ms=run_ms, loaded=loaded,
                    footprint=footprint, counted=count.n if count is not None else None)
@@ -173,7 +191,7 @@ def stream(model: str | os.PathLike[str], task: str, value: Any, *, device: str 
     stop = stop if stop is not None else threading.Event()
     cache = default_cache() if cache is None else cache
     key = cache_key(model, spec.task, device=device, dtype=dtype, consent_remote_code=consent_remote_code)
-    box: dict[str, Any] = {"window": _window(spec, cache, key, device)}
+    box: dict[str, Any] = {"window": _window(spec, model, cache, key, device, consent_remote_code)}
     try:
         pipe, loaded, load_ms, lock = _pipeline(spec, model, key, device=device, dtype=dtype, token=token,
                                                 consent_remote_code=consent_remote_code, cache=cache,
@@ -185,16 +203,15 @@ def stream(model: str | os.PathLike[str], task: str, value: Any, *, device: str 
         count = engines.TokenCount()
         stopping = engines.stop_criteria(stop, fired, count)
     except BaseException:
-        box["window"].stop()
+        if box["window"] is not None:
+            box["window"].stop()
         raise
 
     def work() -> None:
         t1 = time.perf_counter()
         try:
             with lock:  # one call at a time per pipeline (see PipelineCache.run_lock)
-                if not loaded:  # loaded before: the window is this run alone
-                    box["window"].stop()
-                    box["window"] = PeakMemory(device).start()
+                box["window"] = _run_window(box["window"], loaded, device)
                 if stop.is_set():  # stopped while waiting for another session's call
                     fired.set()
                     raise InvalidQueryError("Stopped before it started.")
@@ -208,7 +225,8 @@ def stream(model: str | os.PathLike[str], task: str, value: Any, *, device: str 
         finally:
             box["run_ms"] = (time.perf_counter() - t1) * 1000
             box["stopped"] = fired.is_set()  # cut short by a stop, not merely asked after the natural end
-            box["window"].stop()  # here too: a page interrupted by a rerun never calls result()
+            if box["window"] is not None:
+                box["window"].stop()  # here too: a page interrupted by a rerun never calls result()
 
     worker = threading.Thread(target=work, name=f"tryit-generate-{model}", daemon=True)
     if on_stage is not None:
