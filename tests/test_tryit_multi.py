@@ -297,6 +297,26 @@ def test_remote_classification_gives_the_local_answers(served, client):
     assert [r["score"] for r in runs[1].output] == pytest.approx([r["score"] for r in local.output], abs=1e-4)
 
 
+def test_a_provider_serves_every_model_by_its_repo_id(served, client, monkeypatch):
+    """Inference Providers through the (fake) Hub's mapping; the router's URL pointed at the loopback server, as in
+    tests/test_tryit_remote.py."""
+    from huggingface_hub.inference._providers import PROVIDERS
+
+    from tests.inference_server import InferenceServer
+
+    with InferenceServer() as srv:
+        for name in ("sentiment", "moods"):
+            srv.add_model(served[name], "text-classification", served[f"path:{name}"])
+        monkeypatch.setattr(PROVIDERS["hf-inference"]["text-classification"], "base_url", srv.url)
+        target = multi.RemoteTarget(provider="hf-inference", token=VALID_TOKEN)
+        planned = multi.plan(records(client, served, "sentiment", "fill", "moods"), "text-classification",
+                             remote=target)
+        runs = sorted(multi.run_all(planned, TEXT), key=lambda r: r.index)
+        assert sorted(r.path for r in srv.requests) == sorted(f"/models/{served[n]}" for n in ("sentiment", "moods"))
+    assert {r["label"] for r in runs[0].output} == set(SENTIMENT) and {r["label"] for r in runs[2].output} == set(MOODS)
+    assert "another task" in runs[1].skipped and runs[0].remote and runs[0].load_ms == 0
+
+
 # ------------------------------------------------------------------------------------------ in a thread, for pages
 
 

@@ -167,7 +167,8 @@ def fit_verdict(rep: FitReport) -> str:
 #: What the figures measure, said beside them (a metric's help).
 MEMORY_MEASURED = ("This model's own: how far this process's memory rose from just before the model's load to the "
                    "end of its run (a model that was loaded already counts what its load and runs have cost). Not "
-                   "the whole server's memory; other trials running here at the same moment count too.")
+                   "the whole server's memory; what else this server does at the same moment (other trials, drawing "
+                   "pages) counts too, and the first model a server runs also pays for the framework's first use.")
 METRIC_HELP: dict[str, str] = {
     "Load": "Download excluded; \"cached\" when the loaded pipeline was reused.",
     "Peak memory": MEMORY_MEASURED,
