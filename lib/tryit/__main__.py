@@ -146,12 +146,12 @@ def _records(models: list[str], settings: Any) -> tuple[list[Any], dict[int, str
     from lib.errors import HubExplorerError
     from lib.hub import HubClient
     from lib.records import ModelRecord
-    from lib.tryit.multi import _is_folder
+    from lib.tryit.multi import is_folder
 
     client = None
     records, unread = [], {}
     for n, model in enumerate(models):
-        if _is_folder(model):
+        if is_folder(model):
             records.append(ModelRecord(id=model))
             continue
         client = client or HubClient(settings)

@@ -142,7 +142,7 @@ class Progress:
 
     def line(self) -> str:
         """One line for a page: "Model 2 of 3, org/name: downloading (1 / 4 files, 2.0 MB / 40.0 MB)"."""
-        doing = {"downloading": "downloading", "loading": "loading", "running": "running", "done": "done"}[self.stage]
+        doing: str = self.stage
         if self.stage == "downloading" and self.download is not None:
             doing += f" ({self.download.label().removeprefix('Downloading: ')})"
         return f"Model {self.step} of {self.total}, {self.model}: {doing}"
@@ -151,7 +151,7 @@ class Progress:
 # ------------------------------------------------------------------------------------------------------ the plan
 
 
-def _is_folder(model: str) -> bool:
+def is_folder(model: str) -> bool:
     """A local model folder rather than a repo id (``org/name`` is a repo id even if such a folder exists)."""
     looks = model.startswith((".", "/", "~")) or os.sep in model.strip("/").replace("/", "", 1)
     return looks and Path(model).expanduser().is_dir()
@@ -171,7 +171,7 @@ def _estimate(record: ModelRecord, dtype: str | None) -> int | None:
     """The weights' bytes in memory: parameters x bytes per dtype, else the weight files' sizes."""
     if record.params is not None:
         return fit.weights_bytes(record.params, dtype)
-    if _is_folder(record.id):
+    if is_folder(record.id):
         return _folder_weights(record.id)
     files = [f for f in fit.pipeline_files(record.files or ()) if f.path.endswith((".safetensors", ".bin"))]
     if files and all(f.size is not None for f in files):
@@ -227,7 +227,7 @@ def plan(models: Sequence[ModelRecord | str], task: str, *, token: str | None = 
         if free is None:
             free = min(fit.free_ram() if ram_free is None else ram_free, budget)
         planned = replace(planned, needed_bytes=_estimate(record, dtype))
-        if _is_folder(record.id):
+        if is_folder(record.id):
             from lib.tryit.engines import remote_code_declared
 
             if remote_code_declared(record.id) and not planned.consent_remote_code:
@@ -263,7 +263,7 @@ def _download(p: Planned, token: str | None, report: Callable[[Stage, DownloadPr
     """The pipeline's files into the download cache with progress, when the record lists them and some are not
     there yet (a local folder, or a record without files, downloads as it loads)."""
     files = fit.pipeline_files(p.record.files or ())
-    if not files or _is_folder(p.model):
+    if not files or is_folder(p.model):
         return
     hits, total = fit.cached_files(p.model, files)
     if hits == total:
