@@ -38,7 +38,7 @@ def _kind(path: str) -> str | None:
         return "info"
     if path.endswith("/config.json"):
         return "config"
-    if path.endswith(".safetensors") or path.endswith(".safetensors.index.json"):
+    if path.endswith((".safetensors", ".safetensors.index.json")):
         return "safetensors"
     return None
 
