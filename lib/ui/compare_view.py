@@ -20,11 +20,13 @@ from lib.format import md_escape
 from lib.query import SearchQuery
 from lib.records import ModelRecord, ParamCounts
 from lib.ui import hub_cache, source
+from lib.ui.multi_run import render_multi_run, render_tokens
 from lib.urlstate import is_valid_repo_id
 
 KEY = "compare:models"  # the models being compared, in order (shared with the Models page and the model view)
 _URL_SEEN = "compare:url"
 PREFERENCES = {"none": "No preference", "small": "Fewer parameters", "large": "More parameters"}
+TOKENS_EXAMPLE = "The quick brown fox jumps over the lazy dog. Tokenizers split words differently: unbelievable!"
 
 
 class _CachedHub:
@@ -175,3 +177,11 @@ def render() -> None:
     ex2.download_button("Markdown", data=lambda: to_markdown(comparison, endpoint, only_differences=fold),
                         file_name="comparison.md", mime="text/markdown", icon=":material/download:",
                         key="compare:md")
+    records = [f.record for f in facts if f.record is not None]
+    st.subheader("Run one input through all of them", anchor=False)
+    render_multi_run(records, key="compare:run")
+    st.subheader("Tokens", anchor=False)
+    text = st.text_area("Text to split", value=TOKENS_EXAMPLE, key="compare:tokens:text", max_chars=4000,
+                        help="The same text through each model's tokenizer: how many tokens, and how much of its "
+                        "context window that is.")
+    render_tokens(records, text or "", key="compare:tokens", configs={f.id: f.config for f in facts if f.config})
