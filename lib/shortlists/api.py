@@ -189,6 +189,16 @@ class Shortlists:
 
         return self.store.read(read)
 
+    def get_item(self, name: str, repo: str, *, kind: str | None = None) -> Item:
+        """One item as it is now (after a `NoteConflictError`, say). `ItemNotFoundError` when it is not there."""
+        name, repo = validate_list_name(name), validate_repo(repo)
+        kind_ = validate_kind(kind) if kind is not None else None
+
+        def read(conn: Connection) -> Item:
+            return _load_item(conn, self._item_row(conn, self._list_row(conn, name), repo, kind_)["id"])
+
+        return self.store.read(read)
+
     def history(self, name: str, *, limit: int | None = None) -> list[Change]:
         """The list's changes, oldest first (the last `limit` of them when given)."""
         name = validate_list_name(name)
@@ -379,18 +389,22 @@ class Shortlists:
         kind_ = validate_kind(kind) if kind is not None else None
 
         def run(conn: Connection, row: RowMapping, now: datetime) -> T:
-            query = select(shortlist_item).where(shortlist_item.c.list_id == row["id"], shortlist_item.c.repo == repo)
-            if kind_ is not None:
-                query = query.where(shortlist_item.c.kind == kind_)
-            items = conn.execute(query).mappings().all()
-            if not items:
-                raise ItemNotFoundError(f"{repo} is not in {row['name']!r}.")
-            if len(items) > 1:
-                kinds = ", ".join(KIND_WORDS[i["kind"]] for i in items)
-                raise AmbiguousItemError(f"{repo} is in {row['name']!r} as more than one kind ({kinds}).")
-            return fn(conn, row, now, items[0])
+            return fn(conn, row, now, self._item_row(conn, row, repo, kind_))
 
         return self._change_list(name, run, result=True)  # type: ignore[return-value]
+
+    @staticmethod
+    def _item_row(conn: Connection, row: RowMapping, repo: str, kind: Kind | None) -> RowMapping:
+        query = select(shortlist_item).where(shortlist_item.c.list_id == row["id"], shortlist_item.c.repo == repo)
+        if kind is not None:
+            query = query.where(shortlist_item.c.kind == kind)
+        items = conn.execute(query.order_by(shortlist_item.c.id)).mappings().all()
+        if not items:
+            raise ItemNotFoundError(f"{repo} is not in {row['name']!r}.")
+        if len(items) > 1:
+            kinds = ", ".join(KIND_WORDS[i["kind"]] for i in items)
+            raise AmbiguousItemError(f"{repo} is in {row['name']!r} as more than one kind ({kinds}).")
+        return items[0]
 
     @staticmethod
     def _has_voted(conn: Connection, item_id: int, user: str) -> bool:
