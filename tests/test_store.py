@@ -356,6 +356,16 @@ def test_a_writer_gives_up_after_the_bound_with_a_clear_error(db, impatient, how
     assert lists.get_list("busy").items[0].voters == (), "nothing was half-written"
 
 
+def test_the_schema_command_line(tmp_path, capsys):
+    from lib.store.__main__ import main
+
+    assert main(["--db", str(tmp_path / "x.sqlite3"), "current"]) == 0
+    assert capsys.readouterr().out == f"{tmp_path / 'x.sqlite3'}: revision {HEAD} (latest {HEAD})\n"
+    (tmp_path / "home").write_text("a file where the folder should be")
+    assert main(["--db", str(tmp_path / "home" / "x.sqlite3"), "upgrade"]) == 1
+    assert capsys.readouterr().err.startswith("error: The app's database is unavailable:")
+
+
 # --- saved searches on both backends -------------------------------------------------------------------------------
 
 
