@@ -44,9 +44,9 @@ from lib.settings import load_settings
 from lib.store import FILE_NAME, Store, StoreError, default_path, open_store
 from lib.store.schema import saved_search, schema_version
 
-__all__ = ["FILE_NAME", "MAX_NAME", "SCHEMA_VERSION", "InvalidSavedSearchError", "SavedSearch", "SavedSearches",
-           "SavedSearchExistsError", "SavedSearchNotFoundError", "SavedSearchStoreError", "clean_name", "db_path",
-           "describe_params", "is_valid_name", "validate_kind", "validate_params", "validate_search_name",
+__all__ = ["FILE_NAME", "MAX_NAME", "SCHEMA_VERSION", "InvalidSavedSearchError", "SavedSearch",
+           "SavedSearchExistsError", "SavedSearchNotFoundError", "SavedSearchStoreError", "SavedSearches", "clean_name",
+           "db_path", "describe_params", "is_valid_name", "validate_kind", "validate_params", "validate_search_name",
            "validate_user"]
 T = TypeVar("T")
 

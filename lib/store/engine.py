@@ -274,7 +274,7 @@ def _create_engine(url: URL) -> Engine:
     )
 
 
-def _sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - SQLAlchemy's event signature
+def _sqlite_connect(dbapi_connection, _record) -> None:
     # SQLAlchemy's documented recipe: stop pysqlite's own implicit BEGIN so that ours (below) is the only one.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
