@@ -142,6 +142,17 @@ def test_first_use_of_a_new_sqlite_file_by_four_processes_at_once(tmp_path):
         con.close()
 
 
+def test_an_old_file_opened_by_four_processes_at_once_is_adopted_once(tmp_path):
+    locations = [tmp_path / f"round{i}" / "hub-explorer.sqlite3" for i in range(10)]
+    for path in locations:
+        _legacy_file(path)
+    assert _race([str(p) for p in locations]) == []
+    for path in locations:
+        assert [s.id for s in SavedSearches(path).list("ada")] == [3], "the old row is still there, once"
+        assert sum(len(SavedSearches(path).list(f"p{i}")) for i in range(4)) == 4
+        assert open_store(path).revision() == HEAD
+
+
 def test_first_use_of_a_new_postgresql_database_by_four_processes_at_once(pg_server: PgServer):
     locations = [pg_server.create_database() for _ in range(8)]
     assert _race(locations) == []

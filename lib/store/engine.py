@@ -149,12 +149,13 @@ class Store:
                     conn.execution_options(**{_BEGIN_OPTION: mode})
                     with conn.begin():
                         return fn(conn)
-            except (sa_exc.DBAPIError, OSError, _NoTurn) as exc:
-                if attempt < MAX_ATTEMPTS and (isinstance(exc, _NoTurn) or is_transient(exc)):
+            except (sa_exc.DBAPIError, OSError, _NoTurn, sa_exc.TimeoutError) as exc:
+                waited = isinstance(exc, _NoTurn | sa_exc.TimeoutError)  # for our turn, or for a pooled connection
+                if attempt < MAX_ATTEMPTS and (waited or is_transient(exc)):
                     _pause(random.uniform(0, pause))
                     pause = min(pause * 2, BACKOFF_S[1])
                     continue
-                if isinstance(exc, _NoTurn):
+                if waited:
                     raise StoreBusyError(f"{self.where} stayed busy with other changes through several tries.") from None
                 raise store_error(exc, self.where) from exc
         raise AssertionError("unreachable")
