@@ -114,7 +114,6 @@ class _NoTurn(Exception):
     """This process's other writers kept the store for longer than `BUSY_TIMEOUT_S` (retried like a lock error)."""
 
 
-
 class Store:
     """One database, ready to use. Get it from `open_store`; share it between threads (not across `fork`)."""
 
