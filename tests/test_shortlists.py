@@ -474,7 +474,7 @@ def test_eight_threads_times_200_changes_lose_nothing(db):
     for t in threads:
         t.join(timeout=120)
     assert not errors, errors[:3]
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 120, "about 5-20 s here; much more means writers are stalling"
     _check_final_state(db)
 
 
@@ -501,7 +501,7 @@ def test_eight_processes_times_200_changes_lose_nothing(db):
     while not errors.empty():
         found.append(errors.get())
     assert found == [] and [p.exitcode for p in workers] == [0] * WRITERS
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 120, "about 5-20 s here; much more means writers are stalling"
     _check_final_state(db)
 
 
