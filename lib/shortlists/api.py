@@ -189,6 +189,16 @@ class Shortlists:
 
         return self.store.read(read)
 
+    def version(self, name: str) -> int:
+        """The list's version (its number of changes) alone: one indexed row, so a page can ask every few seconds
+        whether anything changed before reading the whole list. `ShortlistNotFoundError` when there is none."""
+        name = validate_list_name(name)
+        query = select(shortlist.c.version).where(shortlist.c.name == name)
+        found = self.store.read(lambda conn: conn.execute(query).first())
+        if found is None:
+            raise ShortlistNotFoundError(f"No shortlist named {name!r}.")
+        return int(found[0])
+
     def get_item(self, name: str, repo: str, *, kind: str | None = None) -> Item:
         """One item as it is now (after a `NoteConflictError`, say). `ItemNotFoundError` when it is not there."""
         name, repo = validate_list_name(name), validate_repo(repo)
