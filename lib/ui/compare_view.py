@@ -20,6 +20,7 @@ from lib.format import md_escape
 from lib.query import SearchQuery
 from lib.records import ModelRecord, ParamCounts
 from lib.ui import hub_cache, source
+from lib.ui.add_to_list import add_to_list
 from lib.ui.multi_run import render_multi_run, render_tokens
 from lib.urlstate import is_valid_repo_id
 
@@ -171,12 +172,15 @@ def render() -> None:
     st.html(table_html(comparison, endpoint, fold_equal=fold))
     st.caption("≠ marks a row whose values differ; ★ the best value where more (likes, downloads, context) or less "
                "(memory, download size) is better. Hover a dash to see why a value is unknown.")
-    ex1, ex2, _ = st.columns([1, 1, 3])
-    ex1.download_button("CSV", data=lambda: to_csv(comparison, endpoint), file_name="comparison.csv",
+    row = st.container(horizontal=True, gap="small")
+    row.download_button("CSV", data=lambda: to_csv(comparison, endpoint), file_name="comparison.csv",
                         mime="text/csv", icon=":material/download:", key="compare:csv")
-    ex2.download_button("Markdown", data=lambda: to_markdown(comparison, endpoint, only_differences=fold),
+    row.download_button("Markdown", data=lambda: to_markdown(comparison, endpoint, only_differences=fold),
                         file_name="comparison.md", mime="text/markdown", icon=":material/download:",
                         key="compare:md")
+    with row:
+        add_to_list([("models", m) for m in comparison.models], key="compare:add_to_list",
+                    label="Add these to a list", help="Put the compared models on a team shortlist.")
     records = [f.record for f in facts if f.record is not None]
     st.subheader("Run one input through all of them", anchor=False)
     render_multi_run(records, key="compare:run")

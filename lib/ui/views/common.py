@@ -23,6 +23,7 @@ from lib.hub import Card
 from lib.query import Kind
 from lib.records import ParamCounts, RepoRecord
 from lib.ui import hub_cache, nav, source
+from lib.ui.add_to_list import add_to_list
 from lib.ui.components import chips, show_error
 
 #: Longest card text rendered inline; longer cards are cut there (the whole card can be downloaded).
@@ -52,9 +53,11 @@ def load(kind: Kind, repo_id: str) -> RepoRecord | None:
 
 
 def header(record: RepoRecord) -> None:
-    """The id, a link to the repo's Hub page, and badges for a gated or disabled repo."""
-    head, link = st.columns([4, 1], vertical_alignment="center")
+    """The id, "Add to a list", a link to the repo's Hub page, and badges for a gated or disabled repo."""
+    head, add, link = st.columns([4, 1, 1], vertical_alignment="center")
     head.subheader(md_escape(record.id), anchor=False)
+    with add:
+        add_to_list([(record.kind, record.id)], key=f"{record.kind}:add_from_view:{record.id}", width="stretch")
     link.link_button("Open on the Hub", record.web_url(hub_cache.client().endpoint), icon=":material/open_in_new:",
                      width="stretch")
     if record.is_gated:
