@@ -189,13 +189,12 @@ def _selected_actions(kind: Kind, result: SearchResult, rows: list[int]) -> None
     """Under a results table: what ticking rows does, "Compare selected" for 2 to 6 ticked models, and "Add
     selected to a list" for any ticked rows."""
     chosen = [result.items[r].id for r in rows if r < len(result.items)]
-    left, right = st.columns([3, 2], vertical_alignment="center")
     if kind == "models":
-        left.caption("Tick a row to see its details; tick 2 to 6 to compare them side by side, or any to add them "
-                     "to a shortlist.")
+        st.caption("Tick a row to see its details; tick 2 to 6 to compare them side by side, or any to add them to "
+                   "a shortlist.")
     else:
-        left.caption("Tick a row to see its details; tick several to add them to a shortlist.")
-    actions = right.container(horizontal=True, horizontal_alignment="right", gap="small")
+        st.caption("Tick a row to see its details; tick several to add them to a shortlist.")
+    actions = st.container(horizontal=True, gap="small")
     if kind == "models" and actions.button(
             f"Compare selected ({len(chosen)})", key="models:compare_selected", icon=":material/compare_arrows:",
             disabled=not 2 <= len(chosen) <= MAX_MODELS, help=f"Tick between 2 and {MAX_MODELS} models in the table."):

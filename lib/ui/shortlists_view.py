@@ -566,17 +566,18 @@ def _items(shortlist: Shortlist, me: str | None) -> Item | None:
         frame, hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="single-row",
         selection_default={"selection": {"rows": want}} if want else None,
         height=min(len(frame), TABLE_MAX_ROWS) * ROW_HEIGHT + ROW_HEIGHT + 3, placeholder="–",
+        column_order=["repo", "status", "votes", "voters", "note", "downloads", "likes", "kind", "added_by",
+                      "added_at"],
         column_config={
             "repo": cc.LinkColumn("Repo", display_text=r"^https?://[^/]+/(?:datasets/|spaces/)?(.*)$", width="medium"),
             "kind": cc.TextColumn("Kind", width="small"),
             "status": cc.TextColumn("Status", width="small"),
             "votes": cc.NumberColumn("Votes", width="small"),
-            "mine": cc.CheckboxColumn("Mine", width="small", help="Whether you voted for it"),
             "voters": cc.TextColumn("Voters", width="small"),
             "downloads": cc.NumberColumn("Downloads", format="compact", width="small",
                                          help="Last 30 days; a dash when unknown (Spaces have none)"),
             "likes": cc.NumberColumn("Likes", format="compact", width="small"),
-            "note": cc.TextColumn("Note", width="large"),
+            "note": cc.TextColumn("Note", width="medium"),
             "added_by": cc.TextColumn("Added by", width="small"),
             "added_at": cc.DatetimeColumn("Added", format="YYYY-MM-DD HH:mm", width="small"),
         },
@@ -710,7 +711,8 @@ def _note_editor(name: str, item: Item, me: str | None) -> None:
         by = conflict["by"] or "Someone"
         st.warning(f"**{md_escape(by)}** saved this note at {_when(conflict['at'])}, after you opened it, so yours "
                    "was not saved. Your text is still in the box; theirs is:", icon=":material/sync_problem:")
-        st.text(conflict["current"] or "(an empty note)")
+        with st.container(border=True):
+            st.text(conflict["current"] or "(an empty note)")
         theirs, mine = st.columns(2)
         theirs.button("Use theirs", key=f"{key}:use_theirs", on_click=_use_theirs,
                       args=(item, conflict["version"], conflict["current"]), width="stretch",
@@ -723,7 +725,8 @@ def _note_editor(name: str, item: Item, me: str | None) -> None:
         by = item.note_by or "Someone"
         st.info(f"**{md_escape(by)}** changed this note at {_when(item.note_at)}, since you opened it. Theirs is:",
                 icon=":material/edit_note:")
-        st.text(item.note or "(an empty note)")
+        with st.container(border=True):
+            st.text(item.note or "(an empty note)")
         st.button("Use theirs", key=f"{key}:take", on_click=_use_theirs, args=(item, item.note_version, item.note),
                   help="Put their text in the box. Saving yours instead will ask you first.")
     st.button("Save note", key=f"{key}:save", on_click=_save_note, args=(name, item), disabled=me is None,
@@ -740,9 +743,9 @@ def _history(history: tuple[Change, ...], version: int) -> None:
     cc = st.column_config
     st.dataframe(frame, hide_index=True, width="stretch", key="shortlists:history", placeholder="",
                  height=min(len(frame), 8) * ROW_HEIGHT + ROW_HEIGHT + 3, column_config={
-                     "at": cc.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss", width="small"),
-                     "who": cc.TextColumn("Who", width="small"), "what": cc.TextColumn("What", width="large"),
-                     "before": cc.TextColumn("Before", width="medium"),
-                     "after": cc.TextColumn("After", width="medium")})
+                     "at": cc.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss", width=150),
+                     "who": cc.TextColumn("Who", width=90), "what": cc.TextColumn("What", width=300),
+                     "before": cc.TextColumn("Before", width=120, help="The value it replaced (a note, a status)"),
+                     "after": cc.TextColumn("After", width=120)})
     if version > len(history):
         st.caption(f"The last {len(history)} of {version} changes.")

@@ -54,12 +54,12 @@ def load(kind: Kind, repo_id: str) -> RepoRecord | None:
 
 def header(record: RepoRecord) -> None:
     """The id, "Add to a list", a link to the repo's Hub page, and badges for a gated or disabled repo."""
-    head, add, link = st.columns([4, 1, 1], vertical_alignment="center")
+    head, right = st.columns([3, 2], vertical_alignment="center")
     head.subheader(md_escape(record.id), anchor=False)
-    with add:
-        add_to_list([(record.kind, record.id)], key=f"{record.kind}:add_from_view:{record.id}", width="stretch")
-    link.link_button("Open on the Hub", record.web_url(hub_cache.client().endpoint), icon=":material/open_in_new:",
-                     width="stretch")
+    actions = right.container(horizontal=True, horizontal_alignment="right", gap="small")
+    with actions:
+        add_to_list([(record.kind, record.id)], key=f"{record.kind}:add_from_view:{record.id}")
+    actions.link_button("Open on the Hub", record.web_url(hub_cache.client().endpoint), icon=":material/open_in_new:")
     if record.is_gated:
         st.caption(":orange-badge[:material/lock: gated] its files need a token with access.")
     if record.disabled:
