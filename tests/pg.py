@@ -10,7 +10,8 @@ PostgreSQL half of each test is skipped and says why.
 `db` (function scope, parametrized "sqlite" / "postgresql") gives a location for `lib.store.open_store`: a SQLite
 file path in the test's own folder, or the URL of a new, empty database in the session's cluster.
 
-Test modules import what they use: `from tests.pg import db, pg_server  # noqa: F401` (pytest fixtures).
+Test modules import what they use: `from tests.pg import db, pg_server  # noqa: F401` (pytest fixtures);
+bench/bench_store.py starts its cluster with `start_server`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import itertools
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -30,10 +32,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
-
 PREFIX = "hub-explorer-pg-"
 _SEQ = itertools.count()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def find_bin() -> Path | None:

@@ -484,7 +484,7 @@ def _process_writer(location: str, w: int, barrier, errors) -> None:  # noqa: AN
         _writer(location, w)
     except BaseException as exc:  # noqa: BLE001 - reported to the parent
         errors.put(f"writer {w}: {type(exc).__name__}: {exc}")
-    os._exit(0)
+    # returning (not os._exit) lets multiprocessing flush the queue before it ends the child
 
 
 def test_eight_processes_times_200_changes_lose_nothing(db):

@@ -22,7 +22,9 @@ A database whose revision this app does not know (a newer app wrote it) is refus
 Every read and write is one transaction, run by `Store.read(fn)` / `Store.write(fn)`, which call `fn(connection)`
 and retry the whole transaction on lock contention (`errors.is_transient`), at most `MAX_ATTEMPTS` times with
 jittered backoff; then `StoreBusyError` ("try again in a moment"), never a raw "database is locked". SQLite writes
-begin with `BEGIN IMMEDIATE` (writers queue on the busy timeout instead of failing when they upgrade a read lock);
+begin with `BEGIN IMMEDIATE` (writers wait on the busy timeout instead of failing when they upgrade a read lock),
+and the writers of one process first take turns on a lock of their own (SQLite's busy handler polls, which lets one
+writer starve for seconds among many); connections stay pooled, since closing the last one checkpoints the WAL.
 PostgreSQL runs at READ COMMITTED with a lock timeout, and writers that must not interleave lock the row they
 change first (`SELECT ... FOR UPDATE`).
 """
@@ -46,10 +48,9 @@ from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.pool import NullPool
 
 from lib.settings import Settings, load_settings
-from lib.store.errors import StoreError, StoreVersionError, is_transient, store_error
+from lib.store.errors import StoreBusyError, StoreError, StoreVersionError, is_transient, store_error
 
 try:  # POSIX; elsewhere first use relies on the bounded retry alone
     import fcntl
@@ -61,6 +62,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_S = 5.0  # SQLite: how long one statement waits for another writer's lock
 LOCK_TIMEOUT_MS = 5000  # PostgreSQL: the same for row locks
 CONNECT_TIMEOUT_S = 10  # PostgreSQL: an unreachable server is an error after this long
+POOL_SIZE = 8  # connections kept open per store and process (up to three times as many under load)
 MAX_ATTEMPTS = 6  # tries of one transaction on lock contention, the first included
 BACKOFF_S = (0.01, 0.5)  # first and largest pause between tries (full jitter, doubling)
 _ADVISORY_KEY = 0x4855_4258  # "HUBX": the PostgreSQL advisory lock taken while migrating
@@ -108,6 +110,11 @@ def resolve(location: str | Path | None = None, *, settings: Settings | None = N
 # --- the store ------------------------------------------------------------------------------------------------------
 
 
+class _NoTurn(Exception):
+    """This process's other writers kept the store for longer than `BUSY_TIMEOUT_S` (retried like a lock error)."""
+
+
+
 class Store:
     """One database, ready to use. Get it from `open_store`; share it between threads (not across `fork`)."""
 
@@ -118,6 +125,7 @@ class Store:
         #: Where the store is, for messages: the file, or the URL without its password.
         self.where = str(self.path) if self.path else url.render_as_string(hide_password=True)
         self.engine = _create_engine(url)
+        self._writers = threading.Lock() if self.backend == "sqlite" else None
 
     def __repr__(self) -> str:
         return f"Store({self.where!r})"
@@ -137,17 +145,33 @@ class Store:
         pause = BACKOFF_S[0]
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                with self.engine.connect() as conn:
+                with self._turn(mode), self.engine.connect() as conn:
                     conn.execution_options(**{_BEGIN_OPTION: mode})
                     with conn.begin():
                         return fn(conn)
-            except (sa_exc.DBAPIError, OSError) as exc:
-                if attempt < MAX_ATTEMPTS and is_transient(exc):
+            except (sa_exc.DBAPIError, OSError, _NoTurn) as exc:
+                if attempt < MAX_ATTEMPTS and (isinstance(exc, _NoTurn) or is_transient(exc)):
                     _pause(random.uniform(0, pause))
                     pause = min(pause * 2, BACKOFF_S[1])
                     continue
+                if isinstance(exc, _NoTurn):
+                    raise StoreBusyError(f"{self.where} stayed busy with other changes through several tries.") from None
                 raise store_error(exc, self.where) from exc
         raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def _turn(self, mode: str) -> Iterator[None]:
+        """SQLite: the writers of this process take turns on a lock before they ask SQLite for the file's, so they
+        queue instead of polling SQLite's busy handler, which is unfair (a writer could starve for seconds)."""
+        if mode != "write" or self._writers is None:
+            yield
+            return
+        if not self._writers.acquire(timeout=BUSY_TIMEOUT_S):
+            raise _NoTurn
+        try:
+            yield
+        finally:
+            self._writers.release()
 
     # -- first use
 
@@ -234,14 +258,17 @@ def _check_known(script: ScriptDirectory, current: tuple[str, ...], where: str) 
 
 def _create_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
-        # One connection per transaction (as cheap as a file open): nothing stays open on a file that may be deleted,
-        # and nothing is shared across fork.
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_S})
+        # Pooled: closing the last connection to a WAL file checkpoints and deletes the WAL (milliseconds of fsync), so
+        # connections stay open between transactions. `open_store` notices a file deleted under it and starts again.
+        engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=2 * POOL_SIZE,
+                               connect_args={"timeout": BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(
         url,
+        pool_size=POOL_SIZE,
+        max_overflow=2 * POOL_SIZE,
         pool_pre_ping=True,
         connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": f"-c lock_timeout={LOCK_TIMEOUT_MS:d}"},
     )
@@ -308,11 +335,17 @@ def close_stores() -> None:
         _STORES.clear()
 
 
+_INHERITED: list[object] = []
+
+
 def _forget_after_fork() -> None:
-    """A forked child must not use (or close) its parent's connections: it opens its own."""
+    """A forked child must not use its parent's connections, nor close them (closing a PostgreSQL connection tells
+    the server the parent is gone; closing a SQLite one may checkpoint under the parent): it keeps them, unused, and
+    opens its own."""
     global _STORES_LOCK
     _STORES_LOCK = threading.Lock()
     for store in _STORES.values():
+        _INHERITED.append(store.engine.pool)
         store.engine.dispose(close=False)
     _STORES.clear()
 
