@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OAuthProvider"]
 
 OAUTH_CLIENT_ID = "hub-explorer-test-client"
-OAUTH_CLIENT_SECRET = "hub-explorer-test-secret"  # noqa: S105 - a test fixture, like the fake tokens
+OAUTH_CLIENT_SECRET = "hub-explorer-test-secret"  # a test fixture, like the fake tokens
 CODE_SECONDS = 60
 TOKEN_SECONDS = 3600
 SCOPES = ("openid", "profile", "email", "read-repos", "write-repos", "manage-repos", "inference-api")
