@@ -8,7 +8,7 @@ import streamlit as st
 
 from lib.errors import HubExplorerError, NotFoundError, RateLimitedError
 from lib.format import md_escape
-from lib.ui import hub, source
+from lib.ui import hub, identity, source
 
 
 def show_error(err: HubExplorerError, *, retry_key: str | None = None) -> None:
@@ -35,7 +35,9 @@ def chips(values: Iterable[str], *, color: str = "gray") -> str:
 
 
 def sidebar() -> None:
-    """Where answers come from: the endpoint, whether it answers, whether a token is set (never the token)."""
+    """Who is asking (`lib.ui.identity`); where answers come from: the endpoint, whether it answers, whether a token
+    is set (never the token)."""
+    identity.sidebar()
     s = hub.settings()
     with st.sidebar:
         st.subheader("Source", anchor=False)
