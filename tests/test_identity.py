@@ -36,7 +36,7 @@ def test_a_name_is_as_long_as_the_stores_allow():
     ({**BASE, "google": {**HUB, "server_metadata_url": "https://accounts.google.com/x"}, "corp": {**HUB,
       "server_metadata_url": "https://sso.corp.example/x"}},
      [SignIn("google", "Sign in with Google"), SignIn("corp", "Sign in with corp")], "several named providers"),
-    ({**BASE, **{**HUB, "server_metadata_url": "https://sso.corp.example/x"}}, [SignIn(None, "Sign in")],
+    ({**BASE, **HUB, "server_metadata_url": "https://sso.corp.example/x"}, [SignIn(None, "Sign in")],
      "an unnamed provider that is not the Hub"),
     ({**BASE, "client_id": "id"}, [], "a provider without server_metadata_url is not one"),
     ({**BASE, "expose_tokens": ["id"], "client_kwargs": {"prompt": "login"}, **HUB},
