@@ -163,20 +163,20 @@ def page_runs(home: Path, repeat: int) -> dict[str, float]:
 # --- result-set charts after a filter change ----------------------------------------------------------------
 def chart_updates(home: Path, repeat: int) -> dict[str, Any]:
     """`Catalog.aggregates` + every chart spec per query, against the search alone, p50/p95 over all runs."""
-    from lib.ui import charts_panel, source
+    from lib.ui import charts_panel
 
     cat = Catalog.open(home)
     queries = read_bench_queries(QUERIES)
     for q in queries[:3]:  # open the index and build each chart's template once, as a running page has
-        for name, frame in cat.aggregates(q).items():
+        for name, frame in cat.aggregates(q).frames.items():
             charts_panel.chart_spec(name, frame)
     search, update = [], []
     for _ in range(repeat):
         for q in queries:
             started = time.perf_counter()
-            cat.search(q, facets=source.FACETS[q.kind])
+            cat.search(q, facets=cat.capabilities(q.kind).facets)  # what a browse page counts
             middle = time.perf_counter()
-            for name, frame in cat.aggregates(q).items():
+            for name, frame in cat.aggregates(q).frames.items():
                 charts_panel.chart_spec(name, frame)
             search.append((middle - started) * 1000)
             update.append((time.perf_counter() - middle) * 1000)

@@ -18,6 +18,7 @@ and removed afterwards; without PostgreSQL binaries that half is skipped and say
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -31,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lib.shortlists import Shortlists  # noqa: E402
-from lib.store import close_stores, open_store  # noqa: E402
+from lib.shortlists import ShortlistNotFoundError, Shortlists
+from lib.store import close_stores, open_store
 
 LIST = "bench"
 
@@ -62,7 +63,7 @@ def _changes(location: str, writer: int, count: int) -> list[float]:
     return latencies
 
 
-def _in_process(location: str, writer: int, count: int, barrier, results) -> None:  # noqa: ANN001
+def _in_process(location: str, writer: int, count: int, barrier, results) -> None:
     close_stores()
     barrier.wait()
     results.put(_changes(location, writer, count))  # returning lets multiprocessing flush the queue
@@ -71,10 +72,8 @@ def _in_process(location: str, writer: int, count: int, barrier, results) -> Non
 def run(location: str, writers: int, count: int, mode: str) -> dict[str, float]:
     """One run on a fresh list; its figures."""
     lists = Shortlists(location)
-    try:
+    with contextlib.suppress(ShortlistNotFoundError):  # the previous run's
         lists.delete_list(LIST, user="bench")
-    except Exception:  # noqa: BLE001 - no list yet
-        pass
     lists.create_list(LIST, user="bench")
     latencies: list[float] = []
     started = time.perf_counter()

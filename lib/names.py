@@ -28,7 +28,7 @@ SURROGATE_RE = re.compile("[\ud800-\udfff]")  # cannot be encoded as UTF-8, so c
 def clean_name(value: object, *, what: str, max_len: int) -> str:
     """`value` as stored, or `ValueError` saying what is wrong with the `what` ("search name", "list name")."""
     if not isinstance(value, str):
-        raise ValueError(f"The {what} must be text.")
+        raise ValueError(f"The {what} must be text.")  # noqa: TRY004 - callers turn ValueError into their error
     text = unicodedata.normalize("NFC", value).strip()
     if not text:
         raise ValueError(f"The {what} is empty.")
@@ -42,7 +42,7 @@ def clean_name(value: object, *, what: str, max_len: int) -> str:
 def clean_text(value: object, *, what: str, max_len: int) -> str:
     """A multi-line text as stored ('' allowed), or `ValueError` saying what is wrong with the `what`."""
     if not isinstance(value, str):
-        raise ValueError(f"The {what} must be text.")
+        raise ValueError(f"The {what} must be text.")  # noqa: TRY004 - callers turn ValueError into their error
     text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if TEXT_FORBIDDEN_RE.search(text):
         raise ValueError(f"The {what} contains a control character.")

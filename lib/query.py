@@ -12,6 +12,7 @@ from datetime import date
 from typing import Literal, get_args
 
 from lib.errors import InvalidQueryError
+from lib.filters import FILTERS, describe_range  # noqa: F401 - describe_range: re-exported (tests word ranges)
 from lib.records import RepoRecord
 
 Kind = Literal["models", "datasets", "spaces"]
@@ -33,12 +34,14 @@ SORTS_BY_KIND: dict[Kind, tuple[Sort, ...]] = {
     "datasets": ("trending", "downloads", "likes", "created", "updated"),
     "spaces": ("trending", "likes", "created", "updated"),
 }
-#: Quality toggles: flag name -> (label, kinds it applies to).
+#: The data field each sort orders by (see `lib.sources.Capabilities`: a source without it cannot sort by it).
+SORT_DATA: dict[Sort, str] = {
+    "trending": "trending", "downloads": "downloads", "likes": "likes", "created": "created", "updated": "updated",
+    "parameters": "params",
+}  # fmt: skip
+#: Quality toggles: flag name -> (label, kinds it applies to). Derived from `lib.filters.FILTERS`.
 QUALITY_FLAGS: dict[str, tuple[str, tuple[Kind, ...]]] = {
-    "has_license": ("Has a license", KINDS),
-    "has_card": ("Has a card", KINDS),
-    "safetensors_only": ("Safetensors weights only", ("models",)),
-    "originals_only": ("Originals only (fold derivatives)", ("models",)),
+    f.name: (f.label, f.kinds) for f in FILTERS if f.control == "toggle"
 }
 MAX_LIMIT = 1000
 NONE_VALUE = "(none)"
@@ -94,30 +97,14 @@ class SearchQuery:
             raise InvalidQueryError(f"limit must be between 1 and {MAX_LIMIT}, not {self.limit}.")
         if self.offset < 0:
             raise InvalidQueryError(f"offset must be 0 or more, not {self.offset}.")
-        if self.library and self.kind != "models":
-            raise InvalidQueryError("Only models have a library.")
-        if (self.params_min is not None or self.params_max is not None) and self.kind != "models":
-            raise InvalidQueryError("Only models have a parameter count.")
-        if (self.downloads_min is not None or self.downloads_max is not None) and self.kind == "spaces":
-            raise InvalidQueryError("Spaces have no download counts.")
-        for name in ("downloads_min", "downloads_max", "likes_min", "likes_max"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                raise InvalidQueryError(f"{name.replace('_', ' ').capitalize()} must be 0 or more, not {value}.")
-        if (self.sdk or self.hardware) and self.kind != "spaces":
-            raise InvalidQueryError("Only Spaces have an SDK and hardware.")
-        for flag, (label, kinds) in QUALITY_FLAGS.items():
-            if getattr(self, flag) and self.kind not in kinds:
-                raise InvalidQueryError(f"{label!r} applies to {', '.join(kinds)} only.")
-        for lo, hi, what in (
-            (self.created_from, self.created_to, "created"),
-            (self.updated_from, self.updated_to, "updated"),
-            (self.params_min, self.params_max, "parameters"),
-            (self.downloads_min, self.downloads_max, "downloads"),
-            (self.likes_min, self.likes_max, "likes"),
-        ):
-            if lo is not None and hi is not None and lo > hi:
-                raise InvalidQueryError(f"The {what} range is empty: {lo} is after {hi}.")
+        for f in FILTERS:  # one table says which kind has which filter (lib.filters)
+            if not f.is_set(self):
+                continue
+            if self.kind not in f.kinds:
+                raise InvalidQueryError(f"{f.not_for[:1].upper()}{f.not_for[1:]}.")
+            problem = f.problem(self)
+            if problem:
+                raise InvalidQueryError(problem)
 
     def replace(self, **changes: object) -> SearchQuery:
         """A copy with some fields changed (validated again)."""
@@ -125,59 +112,16 @@ class SearchQuery:
 
     def describe(self, total: int | None = None) -> str:
         """Plain words for what is shown: "1,204 models matching 'bert' where task = fill-mask, by downloads"."""
-        noun = self.kind if total != 1 else self.kind[:-1]
-        head = f"{total:,} {noun}" if total is not None else self.kind.capitalize()
+        plural = "Spaces" if self.kind == "spaces" else self.kind  # a Space is a proper noun on the Hub
+        noun = plural if total != 1 else plural[:-1]
+        head = f"{total:,} {noun}" if total is not None else plural.capitalize()
         if self.text:
             head += f" matching {self.text!r}"
-        conds = [
-            f"{name} = {value}"
-            for name, value in (
-                ("task", self.task),
-                ("library", self.library),
-                ("language", self.language),
-                ("license", self.license),
-                ("author", self.author),
-            )
-            if value
-        ]
+        conds = [words for f in FILTERS if (words := f.describe(self))]
         conds += [f"tag = {t}" for t in self.tags]
-        conds += [f"{name} = {value}" for name, value in (("SDK", self.sdk), ("hardware", self.hardware)) if value]
-        conds += [QUALITY_FLAGS[f][0].split(" (")[0].lower() for f in QUALITY_FLAGS if getattr(self, f)]
-        if self.gated is not None:
-            conds.append("gated" if self.gated else "not gated")
-        if self.params_min is not None or self.params_max is not None:
-            lo = _short(self.params_min) if self.params_min is not None else "0"
-            conds.append(f"parameters {lo}–{_short(self.params_max)}" if self.params_max is not None
-                         else f"parameters ≥ {lo}")
-        for which in ("downloads", "likes"):
-            lo, hi = getattr(self, f"{which}_min"), getattr(self, f"{which}_max")
-            if lo is not None or hi is not None:
-                conds.append(describe_range(which, lo, hi))
-        for which in ("created", "updated"):
-            start, end = getattr(self, f"{which}_from"), getattr(self, f"{which}_to")
-            if start and end:
-                conds.append(f"{which} {start.isoformat()} to {end.isoformat()}")
-            elif start:
-                conds.append(f"{which} since {start.isoformat()}")
-            elif end:
-                conds.append(f"{which} until {end.isoformat()}")
         if conds:
             head += " where " + " and ".join(conds)
         return f"{head}, by {SORT_LABELS[self.sort].lower().removeprefix('most ')}"
-
-
-def _short(n: int) -> str:
-    for suffix, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if n >= scale:
-            return f"{n / scale:g}{suffix}"
-    return str(n)
-
-
-def describe_range(name: str, lo: int | None, hi: int | None) -> str:
-    """Plain words for an inclusive count range: "downloads 1K–50K", "likes ≥ 10", "likes ≤ 100"."""
-    if lo is not None and hi is not None:
-        return f"{name} {_short(lo)}–{_short(hi)}"
-    return f"{name} ≥ {_short(lo)}" if lo is not None else f"{name} ≤ {_short(hi or 0)}"
 
 
 @dataclass(frozen=True)

@@ -39,14 +39,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from lib import names
 from lib.errors import HubExplorerError, NotFoundError
+from lib.filters import FILTERS
 from lib.query import KINDS, Kind
 from lib.settings import load_settings
 from lib.store import FILE_NAME, Store, StoreError, default_path, open_store
 from lib.store.schema import saved_search, schema_version
 
-__all__ = ["FILE_NAME", "MAX_NAME", "SCHEMA_VERSION", "InvalidSavedSearchError", "SavedSearch", "SavedSearches",
-           "SavedSearchExistsError", "SavedSearchNotFoundError", "SavedSearchStoreError", "clean_name", "db_path",
-           "describe_params", "is_valid_name", "validate_kind", "validate_params", "validate_search_name",
+__all__ = ["FILE_NAME", "MAX_NAME", "SCHEMA_VERSION", "InvalidSavedSearchError", "SavedSearch",
+           "SavedSearchExistsError", "SavedSearchNotFoundError", "SavedSearchStoreError", "SavedSearches", "clean_name",
+           "db_path", "describe_params", "is_valid_name", "validate_kind", "validate_params", "validate_search_name",
            "validate_user"]
 T = TypeVar("T")
 
@@ -130,22 +131,34 @@ def validate_params(params: object) -> dict[str, str]:
     return out
 
 
-# How `describe_params` words each URL parameter of a browse page (`lib.urlstate`), in this order.
-_PARAM_LABELS = {"task": "task", "library": "library", "language": "language", "license": "license",
-                 "author": "by author", "params": "params", "created": "created", "updated": "updated",
-                 "sort": "by", "page": "page", "repo": "open"}
-_GATED_WORDS = {"yes": "gated", "no": "not gated"}
+_SOURCE_WORDS = {"hub": "from the live Hub", "catalog": "from the local catalog"}  # "auto" goes unsaid
 
 
 def describe_params(params: Mapping[str, str]) -> str:
-    """A saved search in a few words: `'bert' · task fill-mask · gated · by downloads`; '' for the default search."""
+    """A saved search in a few words: `'bert' · task fill-mask · gated · by downloads`; '' for the default search.
+    Filters are worded in the order of `lib.filters.FILTERS`; unknown parameters come last, as they are."""
     parts = [f"'{params['q']}'"] if params.get("q") else []
-    for key, label in _PARAM_LABELS.items():
+    known = {"q", "only", "sort", "source", "page", "repo"}
+    for f in FILTERS:
+        if f.control == "toggle" or f.param in known:
+            continue
+        known.add(f.param)
+        value = params.get(f.param)
+        if not value:
+            continue
+        if f.control == "tristate":
+            parts.append({"yes": f.noun or f.name, "no": f"not {f.noun or f.name}"}.get(value, f"{f.param} {value}"))
+        else:
+            parts.append(f"{'by author' if f.name == 'author' else f.param} {value}")
+    if params.get("only"):
+        parts.append(f"only {params['only']}")
+    if params.get("sort"):
+        parts.append(f"by {params['sort']}")
+    if params.get("source") in _SOURCE_WORDS:
+        parts.append(_SOURCE_WORDS[params["source"]])
+    for key, label in (("page", "page"), ("repo", "open")):
         if params.get(key):
             parts.append(f"{label} {params[key]}")
-        if key == "author" and params.get("gated"):
-            parts.append(_GATED_WORDS.get(params["gated"], f"gated {params['gated']}"))
-    known = {"q", "gated", *_PARAM_LABELS}
     parts += [f"{key} {value}" for key, value in sorted(params.items()) if key not in known and value]
     return " · ".join(parts)
 

@@ -10,7 +10,8 @@ PostgreSQL half of each test is skipped and says why.
 `db` (function scope, parametrized "sqlite" / "postgresql") gives a location for `lib.store.open_store`: a SQLite
 file path in the test's own folder, or the URL of a new, empty database in the session's cluster.
 
-Test modules import what they use: `from tests.pg import db, pg_server  # noqa: F401` (pytest fixtures);
+Test modules import the fixtures they use, `from tests.pg import db_fixture, pg_server_fixture  # noqa: F401`
+(pytest then knows them as `db` and `pg_server`);
 bench/bench_store.py starts its cluster with `start_server`.
 """
 
@@ -127,8 +128,8 @@ def start_server(bin_dir: Path) -> PgServer:
     raise RuntimeError(f"pg_ctl start failed: {last}")
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
+@pytest.fixture(scope="session", name="pg_server")
+def pg_server_fixture() -> Iterator[PgServer]:
     bin_dir = find_bin()
     if bin_dir is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found in /usr/lib/postgresql/*/bin or on PATH: "
@@ -156,8 +157,8 @@ def pg_server() -> Iterator[PgServer]:
 BACKENDS = ("sqlite", "postgresql")
 
 
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+@pytest.fixture(params=BACKENDS, name="db")
+def db_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Where a test's store lives: a SQLite file path, or a new PostgreSQL database's URL."""
     if request.param == "sqlite":
         return str(tmp_path / "store" / "hub-explorer.sqlite3")

@@ -23,11 +23,16 @@ def app(path: str = "streamlit_app.py", **params: str) -> AppTest:
     return at
 
 
+def shown(markdown: str) -> str:
+    """Markdown as a reader sees it, as far as backslash escapes go ("fill\\-mask" reads "fill-mask")."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
-    """Everything the page says in Markdown, captions, messages and subheaders, as one string."""
+    """Everything the page says in Markdown, captions, messages and subheaders, as one string (as read)."""
     parts = [e.value for kind in ("markdown", "caption", "subheader", "title") for e in at.get(kind)]
     parts += [e.value for kind in ("error", "warning", "info") for e in at.get(kind)]
-    return "\n".join(str(p) for p in parts)
+    return shown("\n".join(str(p) for p in parts))
 
 
 def select_row(at: AppTest, row: int) -> AppTest:
@@ -232,7 +237,8 @@ def test_rate_limit_shows_the_wait_and_a_retry(hub):
     retry = next(b for b in at.button if "Retry" in b.label)
     retry.click().run()  # the fault is used up: the retry succeeds
     assert not at.error
-    assert at.get("dataframe") or at.info
+    assert not at.get("dataframe")  # no model's id holds "rate-limit-probe": the answer is an empty result
+    assert any("No models match this search" in i.value for i in at.info)
 
 
 def test_hub_down_is_explained_not_a_traceback(monkeypatch):
@@ -330,10 +336,14 @@ def test_author_filter_typed_freely():
 
 def test_date_windows_need_the_catalog_on_the_live_hub():
     at = app("pages/models.py").run()
-    assert "Date windows need the local catalog" in "\n".join(c.value for c in at.sidebar.caption)
+    for which in ("created", "updated"):  # offered, but disabled with the reason (no catalog is loaded here)
+        window = at.sidebar.date_input(key=f"models:{which}")
+        assert window.disabled and "live Hub cannot filter by creation or update date" in window.help
+        assert "Load a local catalog" in window.help
     at = app("pages/models.py", created="2024-01-01..").run()
     assert not at.exception
-    assert any("date" in e.value for e in at.error)
+    assert any("date" in e.value and "Load a local catalog" in e.value for e in at.error)
+    assert at.sidebar.date_input(key="models:created").disabled is False  # set by the link: it can be removed
 
 
 def test_spaces_filter_by_sdk_and_never_offer_gating():
@@ -357,11 +367,20 @@ def test_quality_toggles_on_the_live_hub():
 
 
 def test_catalog_only_options_on_the_live_hub_explain_themselves():
-    at = app("pages/models.py", sort="parameters", only="originals").run()
+    at = app("pages/models.py", only="originals").run()
     assert not at.exception
-    message = "\n".join(e.value for e in at.error)
-    assert "sorting by parameters" in message and "Originals only" in message
-    assert "local catalog" in message
+    message = shown("\n".join(e.value for e in at.error))
+    assert "The live Hub cannot answer “Originals only (fold derivatives)”" in message
+    assert "Load a local catalog" in message
+    # a sort the Hub cannot do is not offered; a link asking for it gets the Hub's default, with the reason
+    at = app("pages/models.py", sort="parameters").run()
+    assert not at.exception
+    assert "parameters" not in at.selectbox(key="models:sort").options
+    assert at.selectbox(key="models:sort").value == "trending"
+    assert any("The live Hub cannot sort by parameters" in shown(i.value) and "Sorted by trending instead" in
+               shown(i.value) for i in at.info)  # fmt: skip
+    assert len(at.dataframe[0].value) == 25
+    assert "sort" not in at.query_params  # the sort shown is the one in the URL
 
 
 def test_a_huge_card_is_cut_with_the_whole_card_downloadable():
@@ -383,3 +402,57 @@ def test_lineage_lists_derived_models():
     assert not at.exception
     shown = {label for label, query in page_links(at) if query.startswith("repo=") and label in children}
     assert shown == children
+
+
+# --- anything from a URL is shown as text (H3) -------------------------------------------------------------------
+PAYLOADS = [
+    "[Your HF token expired - log in again](https://evil.example/login)",  # a link
+    "![b](http://host/b1.png)",  # an image the browser would fetch
+    ":red[**call 555**]",  # a coloured, bold directive
+]
+#: Every parameter whose value a page quotes back when it drops it.
+QUOTED = ["repo", "sort", "task", "params", "created", "updated", "downloads", "likes", "gated", "only", "page",
+          "source", "library", "license", "author", "language", "sdk"]  # fmt: skip
+_UNESCAPED = re.compile(r"(?<!\\)[\[\]()!*:`<>_]")  # Markdown syntax not preceded by a backslash
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_url_values_and_names_are_shown_as_text_not_markdown(payload):
+    at = app("pages/models.py", **dict.fromkeys(QUOTED, payload), **{payload: "1"}).run()
+    assert not at.exception
+    notes = [i.value for i in at.info if "Ignored" in shown(i.value)]
+    for note in notes:
+        assert not _UNESCAPED.search(note), f"Markdown syntax would be interpreted in {note!r}"
+    read = "\n".join(shown(n) for n in notes)
+    for param in QUOTED:
+        if param == "sdk":  # Spaces only: the note names the parameter, not the value
+            assert "Ignored sdk: only Spaces have an SDK and hardware." in read
+            continue
+        assert f"Ignored {param}" in read, param
+        assert repr(payload[:20])[:-1] in read, param  # the literal text (cut), quoted
+    assert f"Ignored unknown parameter {payload[:40]!r}." in read
+    assert "https://evil.example" not in "".join(str(link) for link in at.get("page_link"))
+
+
+def test_a_slow_hub_without_a_catalog_says_so_with_a_retry(hub, monkeypatch):
+    monkeypatch.setenv("HUB_EXPLORER_TIMEOUT", "1")
+    hub.add_fault("/api/models", delay=4, times=None)
+    at = app("pages/models.py", q="slow-probe").run()
+    assert not at.exception
+    assert any(shown(e.value).startswith("**The Hub is slow to answer.**") for e in at.error), at.error
+    retry = next(b for b in at.button if "Retry" in b.label)
+    hub.clear_faults()
+    retry.click().run()
+    assert not at.error and at.get("info")  # asked again: the Hub answers (no model has that name)
+
+
+def test_the_browse_state_keeps_the_open_views_own_parameters():
+    """A detail view's tab/config/split (lib.detail_url) are its own: the browse page neither drops them nor calls
+    them unknown while that repo is open; opening another row starts its view afresh."""
+    first = fixture_ids.public_models()[0]["id"]
+    at = app("pages/models.py", repo=first, tab="files").run()
+    assert not at.exception
+    assert not [i.value for i in at.info if "Ignored" in i.value]
+    assert at.query_params["tab"] == "files" and at.query_params["repo"] == first
+    at.text_input(key="models:q").input("bert").run()  # a new search closes the view: its tab goes with it
+    assert "tab" not in at.query_params and "repo" not in at.query_params

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -134,3 +135,38 @@ def test_the_app_runs_quietly_as_the_readme_starts_it(page, tmp_path):
     text = log.read_text()
     assert "Uvicorn server started" in text or "You can now view" in text  # the log is the app's own output
     assert "Inotify" not in text and "Traceback" not in text, text[-2000:]
+
+
+@pytest.mark.viewport(width=1280, height=1100)
+def test_tick_models_compare_them_and_export(page, app_url):
+    """Tick two rows of the Models table, "Compare selected", look at the table (screenshot at laptop width), fold
+    the equal rows, and download the Markdown export."""
+    page.goto(f"{app_url}/models?q=gpt")
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.wait_for(timeout=60_000)
+    wait_idle(page)
+    box = grid.bounding_box()
+    grid.hover()
+    for row in (0, 1):
+        page.mouse.click(box["x"] + 16, box["y"] + 35 + 35 * row + 17)
+        wait_idle(page)
+    page.get_by_role("button", name=re.compile(r"Compare selected \(2\)")).click()
+    page.wait_for_url(re.compile(r"/compare\?models=[^&]+%2C|/compare\?models=[^&]+,"), timeout=30_000)
+    table = page.locator("table.cmp")
+    table.wait_for(timeout=60_000)
+    wait_idle(page)
+    assert table.locator("thead th a").count() == 2
+    assert table.locator("tr.differs").count() >= 3  # tasks, sizes, dates... differ between two models
+    unknown = table.locator("td.unknown").first
+    assert unknown.get_attribute("title")  # a dash says why
+    assert page.evaluate("() => document.querySelector('table.cmp').scrollWidth <= "
+                         "document.querySelector('table.cmp').parentElement.clientWidth + 1")  # nothing cut
+    shot(page, "10-compare-two-models")
+    page.get_by_text("Only rows that differ").click()
+    wait_idle(page)
+    assert table.locator("tr:not(.group):not(.differs) td.fact").count() == 0
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Markdown").click()
+    text = Path(download.value.path()).read_text()
+    assert text.startswith("| | [") and "≠" not in text
+    shot(page, "11-compare-differences-only")

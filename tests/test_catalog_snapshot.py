@@ -55,7 +55,11 @@ def _read(path: Path, fields: list[tuple[str, pa.DataType]]) -> pd.DataFrame:
 def models() -> pd.DataFrame:
     frame = _read(MODELS_FILE, [("id", pa.string()), ("downloads", pa.int64()), ("likes", pa.int64()),
                                 ("tags", pa.list_(pa.string())), ("pipeline_tag", pa.string()),
-                                ("library_name", pa.string()), ("createdAt", pa.string())])  # fmt: skip
+                                ("library_name", pa.string()), ("createdAt", pa.string()),
+                                # fields the list dump may lack, to measure what a catalog of it can answer
+                                ("trendingScore", pa.float64()), ("lastModified", pa.string()), ("gated", pa.string()),
+                                ("safetensors", pa.struct([("total", pa.int64())])),
+                                ("cardData", pa.struct([("license", pa.string())]))])  # fmt: skip
     frame["task"] = frame["pipeline_tag"].map(lambda v: [v] if isinstance(v, str) and v else [])
     frame["library"] = frame["library_name"].map(lambda v: [v] if isinstance(v, str) and v else [])
     return frame
@@ -168,7 +172,7 @@ def test_models_page_on_the_real_snapshot(catalog: Catalog, hub, monkeypatch) ->
     """The browse page over 760k real models: totals, facet counts in the filters, a filter, a chip."""
     from streamlit.testing.v1 import AppTest
 
-    from lib.tasks import task_label
+    from lib.task_ids import task_label
 
     monkeypatch.setenv("HUB_EXPLORER_HOME", str(catalog.root.parent))
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "pages" / "models.py"), default_timeout=60)
@@ -189,3 +193,84 @@ def test_models_page_on_the_real_snapshot(catalog: Catalog, hub, monkeypatch) ->
     assert f"{filtered.total:,} models matching 'bert' where library = transformers" in "\n".join(
         c.value for c in at.main.caption)
     assert [u.split("/", 3)[-1] for u in at.dataframe[0].value["url"]] == [r.id for r in filtered.items[:25]]
+
+
+# --- what a catalog of this dump can answer (capabilities follow the data) ------------------------------------------
+def test_capabilities_follow_the_fields_the_dump_holds(catalog: Catalog, models: pd.DataFrame) -> None:
+    from lib.query import SORT_DATA, SORTS_BY_KIND
+    from lib.sources import MIN_SHARE
+
+    held = {  # the share of rows with a value, read from the dump by pyarrow
+        "trending": models["trendingScore"].notna().mean(), "updated": models["lastModified"].notna().mean(),
+        "params": models["safetensors"].map(lambda s: isinstance(s, dict) and s.get("total") is not None).mean(),
+        "gated": models["gated"].notna().mean(), "has_card": models["cardData"].notna().mean(),
+        "downloads": models["downloads"].notna().mean(), "likes": models["likes"].notna().mean(),
+        "created": models["createdAt"].notna().mean(),
+    }  # fmt: skip
+    assert held["trending"] == held["updated"] == held["params"] == held["gated"] == held["has_card"] == 0
+    caps = catalog.capabilities("models")
+    for name, share in held.items():
+        assert caps.coverage[name] == pytest.approx(share), name
+    expected_sorts = tuple(s for s in SORTS_BY_KIND["models"] if held[SORT_DATA[s]] >= MIN_SHARE)
+    assert caps.sorts == expected_sorts == ("downloads", "likes", "created")
+    assert caps.default_sort == "downloads"
+    assert not {"params", "updated", "gated", "has_card"} & caps.filters
+    assert {"task", "library", "license", "language", "downloads", "likes", "created"} <= caps.filters
+    assert caps.why_not_sort("trending") == "This catalog's models dump has no trending scores."
+    assert caps.why_not("params") == "This catalog's models dump has no parameter counts."
+
+
+def _top_by_downloads(frame: pd.DataFrame, text: str, n: int) -> list[str]:
+    found = frame[frame["id_folded"].str.contains(text.casefold(), regex=False)]
+    ordered = found.sort_values(["downloads", "id"], ascending=[False, True], na_position="last", kind="stable")
+    return ordered["id"].head(n).tolist()
+
+
+def test_the_home_page_over_the_snapshot_ranks_by_a_sort_it_has(catalog: Catalog, models: pd.DataFrame, hub,
+                                                                monkeypatch) -> None:  # fmt: skip
+    """Trending is the home page's sort; this dump has no trending scores, so the catalog ranks by downloads and
+    says so (it used to list llama models in id order, "by trending")."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("HUB_EXPLORER_HOME", str(catalog.root.parent))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"), default_timeout=60)
+    at.query_params["q"] = "llama"
+    at.query_params["source"] = "catalog"
+    at.run()
+    assert not at.exception
+    labels = [link.proto.label.replace("\\", "") for link in at.get("page_link")]
+    expected = _top_by_downloads(models, "llama", 5)
+    assert labels[:5] == expected and labels[0] != "003myjoker1/llama-2-7b-joker"
+    captions = [c.value.replace("\\", "") for c in at.main.caption]
+    assert any(c.endswith("found · by downloads") for c in captions), captions
+    assert any("This catalog's models dump has no trending scores. Sorted by downloads instead." in c
+               for c in captions)  # fmt: skip
+
+
+def test_the_models_page_offers_only_what_the_snapshot_holds(catalog: Catalog, hub, monkeypatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("HUB_EXPLORER_HOME", str(catalog.root.parent))
+    page = str(Path(__file__).resolve().parent.parent / "pages" / "models.py")
+    at = AppTest.from_file(page, default_timeout=60)
+    at.query_params["source"] = "catalog"
+    at.run()
+    assert not at.exception and not at.error
+    sort = at.selectbox(key="models:sort")
+    assert sort.options == ["Most downloads", "Most likes", "Recently created"] and sort.value == "downloads"
+    assert "Trending: This catalog's models dump has no trending scores." in sort.help
+    order = list(at.dataframe[0].proto.column_order)
+    assert "downloads" in order and "params" not in order, "no Params column of dashes"
+    updated = at.sidebar.date_input(key="models:updated")
+    assert updated.disabled and updated.help == "This catalog's models dump has no update dates."
+    for key, words in (("models:has_card", "card information"), ("models:gated", "gated flags")):
+        widget = at.sidebar.toggle(key=key) if key.endswith("card") else at.sidebar.button_group(key=key)
+        assert widget.disabled and widget.help == f"This catalog's models dump has no {words}.", key
+    # a link asking for what the dump lacks is told why, not answered "0 results: remove a filter"
+    at = AppTest.from_file(page, default_timeout=60)
+    at.query_params["source"] = "catalog"
+    at.query_params["params"] = "7-13B"
+    at.run()
+    assert not at.exception
+    assert any("This catalog's models dump has no parameter counts." in e.value.replace("\\", "") for e in at.error)
+    assert not any("remove a filter" in i.value for i in at.info)

@@ -113,7 +113,7 @@ def test_live_frames_agree_with_pandas(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", ["models", "datasets", "spaces"])
 def test_catalog_frames_over_everything_agree_with_pandas(catalog: Catalog, kind: str) -> None:
-    check_frames(catalog.aggregates(SearchQuery(kind=kind)), raw(kind), kind)  # type: ignore[arg-type]
+    check_frames(catalog.aggregates(SearchQuery(kind=kind)).frames, raw(kind), kind)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -130,7 +130,7 @@ def test_catalog_frames_over_everything_agree_with_pandas(catalog: Catalog, kind
 def test_catalog_frames_under_filters_agree_with_pandas(catalog: Catalog, changes: dict[str, Any], keep) -> None:
     frame = raw("models")
     chosen = frame[keep(frame).fillna(False).astype(bool)].reset_index(drop=True)
-    frames = catalog.aggregates(SearchQuery(kind="models", **changes))
+    frames = catalog.aggregates(SearchQuery(kind="models", **changes)).frames
     for field in charts.DISTRIBUTIONS["models"]:
         assert list(frames[field].itertuples(index=False, name=None)) == expected_distribution(chosen, field), field
     if len(chosen):
@@ -142,7 +142,7 @@ def test_catalog_frames_under_filters_agree_with_pandas(catalog: Catalog, change
 
 def test_other_holds_every_value_past_the_top(catalog: Catalog) -> None:
     frame = raw("models")
-    frames = catalog.aggregates(SearchQuery(kind="models"))
+    frames = catalog.aggregates(SearchQuery(kind="models")).frames
     licenses = frames["license"]
     # multi-valued: the bars add up to every (repo, license) pair, not to the number of repos
     assert licenses["count"].sum() == frame["license_values"].map(len).sum()
@@ -151,7 +151,8 @@ def test_other_holds_every_value_past_the_top(catalog: Catalog) -> None:
     for query in (SearchQuery(kind="models"), SearchQuery(kind="models", text="a"),
                   SearchQuery(kind="models", license="mit")):  # fmt: skip
         rows = match(index, query).rows
-        assert value_entries(index, rows, "license") == catalog.aggregates(query)["license"]["count"].sum()
+        frames = catalog.aggregates(query).frames
+        assert value_entries(index, rows, "license") == frames["license"]["count"].sum()
 
 
 def test_distribution_frame_top_and_other() -> None:
@@ -169,8 +170,8 @@ def test_distribution_frame_top_and_other() -> None:
 
 def test_fit_sets_the_bar_order_from_the_frame(catalog: Catalog) -> None:
     """Vega keeps categories it has seen first when Streamlit swaps a chart's rows: the order must be explicit."""
-    everything = catalog.aggregates(SearchQuery(kind="models"))
-    bert = catalog.aggregates(SearchQuery(kind="models", text="bert"))
+    everything = catalog.aggregates(SearchQuery(kind="models")).frames
+    bert = catalog.aggregates(SearchQuery(kind="models", text="bert")).frames
     spec = charts.template(charts.distribution_chart(everything["task"], "task"))
     fitted = charts.fit(spec, "task", bert["task"])
     for layer in fitted["layer"]:
@@ -282,7 +283,7 @@ def params(spec_: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_distribution_chart_spec(catalog: Catalog) -> None:
-    frame = catalog.aggregates(SearchQuery(kind="models"))["license"]
+    frame = catalog.aggregates(SearchQuery(kind="models")).frames["license"]
     s = spec(charts.distribution_chart(frame, "license", "Licenses"))
     readable(s)
     bars = layer_with(s, "bar")
@@ -300,7 +301,7 @@ def test_distribution_chart_spec(catalog: Catalog) -> None:
 
 
 def test_downloads_chart_is_log_scaled(catalog: Catalog) -> None:
-    s = spec(charts.downloads_tail_chart(catalog.aggregates(SearchQuery(kind="models"))["downloads"]))
+    s = spec(charts.downloads_tail_chart(catalog.aggregates(SearchQuery(kind="models")).frames["downloads"]))
     readable(s)
     assert s["encoding"]["y"]["scale"]["type"] == "log"
     assert s["encoding"]["x"]["sort"] is None  # decades in the frame's order, not alphabetical
@@ -309,7 +310,7 @@ def test_downloads_chart_is_log_scaled(catalog: Catalog) -> None:
 
 
 def test_created_chart_brushes_months(catalog: Catalog) -> None:
-    s = spec(charts.created_monthly_chart(catalog.aggregates(SearchQuery(kind="models"))["created"]))
+    s = spec(charts.created_monthly_chart(catalog.aggregates(SearchQuery(kind="models")).frames["created"]))
     readable(s)
     assert s["encoding"]["x"] == {**s["encoding"]["x"], "field": "month", "type": "temporal"}
     brush = params(s)[charts.BRUSH]
@@ -317,7 +318,7 @@ def test_created_chart_brushes_months(catalog: Catalog) -> None:
 
 
 def test_scatter_is_log_log_with_repo_tooltips(catalog: Catalog) -> None:
-    frame = catalog.aggregates(SearchQuery(kind="models"))["scatter"]
+    frame = catalog.aggregates(SearchQuery(kind="models")).frames["scatter"]
     s = spec(charts.likes_vs_downloads_chart(frame))
     readable(s)
     assert s["encoding"]["x"]["field"] == "downloads" and s["encoding"]["x"]["scale"]["type"] == "log"
@@ -334,14 +335,14 @@ def test_created_months_from_numpy_match_python_datetimes(catalog: Catalog) -> N
     created = index.numbers["created"]
     known = created[created != np.iinfo(np.int64).min]
     months = sorted({(datetime(1970, 1, 1) + pd.Timedelta(microseconds=int(us))).strftime("%Y-%m") for us in known})
-    frame = catalog.aggregates(SearchQuery(kind="models"))["created"]
+    frame = catalog.aggregates(SearchQuery(kind="models")).frames["created"]
     assert [m.strftime("%Y-%m") for m in frame["month"]] == months
 
 
 def test_templates_do_not_depend_on_the_data(catalog: Catalog) -> None:
     """A spec without data is the same for every frame of a chart (so a page builds and validates it once)."""
-    everything = catalog.aggregates(SearchQuery(kind="models"))
-    some = catalog.aggregates(SearchQuery(kind="models", text="bert"))
+    everything = catalog.aggregates(SearchQuery(kind="models")).frames
+    some = catalog.aggregates(SearchQuery(kind="models", text="bert")).frames
     for name, build in (("downloads", charts.downloads_tail_chart), ("created", charts.created_monthly_chart),
                         ("scatter", charts.likes_vs_downloads_chart)):  # fmt: skip
         one, other = charts.template(build(everything[name])), charts.template(build(some[name]))

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from lib.format import md_escape
 from lib.query import KINDS
 from lib.ui import views
-from lib.ui.views import common, dataset, model, space
+from lib.ui.views import dataset, model, space
 from tests import fixture_ids
 from tests.test_dataset_view import frame_with, texts, vhub  # noqa: F401 - vhub is a fixture
 from tests.test_viewer import GLUE, fixture
@@ -24,12 +24,6 @@ from tests.test_viewer import GLUE, fixture
 ROOT = Path(__file__).resolve().parent.parent
 VIEW_MODULES = {"models": model, "datasets": dataset, "spaces": space}
 TAB_KEY = "{kind}:detail:tab"
-
-
-@pytest.fixture
-def synced(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Views keep their parameters in the URL (as they will once the browse pages' URL state leaves them alone)."""
-    monkeypatch.setattr(common, "SYNC_URL", True)
 
 
 def view(kind: str, **params: str) -> AppTest:
@@ -82,7 +76,7 @@ def test_views_import_at_the_top_and_dispatch_through_the_registry():
             assert not nested, f"{path.name}: {fn.name} imports inside its body"
 
 
-def test_each_kind_opens_its_first_tab_by_default(hub, synced):
+def test_each_kind_opens_its_first_tab_by_default(hub):
     repos = {"models": fixture_ids.safetensors_model()["id"], "datasets": GLUE,
              "spaces": fixture_ids.records("spaces")[0]["id"]}
     for kind, repo in repos.items():
@@ -100,7 +94,7 @@ def test_each_kind_opens_its_first_tab_by_default(hub, synced):
     [("models", "files", "Files"), ("models", "params", "Parameters & config"), ("spaces", "files", "Files"),
      ("datasets", "statistics", "Statistics")],
 )
-def test_a_fresh_link_opens_the_tab_it_names(vhub, synced, kind, tab, label):  # noqa: F811
+def test_a_fresh_link_opens_the_tab_it_names(vhub, kind, tab, label):  # noqa: F811
     repo = {"models": fixture_ids.safetensors_model()["id"], "datasets": GLUE,
             "spaces": fixture_ids.records("spaces")[0]["id"]}[kind]
     at = view(kind, repo=repo, tab=tab)
@@ -108,7 +102,7 @@ def test_a_fresh_link_opens_the_tab_it_names(vhub, synced, kind, tab, label):  #
     assert at.query_params["tab"] == tab and not notes(at)
 
 
-def test_choosing_a_tab_goes_to_the_url_and_back_and_forward_reopen_it(hub, synced):
+def test_choosing_a_tab_goes_to_the_url_and_back_and_forward_reopen_it(hub):
     at = view("models", repo=fixture_ids.safetensors_model()["id"])
     at.session_state[TAB_KEY.format(kind="models")] = "Lineage & links"  # a click on the tab
     at.run()
@@ -122,7 +116,7 @@ def test_choosing_a_tab_goes_to_the_url_and_back_and_forward_reopen_it(hub, sync
 
 
 @pytest.mark.parametrize("bad", ["Files", "nope", "<b>x</b> **y** [z](javascript:alert(1))"])
-def test_an_unknown_tab_is_ignored_with_a_note_shown_as_text(hub, synced, bad):
+def test_an_unknown_tab_is_ignored_with_a_note_shown_as_text(hub, bad):
     at = view("models", repo=fixture_ids.safetensors_model()["id"], tab=bad)
     assert open_tab(at) == "Card" and "tab" not in at.query_params
     names = ", ".join(model.TABS)
@@ -132,7 +126,7 @@ def test_an_unknown_tab_is_ignored_with_a_note_shown_as_text(hub, synced, bad):
 # --- a dataset's config and split in the URL -----------------------------------------------------------------------
 
 
-def test_a_fresh_link_shows_the_config_split_and_tab_it_names(vhub, synced):  # noqa: F811
+def test_a_fresh_link_shows_the_config_split_and_tab_it_names(vhub):  # noqa: F811
     at = view("datasets", repo=GLUE, config="sst2", split="validation", tab="statistics")
     assert not notes(at)
     assert at.selectbox(key=f"dsv:{GLUE}:config").value == "sst2"
@@ -145,7 +139,7 @@ def test_a_fresh_link_shows_the_config_split_and_tab_it_names(vhub, synced):  # 
         "config": "sst2", "split": "validation", "tab": "statistics"}
 
 
-def test_choosing_a_config_and_split_goes_to_the_url(vhub, synced):  # noqa: F811
+def test_choosing_a_config_and_split_goes_to_the_url(vhub):  # noqa: F811
     at = view("datasets", repo=GLUE)
     at.selectbox(key=f"dsv:{GLUE}:config").select("sst2").run()
     assert at.query_params["config"] == "sst2" and "split" not in at.query_params  # its first split: the default
@@ -168,7 +162,7 @@ def test_choosing_a_config_and_split_goes_to_the_url(vhub, synced):  # noqa: F81
         ({"config": "SST2"}, "cola", "train", "Ignored config='SST2': it is not one of cola, sst2."),
     ],
 )
-def test_an_unknown_config_or_split_is_ignored_with_a_note(vhub, synced, params, config, split, said):  # noqa: F811
+def test_an_unknown_config_or_split_is_ignored_with_a_note(vhub, params, config, split, said):  # noqa: F811
     at = view("datasets", repo=GLUE, **params)
     assert notes(at) == [md_escape(said)]
     assert at.selectbox(key=f"dsv:{GLUE}:config").value == config
@@ -179,8 +173,6 @@ def test_an_unknown_config_or_split_is_ignored_with_a_note(vhub, synced, params,
 # --- on the browse pages -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(not common.SYNC_URL, strict=True,
-                   reason="the browse pages' URL state (lib.ui.state.write) still replaces the detail parameters")
 def test_a_link_opened_in_a_fresh_browser_shows_the_same_dataset_view(vhub):  # noqa: F811
     at = AppTest.from_file(str(ROOT / "pages" / "1_datasets.py"), default_timeout=60)
     for key, value in {"repo": GLUE, "config": "sst2", "split": "validation", "tab": "schema"}.items():

@@ -10,23 +10,30 @@ from lib.records import ModelRecord, record_from_api
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "why"),
+    ("kwargs", "says", "why"),
     [
-        ({"kind": "papers"}, "unknown kind"),
-        ({"sort": "random"}, "unknown sort"),
-        ({"kind": "spaces", "sort": "downloads"}, "Spaces have no downloads"),
-        ({"limit": 0}, "empty page"),
-        ({"limit": 5000}, "page too large"),
-        ({"offset": -1}, "negative offset"),
-        ({"kind": "datasets", "library": "transformers"}, "only models have a library"),
-        ({"created_from": date(2024, 5, 1), "created_to": date(2024, 1, 1)}, "empty date window"),
-        ({"params_min": 10, "params_max": 1}, "empty parameter range"),
+        ({"kind": "papers"}, "Unknown kind 'papers'", "unknown kind"),
+        ({"sort": "random"}, "cannot be sorted by 'random'", "unknown sort"),
+        ({"kind": "spaces", "sort": "downloads"}, "spaces cannot be sorted by 'downloads'", "Spaces have no downloads"),
+        ({"limit": 0}, "limit must be between 1 and 1000, not 0", "empty page"),
+        ({"limit": 5000}, "limit must be between 1 and 1000, not 5000", "page too large"),
+        ({"offset": -1}, "offset must be 0 or more, not -1", "negative offset"),
+        ({"kind": "datasets", "library": "transformers"}, "Only models have a library", "only models have a library"),
+        ({"kind": "spaces", "task": "text-generation"}, "Spaces have no task", "a Space's task is a tag"),
+        ({"kind": "spaces", "gated": True}, "Spaces are never gated", "Spaces are never gated"),
+        ({"kind": "spaces", "downloads_min": 1}, "Spaces have no download counts", "Spaces have no downloads"),
+        ({"kind": "datasets", "sdk": "gradio"}, "Only Spaces have an SDK", "only Spaces have an SDK"),
+        ({"kind": "datasets", "originals_only": True}, "applies to models only", "a models-only toggle"),
+        ({"created_from": date(2024, 5, 1), "created_to": date(2024, 1, 1)},
+         "The created range is empty: 2024-05-01 is after 2024-01-01", "empty date window"),
+        ({"params_min": 10, "params_max": 1}, "The parameters range is empty: 10 is after 1", "empty parameter range"),
+        ({"likes_min": -1}, "Likes min must be 0 or more, not -1", "negative count"),
     ],
 )
-def test_invalid_queries_fail_early_and_say_why(kwargs, why):
+def test_invalid_queries_fail_early_and_say_why(kwargs, says, why):
     with pytest.raises(InvalidQueryError) as info:
         SearchQuery(**kwargs)
-    assert str(info.value), why
+    assert says in str(info.value), why
 
 
 def test_describe_in_plain_words():
@@ -34,6 +41,17 @@ def test_describe_in_plain_words():
     assert q.describe(1204) == "1,204 models matching 'bert' where task = fill-mask, by downloads"
     assert SearchQuery(kind="datasets").describe(1) == "1 dataset, by trending"
     assert SearchQuery(kind="spaces", sort="created").describe(None) == "Spaces, by recently created"
+    every = SearchQuery(kind="models", text="x", task="fill-mask", library="transformers", language="en",
+                        license="mit", author="org", tags=("gguf",), gated=False, has_license=True,
+                        originals_only=True, params_min=7_000_000_000, params_max=13_000_000_000, downloads_min=1000,
+                        likes_max=50, created_from=date(2024, 1, 1), updated_to=date(2024, 6, 30), sort="likes")
+    assert every.describe(3) == (
+        "3 models matching 'x' where task = fill-mask and library = transformers and language = en and license = mit"
+        " and author = org and has a license and originals only and not gated and parameters 7B–13B and"
+        " downloads ≥ 1K and likes ≤ 50 and created since 2024-01-01 and updated until 2024-06-30 and tag = gguf,"
+        " by likes")
+    space = SearchQuery(kind="spaces", sdk="gradio", hardware="t4-small", limit=5)
+    assert space.describe(2) == "2 Spaces where SDK = gradio and hardware = t4-small, by trending"
 
 
 def test_list_item_with_almost_nothing():

@@ -203,3 +203,12 @@ def test_store_failure_is_explained_and_the_page_keeps_working(tmp_path, monkeyp
     assert not at.exception
     assert any("Saved searches are unavailable" in e.value for e in at.sidebar.error)
     assert at.title[0].value == "Saved searches panel"
+
+
+def test_the_search_in_the_save_box_help_is_text(home):
+    """The save box's help describes the current search, whose text came from a person or a link."""
+    link = "[Your HF token expired - log in again](https://evil.example/login)"
+    at = enter_user(panel({"q": link, "source": "catalog"}))
+    help_text = at.text_input(key="saved:models:name").help
+    assert re.sub(r"\\(.)", r"\1", help_text) == f"'{link}' · from the local catalog"
+    assert not re.search(r"(?<!\\)[\[\]()]", help_text), help_text

@@ -48,7 +48,7 @@ from lib.shortlists import (
 from lib.shortlists.records import Change, Item
 from lib.store import StoreError, close_stores, open_store
 from lib.store.schema import MAX_NOTE, shortlist, shortlist_event, shortlist_item, shortlist_vote
-from tests.pg import db, pg_server  # noqa: F401 - fixtures
+from tests.pg import db_fixture, pg_server_fixture  # noqa: F401 - the fixtures db, pg_server
 
 
 @pytest.fixture(autouse=True)
@@ -327,7 +327,7 @@ HOSTILE = "=HYPERLINK(\"http://evil\") <img src=x onerror=alert(1)> [click](http
 def _sample() -> tuple[Shortlist, list[Change]]:
     at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
-    def item(repo, kind, status, voters, note="", by="ada", i=0):  # noqa: ANN001, ANN202
+    def item(repo, kind, status, voters, note="", by="ada", i=0):
         return Item(repo=repo, kind=kind, status=status, note=note, note_version=1 if note else 0,
                     note_by=by if note else None, note_at=at if note else None, voters=tuple(voters), added_by=by,
                     added_at=at, updated_at=at, id=i)
@@ -474,11 +474,11 @@ def test_eight_threads_times_200_changes_lose_nothing(db):
     for t in threads:
         t.join(timeout=120)
     assert not errors, errors[:3]
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 120, "about 5-20 s here; much more means writers are stalling"
     _check_final_state(db)
 
 
-def _process_writer(location: str, w: int, barrier, errors) -> None:  # noqa: ANN001 - multiprocessing objects
+def _process_writer(location: str, w: int, barrier, errors) -> None:
     try:
         barrier.wait(timeout=60)
         _writer(location, w)
@@ -501,14 +501,14 @@ def test_eight_processes_times_200_changes_lose_nothing(db):
     while not errors.empty():
         found.append(errors.get())
     assert found == [] and [p.exitcode for p in workers] == [0] * WRITERS
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 120, "about 5-20 s here; much more means writers are stalling"
     _check_final_state(db)
 
 
 # --- reliability: a process killed in the middle of its writes ------------------------------------------------------
 
 
-def _kill_target(location: str, round_: int, progress) -> None:  # noqa: ANN001 - a multiprocessing Value
+def _kill_target(location: str, round_: int, progress) -> None:
     """Writes without end: each change touches several rows (item, votes, list, history) in one transaction."""
     lists = Shortlists(location)
     for i in itertools.count():

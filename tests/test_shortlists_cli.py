@@ -16,7 +16,7 @@ import pytest
 
 from lib.shortlists.__main__ import main
 from lib.store import close_stores
-from tests.pg import PgServer, db, pg_server  # noqa: F401 - fixtures
+from tests.pg import PgServer, db_fixture, pg_server_fixture  # noqa: F401 - the fixtures db, pg_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ITEM_KEYS = {"repo", "kind", "status", "note", "votes", "voters", "added_by", "added_at"}

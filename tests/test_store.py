@@ -6,7 +6,6 @@ saved searches (lib.saved) on both backends."""
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sqlite3
 import threading
 import time
@@ -25,7 +24,7 @@ from lib.store import StoreBusyError, StoreError, StoreVersionError, close_store
 from lib.store.errors import is_transient
 from lib.store.schema import metadata, shortlist
 from tests.conftest import free_port
-from tests.pg import PgServer, db, pg_server  # noqa: F401 - fixtures
+from tests.pg import PgServer, db_fixture, pg_server_fixture  # noqa: F401 - the fixtures db, pg_server
 
 HEAD = "0002"
 
@@ -99,7 +98,7 @@ def test_an_unusable_home_is_a_clear_error(tmp_path):
 # --- first use, by many processes at once (the "database is locked" defect) ----------------------------------------
 
 
-def _first_use(barrier, index: int, locations: list[str], errors) -> None:  # noqa: ANN001 - multiprocessing objects
+def _first_use(barrier, index: int, locations: list[str], errors) -> None:
     for round_, location in enumerate(locations):
         try:
             barrier.wait(timeout=120)
@@ -141,6 +140,17 @@ def test_first_use_of_a_new_sqlite_file_by_four_processes_at_once(tmp_path):
         with sqlite3.connect(location) as con:
             assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         con.close()
+
+
+def test_an_old_file_opened_by_four_processes_at_once_is_adopted_once(tmp_path):
+    locations = [tmp_path / f"round{i}" / "hub-explorer.sqlite3" for i in range(10)]
+    for path in locations:
+        _legacy_file(path)
+    assert _race([str(p) for p in locations]) == []
+    for path in locations:
+        assert [s.id for s in SavedSearches(path).list("ada")] == [3], "the old row is still there, once"
+        assert sum(len(SavedSearches(path).list(f"p{i}")) for i in range(4)) == 4
+        assert open_store(path).revision() == HEAD
 
 
 def test_first_use_of_a_new_postgresql_database_by_four_processes_at_once(pg_server: PgServer):
@@ -296,7 +306,7 @@ def impatient(monkeypatch):
     return pauses
 
 
-def _hold(location: str, name: str, seconds: float, holding) -> None:  # noqa: ANN001 - an Event
+def _hold(location: str, name: str, seconds: float, holding) -> None:
     def hold(conn: sa.Connection) -> None:
         conn.execute(sa.select(shortlist.c.id).where(shortlist.c.name == name).with_for_update()).one()
         conn.execute(sa.update(shortlist).where(shortlist.c.name == name).values(description="held"))
@@ -306,7 +316,7 @@ def _hold(location: str, name: str, seconds: float, holding) -> None:  # noqa: A
     open_store(location).write(hold)
 
 
-def _hold_list_lock(location: str, name: str, seconds: float, how: str):  # noqa: ANN202
+def _hold_list_lock(location: str, name: str, seconds: float, how: str):
     """Another writer (a thread of this process, or another process) holding the list's lock (and, on SQLite, the
     file's write lock) for `seconds`; something to join."""
     if how == "thread":

@@ -44,3 +44,33 @@ def test_a_second_meter_does_not_reset_the_first_ones_peak():
     second.stop()
     first.stop()
     assert first.peak_bytes - psutil.Process().memory_info().rss >= 48 * 2**20  # the block, still seen
+
+
+@pytest.mark.parametrize("mode", ["kernel", "sampling"])
+def test_growth_is_the_windows_own_not_the_process_peak(mode, monkeypatch, tmp_path):
+    """A process that once held 96 MiB (its peak) then measures a 32 MiB allocation: the window's growth is the
+    32 MiB, far below the process's peak over its life."""
+    import numpy as np
+
+    if mode == "kernel" and not memory.reset_hwm():
+        pytest.skip("this kernel does not let a process reset its peak RSS")
+    if mode == "sampling":
+        monkeypatch.setattr(memory, "_CLEAR_REFS", tmp_path / "missing" / "clear_refs")
+    earlier = np.ones(96 * 2**20 // 8)
+    del earlier
+    memory.release()
+    with memory.PeakMemory() as meter:
+        block = np.ones(32 * 2**20 // 8)
+        if mode == "sampling":
+            time.sleep(0.1)
+        del block
+    assert 28 * 2**20 <= meter.growth_bytes <= 60 * 2**20, meter.growth_bytes
+
+
+def test_a_footprint_after_a_rerun_keeps_the_larger_of_its_peak_and_what_it_kept_plus_the_run():
+    first = memory.Footprint(peak=100, resident=60)
+    run = memory.PeakMemory()
+    run.start_bytes, run.peak_bytes = 1_000, 1_030  # the run added 30: 60 + 30 < 100
+    assert first.rerun(run) == memory.Footprint(peak=100, resident=60)
+    run.peak_bytes = 1_070  # the run added 70: 60 + 70 > 100
+    assert first.rerun(run) == memory.Footprint(peak=130, resident=60)

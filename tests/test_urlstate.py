@@ -1,5 +1,7 @@
 """URL parameters -> page state and back. Each case says why a value is kept or dropped."""
 
+from datetime import date
+
 import pytest
 
 from lib.query import SearchQuery
@@ -55,16 +57,16 @@ def test_metacharacters_in_text_are_kept_verbatim():
 @pytest.mark.parametrize(
     ("params", "note_fragment"),
     [
-        ({"foo": "1"}, "unknown parameter `foo`"),
-        ({"sort": "random"}, "Ignored `sort`"),
+        ({"foo": "1"}, "unknown parameter 'foo'"),
+        ({"sort": "random"}, "Ignored sort"),
         ({"sort": "downloads"}, None),
-        ({"page": "0"}, "Ignored `page`"),
-        ({"page": "-3"}, "Ignored `page`"),
-        ({"page": "abc"}, "Ignored `page`"),
-        ({"page": "99999"}, "Ignored `page`"),
-        ({"task": "<script>alert(1)</script>"}, "Ignored `task`"),
+        ({"page": "0"}, "Ignored page"),
+        ({"page": "-3"}, "Ignored page"),
+        ({"page": "abc"}, "Ignored page"),
+        ({"page": "99999"}, "Ignored page"),
+        ({"task": "<script>alert(1)</script>"}, "Ignored task"),
         ({"task": "text-generation"}, None),
-        ({"repo": "not a repo"}, "Ignored `repo`"),
+        ({"repo": "not a repo"}, "Ignored repo"),
         ({"q": "x" * 500}, "cut to 200"),
     ],
 )
@@ -110,12 +112,12 @@ def test_count_ranges_round_trip():
     [
         ("models", {"downloads": "0-0"}, {"downloads_min": 0, "downloads_max": 0}, None),  # exactly no downloads
         ("models", {"likes": "-100"}, {"likes_max": 100}, None),  # open below: "at most 100"
-        ("models", {"downloads": "50000-1000"}, {}, "Ignored `downloads`"),  # reversed: an empty range
-        ("models", {"downloads": "-"}, {}, "Ignored `downloads`"),  # both sides open is no range
-        ("models", {"likes": "ten-20"}, {}, "Ignored `likes`"),  # not a number
-        ("models", {"likes": "1e3-"}, {}, "Ignored `likes`"),  # no exponents: counts are plain integers
-        ("models", {"likes": "-5-10"}, {}, "Ignored `likes`"),  # negative counts do not exist
-        ("models", {"downloads": "1" * 16 + "-"}, {}, "Ignored `downloads`"),  # past any real count
+        ("models", {"downloads": "50000-1000"}, {}, "Ignored downloads"),  # reversed: an empty range
+        ("models", {"downloads": "-"}, {}, "Ignored downloads"),  # both sides open is no range
+        ("models", {"likes": "ten-20"}, {}, "Ignored likes"),  # not a number
+        ("models", {"likes": "1e3-"}, {}, "Ignored likes"),  # no exponents: counts are plain integers
+        ("models", {"likes": "-5-10"}, {}, "Ignored likes"),  # negative counts do not exist
+        ("models", {"downloads": "1" * 16 + "-"}, {}, "Ignored downloads"),  # past any real count
         ("spaces", {"downloads": "10-"}, {}, "Spaces have no download counts"),
         ("spaces", {"likes": "10-"}, {"likes_min": 10}, None),  # Spaces do have likes
     ],
@@ -127,3 +129,87 @@ def test_malformed_count_ranges_are_dropped_with_a_note(kind, params, kept, note
         assert state.notes == ()
     else:
         assert any(note_fragment in n for n in state.notes), state.notes
+
+
+# --- the source in the URL ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "source", "note", "why"),
+    [
+        ("catalog", "catalog", None, "the local catalog"),
+        ("hub", "hub", None, "the live Hub only"),
+        ("auto", "auto", None, "automatic, said explicitly (a saved search)"),
+        (None, None, None, "no source: the page keeps the session's choice"),
+        ("Catalog", None, "Ignored source: 'Catalog' is not one of auto, hub, catalog.", "values are lower case"),
+        ("local", None, "Ignored source: 'local' is not one of auto, hub, catalog.", "not a choice"),
+    ],
+)
+def test_source_parameter(raw, source, note, why):
+    state = parse_state("models", {"source": raw} if raw is not None else {})
+    assert state.source == source, why
+    assert state.notes == ((note,) if note else ()), why
+
+
+def test_source_goes_into_the_url_unless_automatic():
+    query = SearchQuery(kind="models", created_from=date(2024, 1, 1), limit=PAGE_SIZE)
+    assert state_to_params(query, source="catalog") == {"created": "2024-01-01..", "source": "catalog"}
+    assert state_to_params(query, source="auto") == {"created": "2024-01-01.."}
+    assert state_to_params(query) == {"created": "2024-01-01.."}
+    state = parse_state("models", state_to_params(query, source="hub"))
+    assert (state.query, state.source, state.notes) == (query, "hub", ())
+
+
+# --- every filter of the table, through the URL ------------------------------------------------------------------
+#: A value of every filter, per kind, and the URL text it must have (the formats links in the wild already use).
+EVERY_FILTER = {
+    "models": ({"task": "fill-mask", "library": "transformers", "language": "en", "license": "mit", "author": "org",
+                "has_license": True, "has_card": True, "safetensors_only": True, "originals_only": True,
+                "gated": True, "params_min": 7_000_000_000, "params_max": 13_000_000_000, "downloads_min": 1000,
+                "likes_max": 50, "created_from": date(2024, 1, 1), "created_to": date(2024, 6, 30),
+                "updated_to": date(2024, 7, 1)},
+               {"task": "fill-mask", "library": "transformers", "language": "en", "license": "mit", "author": "org",
+                "only": "license,card,safetensors,originals", "gated": "yes", "params": "7-13B",
+                "downloads": "1000-", "likes": "-50", "created": "2024-01-01..2024-06-30", "updated": "..2024-07-01"}),
+    "datasets": ({"task": "question-answering", "gated": False, "downloads_min": 0, "downloads_max": 0},
+                 {"task": "question-answering", "gated": "no", "downloads": "0-0"}),
+    "spaces": ({"sdk": "gradio", "hardware": "t4-small", "language": "fr", "likes_min": 3, "has_card": True},
+               {"sdk": "gradio", "hardware": "t4-small", "language": "fr", "likes": "3-", "only": "card"}),
+}
+
+
+@pytest.mark.parametrize("kind", list(EVERY_FILTER))
+def test_every_filter_round_trips_in_the_url_formats_of_today(kind):
+    values, url = EVERY_FILTER[kind]
+    query = SearchQuery(kind=kind, limit=PAGE_SIZE, **values)
+    assert state_to_params(query) == url
+    state = parse_state(kind, url)
+    assert (state.query, state.notes) == (query, ())
+
+
+def test_the_url_parameters_are_those_of_links_in_the_wild():
+    from lib.urlstate import KNOWN_PARAMS
+
+    legacy = {"q", "sort", "page", "repo", "task", "library", "language", "license", "author", "sdk", "hardware",
+              "gated", "params", "downloads", "likes", "created", "updated", "only"}
+    assert KNOWN_PARAMS == legacy | {"source", "tab", "config", "split"}  # with the detail view's (lib.detail_url)
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "note", "why"),
+    [
+        ("models", {"only": "nonsense"}, "Ignored only='nonsense': choose from license, card, safetensors, originals.",
+         "an unknown word"),
+        ("datasets", {"only": "originals"}, "Ignored only=originals: it applies to models only.", "models only"),
+        ("spaces", {"gated": "yes"}, "Ignored gated: Spaces are never gated.", "no gating on Spaces"),
+        ("models", {"gated": "maybe"}, "Ignored gated: 'maybe' is not yes or no.", "yes or no"),
+        ("datasets", {"params": "7-13B"}, "Ignored params: only models have a parameter count.", "models only"),
+        ("models", {"params": "huge"}, ("Ignored params: 'huge' is not a preset (<1B, 1-3B, 3-7B, 7-13B, 13-70B, >70B) "
+                                        "or a range like 1000000-5000000."), "neither a preset nor a range"),
+        ("models", {"created": "2024-13-01.."}, ("Ignored created: '2024-13-01..' is not a date window like "
+                                                 "2024-01-01..2024-06-30."), "no month 13"),
+        ("spaces", {"task": "text-generation"}, "Ignored task: Spaces have no task.", "Spaces have no task"),
+    ],
+)
+def test_each_filter_says_why_its_value_was_dropped(kind, params, note, why):
+    state = parse_state(kind, params)
+    assert state.notes == (note,), why
+    assert state.query == SearchQuery(kind=kind, limit=PAGE_SIZE)

@@ -19,7 +19,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -39,9 +39,11 @@ from lib.catalog.search import facets as count_facets
 from lib.catalog.store import Store
 from lib.catalog.sync import SyncEvent, SyncReport, run_sync
 from lib.errors import InvalidQueryError
-from lib.query import KINDS, Facet, Kind, SearchQuery, SearchResult, Sort
+from lib.filters import for_kind
+from lib.query import KINDS, SORTS_BY_KIND, Facet, Kind, SearchQuery, SearchResult, Sort
 from lib.records import RepoRecord, record_from_api
 from lib.settings import load_settings
+from lib.sources import Aggregates, Capabilities, from_coverage
 
 CATALOG_DIR = "catalog"
 DB_FILE = "catalog.duckdb"
@@ -76,6 +78,7 @@ class KindStats:
     sorts_known: tuple[Sort, ...]
     fulltext_docs: int
     sync_pending: bool
+    coverage: dict[str, float] = field(default_factory=dict)  # share of rows holding each data field
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,7 @@ class Catalog:
         `facet_fields(kind)` may be asked for, e.g. ``language`` for a filter list)."""
         started = time.perf_counter()
         index = self.index(query.kind)
+        self.capabilities(query.kind).check(query)
         names = self._facet_names(index, facets)
         matches = match(index, query)
         rows = matches.rows
@@ -220,6 +224,7 @@ class Catalog:
         started = time.perf_counter()
         query = query or SearchQuery(kind="datasets")
         index = self.index(query.kind)
+        self.capabilities(query.kind).check(query, sort=False)
         names = self._facet_names(index, facets)
         hit_rows, scores = fulltext.search(index.folder / fulltext.FILE_NAME, text) if index.folder else _NO_HITS
         matches = match(index, query, base=RowSet(index.n, idx=hit_rows))
@@ -236,13 +241,34 @@ class Catalog:
             folded=matches.folded,
         )
 
-    def aggregates(self, query: SearchQuery) -> dict[str, Any]:
+    def aggregates(self, query: SearchQuery) -> Aggregates:
         """The chart frames of `lib.charts` over every match of `query` (its sort, offset and limit are
         ignored): distributions, downloads per decade, creations per month, the most downloaded for a scatter."""
         from lib.catalog.aggregates import aggregates  # charts pull in pandas and altair: only when asked
 
         index = self.index(query.kind)
-        return aggregates(index, match(index, query).rows)
+        self.capabilities(query.kind).check(query, sort=False)
+        rows = match(index, query).rows
+        return Aggregates(frames=aggregates(index, rows), matches=rows.count(), complete=True)
+
+    # --- the lib.sources.Source contract ------------------------------------------------------------
+    name = "catalog"
+    label = "the local catalog"
+
+    def capabilities(self, kind: Kind) -> Capabilities:
+        """What this catalog's data can answer for a kind: every filter and sort whose field enough rows hold
+        (a dump without trending scores cannot sort by trending; the reason says so), facet counts, totals.
+        A kind it does not hold answers nothing."""
+        kind = _check_kind(kind)
+        hint = "Choose another sort or remove those filters; or load a dump that has those fields."
+        if not self.has(kind):
+            reason = f"The local catalog has no {kind}."
+            return Capabilities(kind=kind, source=self.label, filters=frozenset(), sorts=(), default_sort="trending",
+                                holds=False, unavailable={f.name: reason for f in for_kind(kind)},
+                                unsorted=dict.fromkeys(SORTS_BY_KIND[kind], reason), hint=hint)  # fmt: skip
+        facets = tuple(f.name for f in for_kind(kind) if f.control == "choice")
+        return from_coverage(kind, self.index(kind).coverage, SORTS_BY_KIND[kind], source=self.label, facets=facets,
+                             hint=hint)  # fmt: skip
 
     @staticmethod
     def _facet_names(index: KindIndex, facets: Sequence[str] | None) -> tuple[str, ...]:
@@ -305,6 +331,7 @@ class Catalog:
                 sorts_known=tuple(meta.get("sorts_known", ())),
                 fulltext_docs=int(meta.get("fulltext_docs", 0)),
                 sync_pending=bool(meta.get("sync_pending", False)),
+                coverage=self.index(kind).coverage,
             )
         size = sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file()) if self.root.exists() else 0
         return CatalogStats(root=self.root, kinds=kinds, size_bytes=size)

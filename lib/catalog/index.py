@@ -315,6 +315,9 @@ class KindIndex:
             for spec in FIELDS[kind]
         }
         numbers["flags"] = _flags(table, fields, tags)
+        coverage = _coverage(n, numbers, fields)
+        coverage.update({name: _share(n, int(pc.sum(pc.is_valid(_column(table, name))).as_py() or 0))
+                         for name in ("gated", "has_card")})  # fmt: skip
         descriptions = StringTable.from_arrow(pc.fill_null(_column(table, "description"), ""))
         meta = dict(meta)
         meta.update(
@@ -324,6 +327,7 @@ class KindIndex:
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             fields={name: {"multi": f.multi, "none_count": f.none_count} for name, f in fields.items()},
             sorts_known=[s for s in SORTS_BY_KIND[kind] if _known(numbers[_SORT_COLUMN[s]])],
+            coverage=coverage,
         )
         return cls(kind, n, meta, ids, text, numbers, orders, ranks, fields, descriptions)
 
@@ -386,6 +390,23 @@ class KindIndex:
             folder=folder,
         )
 
+    # --- what the data holds -------------------------------------------------------------------------
+    @property
+    def coverage(self) -> dict[str, float]:
+        """The share of rows (0..1) holding a value, per data field (`lib.sources.DATA_WORDS`): numbers, coded
+        fields, gated flags and card information. Measured when the index is built; for an index built before
+        that, measured now from the arrays (gated flags and card information then count as held when any row
+        has one, since the arrays cannot tell "unknown" from "no")."""
+        saved = self.meta.get("coverage")
+        if saved is not None:
+            return dict(saved)
+        coverage = _coverage(self.n, self.numbers, self.fields)
+        flags = self.numbers["flags"]
+        coverage["gated"] = 1.0 if bool(np.any(self.numbers["gated"] > 0)) else 0.0
+        coverage["has_card"] = 1.0 if bool(np.any(flags & FLAG_BITS["has_card"])) else 0.0
+        self.meta["coverage"] = coverage
+        return dict(coverage)
+
     # --- reading ------------------------------------------------------------------------------------
     def row_of(self, repo_id: str) -> int | None:
         """The row of an id, or None."""
@@ -429,6 +450,23 @@ class KindIndex:
                 out.append(SpaceRecord(**common, sdk=fields["sdk"].value_of(row),
                                        hardware=fields["hardware"].value_of(row)))  # fmt: skip
         return out
+
+
+def _share(n: int, held: int) -> float:
+    return held / n if n else 0.0
+
+
+def _coverage(n: int, numbers: dict[str, np.ndarray], fields: dict[str, CodedField]) -> dict[str, float]:
+    """The share of rows holding each number (unknown values are sentinels) and each coded field."""
+    out: dict[str, float] = {}
+    for name in ("downloads", "likes", "params"):
+        out[name] = _share(n, int(np.count_nonzero(numbers[name] >= 0)))
+    out["trending"] = _share(n, int(np.count_nonzero(~np.isnan(numbers["trending"]))))
+    for name in ("created", "updated"):
+        out[name] = _share(n, int(np.count_nonzero(numbers[name] != MISSING_TIME)))
+    for name, coded in fields.items():
+        out[name] = _share(n, n - coded.none_count)
+    return out
 
 
 def _known(values: np.ndarray) -> bool:

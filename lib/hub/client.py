@@ -15,7 +15,8 @@ from huggingface_hub import HfApi, RepoCard
 from huggingface_hub import errors as hf_errors
 
 from lib import errors
-from lib.query import QUALITY_FLAGS, Kind, SearchQuery, SearchResult, Sort
+from lib.filters import BY_NAME, for_kind
+from lib.query import SORT_DATA, SORTS_BY_KIND, Kind, SearchQuery, SearchResult, Sort
 from lib.records import (
     DatasetRecord,
     ModelRecord,
@@ -27,10 +28,25 @@ from lib.records import (
     space_from_info,
 )
 from lib.settings import Settings, load_settings
+from lib.sources import Aggregates, Capabilities, records_aggregates
 from lib.translate import translated
 
-#: Quality toggles the live Hub can answer (the others need the catalog's full metadata).
-LIVE_FLAGS = frozenset({"safetensors_only"})
+#: The filters (`lib.filters.FILTERS` names) the live Hub's listing can apply, per kind; the others need the
+#: local catalog's full metadata.
+HUB_FILTERS: dict[Kind, frozenset[str]] = {
+    "models": frozenset({"task", "library", "language", "license", "author", "gated", "params", "safetensors_only"}),
+    "datasets": frozenset({"task", "language", "license", "author", "gated"}),
+    "spaces": frozenset({"language", "license", "author", "sdk"}),
+}
+#: Why the live Hub cannot apply a filter, where the label alone would not say it well.
+_HUB_CANNOT: dict[str, str] = {
+    "created": "The live Hub cannot filter by creation or update date.",
+    "updated": "The live Hub cannot filter by creation or update date.",
+    "downloads": "The live Hub cannot filter by a range of downloads or likes.",
+    "likes": "The live Hub cannot filter by a range of downloads or likes.",
+    "hardware": "The live Hub cannot filter Spaces by hardware.",
+}
+_HUB_HINT = "Choose the local catalog as the source (sidebar), or remove those options."
 
 _HUB_SORT: dict[Sort, str] = {
     "trending": "trending_score",
@@ -40,20 +56,44 @@ _HUB_SORT: dict[Sort, str] = {
     "updated": "last_modified",
 }
 
-#: Fields asked for in list answers: what the result tables show.
-LIST_EXPAND: dict[Kind, list[str]] = {
-    "models": [
-        "author", "createdAt", "lastModified", "downloads", "likes", "trendingScore",
-        "pipeline_tag", "library_name", "tags", "gated", "private", "safetensors",
-    ],
-    "datasets": [
-        "author", "createdAt", "lastModified", "downloads", "likes", "trendingScore", "tags", "gated", "private",
-    ],
-    "spaces": ["author", "createdAt", "lastModified", "likes", "trendingScore", "sdk", "tags", "runtime", "private"],
-}
+#: The list API field (an `expand=` name) each data field of `lib.filters`/`lib.query.SORT_DATA` is read from;
+#: None: list answers do not carry it (card facts come with full records or dumps).
+_API_FIELD: dict[str, str | None] = {
+    "author": "author", "created": "createdAt", "updated": "lastModified", "downloads": "downloads",
+    "likes": "likes", "trending": "trendingScore", "task": "tags", "library": "library_name", "license": "tags",
+    "language": "tags", "tag": "tags", "gated": "gated", "params": "safetensors", "sdk": "sdk",
+    "hardware": "runtime", "has_card": None,
+}  # fmt: skip
+_API_FIELD_BY_KIND: dict[tuple[Kind, str], str] = {("models", "task"): "pipeline_tag"}
+#: What records show besides what filters and sorts read.
+_SHOWN: dict[Kind, tuple[str, ...]] = {"models": ("private",), "datasets": ("private",), "spaces": ("private",)}
+
+
+def _list_expand(kind: Kind) -> list[str]:
+    """Every field a filter or sort of this kind reads, so that records (and a catalog synced with the same
+    fields, `lib.catalog.sync`) carry what the pages filter, sort and show by."""
+    data = [f.data for f in for_kind(kind)] + [SORT_DATA[s] for s in SORTS_BY_KIND[kind]]
+    fields = [_API_FIELD_BY_KIND.get((kind, d), _API_FIELD[d]) for d in data]
+    return list(dict.fromkeys([*(f for f in fields if f), *_SHOWN[kind]]))
+
+
+#: Fields asked for in list answers, per kind (derived from the filter table and the sorts).
+LIST_EXPAND: dict[Kind, list[str]] = {kind: _list_expand(kind) for kind in ("models", "datasets", "spaces")}
 
 _REPO_TYPE: dict[Kind, str] = {"models": "model", "datasets": "dataset", "spaces": "space"}
 _NOUN: dict[Kind, str] = {"models": "Model", "datasets": "Dataset", "spaces": "Space"}
+
+
+def hub_capabilities(kind: Kind) -> Capabilities:
+    """What the live Hub's listing answers for a kind: `HUB_FILTERS`, every sort but parameters, no counts."""
+    filters = HUB_FILTERS[kind]
+    unavailable = {f.name: _HUB_CANNOT.get(f.name, f"The live Hub cannot answer “{BY_NAME[f.name].label}”.")
+                   for f in for_kind(kind) if f.name not in filters}  # fmt: skip
+    sorts = tuple(s for s in SORTS_BY_KIND[kind] if s in _HUB_SORT)
+    unsorted = {s: f"The live Hub cannot sort by {'parameters' if s == 'parameters' else s}."
+                for s in SORTS_BY_KIND[kind] if s not in sorts}  # fmt: skip
+    return Capabilities(kind=kind, source="the live Hub", filters=filters, sorts=sorts, default_sort="trending",
+                        unavailable=unavailable, unsorted=unsorted, hint=_HUB_HINT)  # fmt: skip
 
 
 def _count(n: int) -> str:
@@ -101,31 +141,30 @@ class HubClient:
     def endpoint(self) -> str:
         return self.api.endpoint
 
+    # --- the lib.sources.Source contract ------------------------------------------------------------
+    name = "hub"
+    label = "the live Hub"
+
+    def capabilities(self, kind: Kind) -> Capabilities:
+        return hub_capabilities(kind)
+
+    def aggregates(self, query: SearchQuery) -> Aggregates:
+        """Chart frames over the page of results this query fetches (the Hub does not count every match)."""
+        return records_aggregates(self.search(query), query.kind)
+
+    def get(self, kind: Kind, repo_id: str) -> RepoRecord | None:
+        """A repo's full record; None when the Hub says it does not exist."""
+        try:
+            return self.info(kind, repo_id)
+        except errors.NotFoundError:
+            return None
+
     # --- search -------------------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResult:
         """One page of results. The Hub has no offset and no totals: we read `offset + limit + 1` items,
-        keep the requested slice, and `has_more` tells whether another page exists."""
-        if any(v is not None for v in (query.created_from, query.created_to, query.updated_from, query.updated_to)):
-            raise errors.InvalidQueryError(
-                "The live Hub cannot filter by creation or update date.",
-                hint="Load a local catalog (see the README) to use date windows.",
-            )
-        if any(v is not None for v in (query.downloads_min, query.downloads_max, query.likes_min, query.likes_max)):
-            raise errors.InvalidQueryError(
-                "The live Hub cannot filter by a range of downloads or likes.",
-                hint="Load a local catalog (see the README) to use download and like ranges, or remove them.",
-            )
-        needs_catalog = [label for flag, (label, _) in QUALITY_FLAGS.items()
-                         if getattr(query, flag) and flag not in LIVE_FLAGS]
-        if query.sort == "parameters":
-            needs_catalog.append("sorting by parameters")
-        if query.hardware:
-            needs_catalog.append("a hardware filter")
-        if needs_catalog:
-            raise errors.InvalidQueryError(
-                f"The live Hub cannot answer: {', '.join(needs_catalog)}.",
-                hint="Choose the local catalog as the source (sidebar), or remove those options.",
-            )
+        keep the requested slice, and `has_more` tells whether another page exists. A filter or sort the Hub
+        cannot apply (see `hub_capabilities`) raises `InvalidQueryError` saying which."""
+        self.capabilities(query.kind).check(query)
         wanted = query.offset + query.limit + 1
         started = time.perf_counter()
         with translated(f"The {query.kind} search"):
@@ -175,14 +214,10 @@ class HubClient:
                 gated=q.gated,
                 **common,
             )
-        if q.task:
-            tags.append(q.task)
         if q.language:
             tags.append(q.language)
         if q.sdk:
             tags.append(q.sdk)  # Spaces are tagged with their SDK
-        if q.gated is not None:
-            raise errors.InvalidQueryError("Spaces cannot be filtered by gating.")
         return self.api.list_spaces(filter=tags or None, **common)
 
     # --- details ------------------------------------------------------------------------------------

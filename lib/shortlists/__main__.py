@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="a SQLite file path or a PostgreSQL URL (default: the app's own store)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def command(name: str, help_: str, *positionals: str, user: bool = True, kind: bool = False):  # noqa: ANN202
+    def command(name: str, help_: str, *positionals: str, user: bool = True, kind: bool = False):
         p = sub.add_parser(name, help=help_, parents=[db])
         for positional in positionals:
             p.add_argument(positional)

@@ -101,8 +101,9 @@ def to_markdown(shortlist: Shortlist, history: Sequence[Change] = (), facts: Fac
     lines = [f"# Decision record: {md_text(shortlist.name)}", ""]
     if shortlist.description:
         lines += [*_md_quote(shortlist.description), ""]
-    lines += [f"Owner: {md_text(shortlist.owner)} · {len(items)} item{'s' if len(items) != 1 else ''} · "
-              f"last change {_when(shortlist.updated_at)} (version {shortlist.version})", ""]
+    plural = "s" if len(items) != 1 else ""
+    lines += [(f"Owner: {md_text(shortlist.owner)} · {len(items)} item{plural} · "
+               f"last change {_when(shortlist.updated_at)} (version {shortlist.version})"), ""]
 
     lines += ["## Decision", ""]
     if shortlist.chosen:

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         next_id = f"{int(head or '0') + 1:04d}"
 
-        def write(conn):  # noqa: ANN001, ANN202 - a SQLAlchemy Connection
+        def write(conn):
             config.attributes["connection"] = conn
             return command.revision(config, message=args.message, autogenerate=args.autogenerate, rev_id=next_id)
 

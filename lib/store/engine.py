@@ -114,7 +114,6 @@ class _NoTurn(Exception):
     """This process's other writers kept the store for longer than `BUSY_TIMEOUT_S` (retried like a lock error)."""
 
 
-
 class Store:
     """One database, ready to use. Get it from `open_store`; share it between threads (not across `fork`)."""
 
@@ -149,12 +148,13 @@ class Store:
                     conn.execution_options(**{_BEGIN_OPTION: mode})
                     with conn.begin():
                         return fn(conn)
-            except (sa_exc.DBAPIError, OSError, _NoTurn) as exc:
-                if attempt < MAX_ATTEMPTS and (isinstance(exc, _NoTurn) or is_transient(exc)):
+            except (sa_exc.DBAPIError, OSError, _NoTurn, sa_exc.TimeoutError) as exc:
+                waited = isinstance(exc, _NoTurn | sa_exc.TimeoutError)  # for our turn, or for a pooled connection
+                if attempt < MAX_ATTEMPTS and (waited or is_transient(exc)):
                     _pause(random.uniform(0, pause))
                     pause = min(pause * 2, BACKOFF_S[1])
                     continue
-                if isinstance(exc, _NoTurn):
+                if waited:
                     raise StoreBusyError(f"{self.where} stayed busy with other changes through several tries.") from None
                 raise store_error(exc, self.where) from exc
         raise AssertionError("unreachable")
@@ -274,7 +274,7 @@ def _create_engine(url: URL) -> Engine:
     )
 
 
-def _sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - SQLAlchemy's event signature
+def _sqlite_connect(dbapi_connection, _record) -> None:
     # SQLAlchemy's documented recipe: stop pysqlite's own implicit BEGIN so that ours (below) is the only one.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.compare import MAX_MODELS
 from lib.errors import HubExplorerError, InvalidQueryError
-from lib.query import SORT_LABELS, SORTS_BY_KIND, Facet, Kind, SearchResult
+from lib.filters import BY_NAME
+from lib.format import md_escape
+from lib.query import SORT_LABELS, Facet, Kind, SearchResult
+from lib.sources import MIN_SHARE, Capabilities
 from lib.tables import results_frame, visible_columns
-from lib.tasks import ALL_TASKS, task_label
-from lib.ui import filters, hub, saved_panel, source, state
+from lib.task_ids import ALL_TASKS
+from lib.ui import compare_view, filters, hub_cache, saved_panel, source, state
 from lib.ui.charts_panel import charts_panel
 from lib.ui.components import show_error
 from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE, state_to_params
@@ -16,6 +20,9 @@ from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE, state_to_params
 ROW_HEIGHT = 35  # st.dataframe's default row height in pixels
 _NOUN = {"models": "model", "datasets": "dataset", "spaces": "Space"}
 _EXAMPLE = {"models": "bert", "datasets": "squad", "spaces": "chat"}
+#: The data field each table column shows: a column whose data the answering source lacks is left out.
+_COLUMN_DATA = {"task": "task", "library": "library", "params": "params", "downloads": "downloads",
+                "share": "downloads", "likes": "likes", "created": "created", "updated": "updated"}  # fmt: skip
 
 
 def _turn_page(kind: Kind, step: int) -> None:
@@ -25,12 +32,13 @@ def _turn_page(kind: Kind, step: int) -> None:
     st.session_state[state.widget_key(kind, "table_baseline")] = None
 
 
-def search_bar(kind: Kind, facets: dict[str, Facet]) -> None:
+def search_bar(kind: Kind, facets: dict[str, Facet], caps: Capabilities) -> None:
     """Text, task and sort, above the table. Their values live in session state (see `lib.ui.state`).
-    When the catalog counted tasks, each task shows its number of matches."""
+    When a source counted tasks, each task shows its number of matches; only the sorts `caps` allows are
+    offered, and the sort box's help says why the others are not."""
     key = lambda name: state.widget_key(kind, name)
-    has_task = kind != "spaces"  # Spaces carry no task
-    if has_task:
+    task = BY_NAME["task"]
+    if kind in task.kinds:
         c_text, c_task, c_sort = st.columns([3, 2, 1.4], vertical_alignment="bottom")
     else:
         (c_text, c_sort), c_task = st.columns([3, 1.4], vertical_alignment="bottom"), None
@@ -42,20 +50,16 @@ def search_bar(kind: Kind, facets: dict[str, Facet]) -> None:
         help="Part of the repo id, as on the Hub: letters are matched case-insensitively, symbols literally.",
     )
     if c_task is not None:
-        current_task = st.session_state.get(key("task")) or ""
-        tasks: list[str] = ["", *ALL_TASKS]  # "" is "Any task" (None would show an empty box)
-        if current_task not in tasks:  # a task from a link that our list does not know
-            tasks.append(current_task)
-        st.session_state[key("task")] = current_task
-        counts = {v.value: v.count for v in facets["task"].values} if "task" in facets else {}
-
-        def label(task: str) -> str:
-            if not task:
-                return "Any task"
-            return f"{task_label(task)} ({counts[task]:,})" if task in counts else task_label(task)
-
-        c_task.selectbox("Task", tasks, key=key("task"), format_func=label)
-    c_sort.selectbox("Sort", SORTS_BY_KIND[kind], key=key("sort"), format_func=SORT_LABELS.__getitem__)
+        can = caps.can_filter("task")
+        filters.choice(kind, task, facets.get("task"), options=ALL_TASKS, container=c_task,
+                       disabled=not can and not st.session_state.get(key("task")),
+                       help=None if can else caps.why_not("task"))  # fmt: skip
+    sorts = list(caps.sorts) or [caps.default_sort]
+    if st.session_state.get(key("sort")) not in sorts:
+        st.session_state[key("sort")] = caps.default_sort if caps.default_sort in sorts else sorts[0]
+    missing = [f"{SORT_LABELS[s]}: {caps.why_not_sort(s)}" for s in caps.unsorted]  # type: ignore[index]
+    c_sort.selectbox("Sort", sorts, key=key("sort"), format_func=SORT_LABELS.__getitem__,
+                     help=("Not offered here: " + " ".join(missing)) if missing else None)  # fmt: skip
 
 
 def browse(kind: Kind) -> str | None:
@@ -63,8 +67,9 @@ def browse(kind: Kind) -> str | None:
     key = lambda name: state.widget_key(kind, name)
     state.read(kind)
     for note in st.session_state.pop(key("notes"), ()):
-        st.info(note, icon=":material/link_off:")
+        st.info(md_escape(note), icon=":material/link_off:")  # the URL's own text: shown as text
 
+    caps = source.offered(kind)
     query = state.query(kind)
     if query != st.session_state.get(key("last_query")):
         # A new search starts on page 1 and drops the old selection.
@@ -74,33 +79,48 @@ def browse(kind: Kind) -> str | None:
         st.session_state[key("table_baseline")] = None
     page = min(int(st.session_state.get(key("page")) or 1), MAX_PAGE)
 
-    result: SearchResult | None = None
+    answer: source.Answer | None = None
     error: HubExplorerError | None = None
     try:
         with st.spinner(f"Searching {kind}…"):
-            result = source.search(query.replace(offset=(page - 1) * PAGE_SIZE))
+            answer = source.answer(query.replace(offset=(page - 1) * PAGE_SIZE))
     except HubExplorerError as err:
         error = err
 
-    note = st.session_state.pop("source:fallback_note", None) or source.active(kind).note
-    if result is not None and result.source == "catalog" and note:
-        st.info(note, icon=":material/cloud_off:")
-    search_bar(kind, result.facets if result else {})
-    filters.sidebar(kind, result.facets if result else {}, catalog=source.active(kind).source == "catalog")
+    if answer is not None:
+        if answer.result.query.sort != query.sort:  # the source cannot sort so: the note says why
+            state.set_sort(kind, answer.result.query.sort)
+            query = query.replace(sort=answer.result.query.sort)
+        if answer.note:
+            st.info(md_escape(answer.note), icon=":material/swap_horiz:")
+    facets = answer.result.facets if answer else {}
+    search_bar(kind, facets, caps)
+    filters.sidebar(kind, facets, caps)
     filters.chips(kind, query)
     if error is not None:
         show_error(error, retry_key=None if isinstance(error, InvalidQueryError) else key("retry_search"))
-    if result is not None:
-        _results(kind, result, page)
+        gap = source.no_stand_in(query)
+        if gap:
+            st.caption(md_escape(gap))
+    if answer is not None:
+        _results(kind, answer, page, caps)
     repo = st.session_state.get(key("repo"))
-    state.write(kind, query, page=page, repo=repo)
-    saved_panel.saved_searches_panel(kind, state_to_params(query))
+    mode = source.choice()
+    state.write(kind, query, page=page, repo=repo, source=mode)
+    saved_panel.saved_searches_panel(kind, {**state_to_params(query), "source": mode})
     return repo
 
 
-def _results(kind: Kind, result: SearchResult, page: int) -> None:
+def _hidden_columns(caps: Capabilities) -> set[str]:
+    """Columns whose data the answering source measured and found empty (a dump without parameter counts)."""
+    return {c for c, data in _COLUMN_DATA.items() if data in caps.coverage and caps.coverage[data] < MIN_SHARE}
+
+
+def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities) -> None:
     key = lambda name: state.widget_key(kind, name)
+    result = answer.result
     q = result.query
+    answering = answer.source.capabilities(kind)
     if not result.items:
         if page > 1:
             st.info("No more results on this page.", icon=":material/last_page:")
@@ -119,23 +139,24 @@ def _results(kind: Kind, result: SearchResult, page: int) -> None:
     last = q.offset + len(result.items)
     more = " – more on the next page" if result.has_more else ""
     folded = f" · {result.folded:,} derivatives folded under their base" if result.folded else ""
-    st.caption(f"{q.describe(result.total)} · showing {first:,}–{last:,}{more}{folded}")
-    if result.source == "catalog":
-        known = source.sorts_known(kind)
-        if known is not None and q.sort not in known:
-            st.caption(f":orange[The catalog's data has no {q.sort} values: rows are in id order. "
-                       f"Sort by {' or '.join(SORT_LABELS[s].lower() for s in known[:2])} instead.]")
+    # the search text came from a person or a link: its Markdown is escaped
+    st.caption(f"{md_escape(q.describe(result.total))} · showing {first:,}–{last:,}{more}{folded}")
+    lacks = answering.missing_data()
+    if lacks:
+        st.caption(md_escape(f"{answer.source.label.capitalize()}'s {kind} have no {', '.join(lacks)}: those "
+                             "sorts, filters and columns are left out."))  # fmt: skip
 
-    frame = results_frame(result.items, hub.client().endpoint, kind)
+    frame = results_frame(result.items, hub_cache.client().endpoint, kind)
+    hidden = _hidden_columns(answering)
     event = st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
         height=min(len(frame), PAGE_SIZE) * ROW_HEIGHT + ROW_HEIGHT + 3,  # every row visible, no inner scroll
         on_select="rerun",
-        selection_mode="single-row",
+        selection_mode="multi-row" if kind == "models" else "single-row",  # models: check several to compare
         key=key("table"),
-        column_order=visible_columns(kind, result.query.sort, frame),
+        column_order=[c for c in visible_columns(kind, result.query.sort, frame) if c not in hidden],
         column_config=_column_config(kind),
     )
     rows = list(event.selection.rows) if event is not None else []
@@ -144,11 +165,38 @@ def _results(kind: Kind, result: SearchResult, page: int) -> None:
         st.session_state[key("table_baseline")] = rows  # selection carried over from an older table
     elif rows != baseline:
         st.session_state[key("table_baseline")] = rows
-        ids = [r.id for r in result.items]
-        st.session_state[key("repo")] = ids[rows[0]] if rows and rows[0] < len(ids) else None
-    st.caption("Select a row to see its details.")
+        st.session_state[key("repo")] = opened_row(rows, baseline, [r.id for r in result.items],
+                                                   st.session_state.get(key("repo")))
+    if kind == "models":
+        _compare_selected(result, rows)
+    else:
+        st.caption("Select a row to see its details.")
     _pager(kind, page, result.has_more)
-    charts_panel(kind, q, result)
+    charts_panel(kind, q, result, answer.source, offered)
+
+
+def opened_row(rows: list[int], before: list[int], ids: list[str], open_now: str | None) -> str | None:
+    """Which repo the details show after the table's selection changed from `before` to `rows`: a row just ticked
+    opens; unticking the open one shows the last still ticked; nothing ticked closes the details."""
+    valid = [r for r in rows if r < len(ids)]
+    added = [r for r in valid if r not in before]
+    if added:
+        return ids[added[-1]]
+    if open_now in (ids[r] for r in valid):
+        return open_now
+    return ids[valid[-1]] if valid else None
+
+
+def _compare_selected(result: SearchResult, rows: list[int]) -> None:
+    """Under the Models table: what ticking rows does, and "Compare selected" for 2 to 6 ticked models."""
+    chosen = [result.items[r].id for r in rows if r < len(result.items)]
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.caption("Tick a row to see its details; tick 2 to 6 to compare them side by side.")
+    if right.button(f"Compare selected ({len(chosen)})", key="models:compare_selected", icon=":material/compare_arrows:",
+                    disabled=not 2 <= len(chosen) <= MAX_MODELS,
+                    help=f"Tick between 2 and {MAX_MODELS} models in the table."):
+        st.session_state[compare_view.KEY] = chosen
+        st.switch_page("pages/compare.py", query_params={"models": ",".join(chosen)})
 
 
 def _column_config(kind: Kind) -> dict[str, object]:

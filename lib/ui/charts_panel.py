@@ -8,8 +8,9 @@ filter widgets before they are drawn (a widget's state cannot be changed once it
 acts only when its selection changed since the last run, so a filter removed elsewhere (a chip) is not put back
 by a selection still showing in a chart.
 
-When the catalog answers, the charts cover every match (counted by `Catalog.aggregates`); against the live Hub
-they cover the fetched results, and say so.
+The answering source's `aggregates` gives the frames: over every match when it can count them (the catalog),
+over the fetched results otherwise (the live Hub), and the panel says which. Whether a selection can filter the
+table is the capabilities' answer (`lib.ui.source.offered`), never a question of which source answered.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ import pandas as pd
 import streamlit as st
 
 from lib import charts
-from lib.catalog import CatalogError
+from lib.errors import HubExplorerError
+from lib.format import md_escape
 from lib.query import NONE_VALUE, Kind, SearchQuery, SearchResult
+from lib.sources import Capabilities, Source, records_aggregates
 from lib.ui import source, state
 from lib.ui.chart_export import export_buttons
 from lib.urlstate import state_to_params
@@ -47,21 +50,16 @@ def _seen_key(kind: Kind, name: str) -> str:
     return state.widget_key(kind, f"chart_seen:{name}")
 
 
-def frames_for(kind: Kind, query: SearchQuery, result: SearchResult) -> tuple[Frames, str]:
-    """The chart frames and the words that say what they cover."""
-    if result.source == "catalog":
-        cat = source.catalog()
-        if cat is not None and cat.has(kind):
-            try:
-                frames = cat.aggregates(query)
-                total = result.total if result.total is not None else 0
-                return frames, f"Over all {total:,} matches in the local catalog."
-            except CatalogError:
-                pass
-    n = len(result.items)
-    more = " (more exist: the live Hub does not count them)" if result.has_more else ""
-    where = "the live Hub" if result.source == "hub" else "the catalog"
-    return charts.aggregate_results(result.items, kind), f"Over the {n:,} fetched results from {where}{more}."
+def frames_for(kind: Kind, query: SearchQuery, result: SearchResult, src: Source) -> tuple[Frames, str, bool]:
+    """The chart frames, the words that say what they cover, and whether they cover every match."""
+    try:
+        agg = src.aggregates(query)
+    except HubExplorerError:  # counting failed: chart what was fetched
+        agg = records_aggregates(result, kind)
+    if agg.complete:
+        return agg.frames, f"Over all {agg.matches:,} matches in {src.label}.", True
+    more = f" (more exist: {src.label} does not count them)" if agg.has_more else ""
+    return agg.frames, f"Over the {agg.matches:,} fetched results from {src.label}{more}.", False
 
 
 def picked_value(selection: Any, field: str) -> str | None:
@@ -105,7 +103,7 @@ def _apply(kind: Kind, query: SearchQuery, **changes: object) -> None:
     new = query.replace(offset=0, **changes)
     if new == query.replace(offset=0):
         return
-    st.query_params.from_dict(state_to_params(new, page=1, repo=None))
+    st.query_params.from_dict(state_to_params(new, page=1, repo=None, source=source.choice()))
     st.rerun()
 
 
@@ -140,17 +138,18 @@ def _chart(kind: Kind, name: str, frame: pd.DataFrame, *, select: bool) -> Any:
     return event if select else None
 
 
-def charts_panel(kind: Kind, query: SearchQuery, result: SearchResult, source_name: str | None = None) -> None:
+def charts_panel(kind: Kind, query: SearchQuery, result: SearchResult, src: Source,
+                 caps: Capabilities | None = None) -> None:  # fmt: skip
     """Charts of the result set in a "Charts" expander, each with its data as CSV and itself as PNG or SVG;
-    selections filter."""
+    selections filter when `caps` (what may be asked; default: what `src` answers) allows those filters."""
     panel = st.expander("Charts", icon=":material/bar_chart:", key=panel_key(kind), on_change="rerun")
     if not panel.open:  # nothing to count or draw while it is closed (the catalog counts every match)
         return
+    caps = caps or src.capabilities(kind)
     with panel:
-        frames, scope = frames_for(kind, query, result)
-        st.caption(scope + (f" Source: {source_name}." if source_name else "")
-                   + " Click a bar to filter by it; drag across months to pick a creation window; drag a box on the"
-                   " scatter to filter by downloads and likes.")  # fmt: skip
+        frames, scope, complete = frames_for(kind, query, result, src)
+        st.caption(scope + " Click a bar to filter by it; drag across months to pick a creation window; drag a box on"
+                   " the scatter to filter by downloads and likes.")  # fmt: skip
         handlers: list[Callable[[], None]] = []
         names = [n for n in charts.DISTRIBUTIONS[kind] if n in frames] + [
             n for n in ("downloads",) if n in frames]  # fmt: skip
@@ -166,19 +165,20 @@ def charts_panel(kind: Kind, query: SearchQuery, result: SearchResult, source_na
         if "created" in frames and not frames["created"].empty:
             frame = frames["created"]
             event = _chart(kind, "created", frame, select=True)
-            handlers.append(_brush_handler(kind, query, result, _selection(event, charts.BRUSH)))
+            handlers.append(_brush_handler(kind, query, caps, _selection(event, charts.BRUSH)))
         if "scatter" in frames and not frames["scatter"].empty:
             frame = frames["scatter"]
-            capped = result.source == "catalog" and len(frame) >= charts.SCATTER_LIMIT
+            capped = complete and len(frame) >= charts.SCATTER_LIMIT
             top = f" (the {charts.SCATTER_LIMIT} most downloaded)" if capped else ""
             st.caption(f"Likes against downloads{top}; repos with 0 likes or downloads are not drawn.")
             event = _chart(kind, "scatter", frame, select=True)
             region = _selection(event, charts.REGION)
-            if region and result.source != "catalog":  # the table cannot follow: list the repos inside instead
+            ranges_ok = caps.can_filter("downloads") and caps.can_filter("likes")
+            if region and not ranges_ok:  # the table cannot follow: list the repos inside instead
                 inside = charts.in_region(frame, region)
                 st.caption(f"{len(inside):,} repos in the selected region")
                 st.dataframe(inside, hide_index=True, width="stretch", height=min(len(inside), 8) * 35 + 38)
-            handlers.append(_region_handler(kind, query, result, region))
+            handlers.append(_region_handler(kind, query, caps, region))
         for handle in handlers:  # after drawing every chart: applying one reruns the script
             handle()
 
@@ -195,12 +195,12 @@ def _distribution_handler(kind: Kind, query: SearchQuery, field: str, selection:
     return handle
 
 
-def _brush_handler(kind: Kind, query: SearchQuery, result: SearchResult, selection: Any) -> Callable[[], None]:
+def _brush_handler(kind: Kind, query: SearchQuery, caps: Capabilities, selection: Any) -> Callable[[], None]:
     def handle() -> None:
         if not _changed(kind, "created", selection):
             return
-        if result.source != "catalog":
-            st.caption(":orange[Date windows filter the table only when the local catalog answers.]")
+        if not caps.can_filter("created"):
+            st.caption(f":orange[{md_escape(caps.why_not('created'))}]")
             return
         window = charts.brush_days(selection) if selection else None
         lo, hi = (window[0].date(), window[1].date()) if window else (None, None)
@@ -209,14 +209,14 @@ def _brush_handler(kind: Kind, query: SearchQuery, result: SearchResult, selecti
     return handle
 
 
-def _region_handler(kind: Kind, query: SearchQuery, result: SearchResult, selection: Any) -> Callable[[], None]:
+def _region_handler(kind: Kind, query: SearchQuery, caps: Capabilities, selection: Any) -> Callable[[], None]:
     """A box on the likes/downloads scatter filters by both counts; clearing it removes the ranges."""
 
     def handle() -> None:
         if not _changed(kind, "scatter", selection):
             return
-        if result.source != "catalog":
-            st.caption(":orange[Download and like ranges filter the table only when the local catalog answers.]")
+        if not (caps.can_filter("downloads") and caps.can_filter("likes")):
+            st.caption(f":orange[{md_escape(caps.why_not('downloads') or caps.why_not('likes'))}]")
             return
         ranges = charts.region_ranges(selection) if selection else None
         if selection and ranges is None:

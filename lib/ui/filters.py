@@ -1,4 +1,9 @@
-"""A browse page's filter panel (sidebar) and the chips of applied filters (click one to remove it)."""
+"""A browse page's filter panel (sidebar) and the chips of applied filters (click one to remove it).
+
+Both iterate `lib.filters.FILTERS`: each row's control decides its widget. What the answering source cannot do
+(`lib.sources.Capabilities`) is drawn disabled with the reason as its help, never offered as if it worked; a
+filter that is set (from a link) stays enabled so it can be removed.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +11,17 @@ from datetime import date
 
 import streamlit as st
 
-from lib.hub.client import LIVE_FLAGS
-from lib.query import QUALITY_FLAGS, Facet, Kind, SearchQuery, describe_range
-from lib.tasks import task_label
+from lib.filters import FILTERS, PARAM_PRESETS, Filter, for_kind
+from lib.query import Facet, Kind, SearchQuery
+from lib.sources import Capabilities
 from lib.ui import state
-from lib.urlstate import PARAM_PRESETS
 from lib.vocab import COMMON_VALUES
 
-_LABELS = {"library": "Library", "language": "Language", "license": "License", "author": "Author", "sdk": "SDK",
-           "hardware": "Hardware"}
-_CHOICES_BY_KIND: dict[Kind, tuple[str, ...]] = {
-    "models": ("library", "language", "license", "author"),
-    "datasets": ("language", "license", "author"),
-    "spaces": ("sdk", "hardware", "license", "author"),
-}
-
-OLDEST = date(2015, 1, 1)
+OLDEST = state.OLDEST
 
 
 def _options(current: str, facet: Facet | None, common: tuple[str, ...]) -> tuple[list[str], dict[str, int]]:
-    """Choices for one filter: the facet's values by count when a catalog counted them, else common values."""
+    """Choices for one filter: the facet's values by count when a source counted them, else common values."""
     counts: dict[str, int] = {}
     if facet is not None:
         counts = {v.value: v.count for v in facet.values}
@@ -37,87 +33,91 @@ def _options(current: str, facet: Facet | None, common: tuple[str, ...]) -> tupl
     return ["", *values], counts
 
 
-def _choice(kind: Kind, name: str, facet: Facet | None) -> None:
-    key = state.widget_key(kind, name)
+def choice(kind: Kind, f: Filter, facet: Facet | None, *, options: tuple[str, ...] = (), container=st,
+           disabled: bool = False, help: str | None = None) -> None:  # fmt: skip
+    """A choice filter's select box: any value may be typed; values come with their counts when a source
+    counted them. `options` replaces the common values (the task list)."""
+    key = state.widget_key(kind, f.name)
     current = st.session_state.get(key) or ""
-    options, counts = _options(current, facet, COMMON_VALUES[name])
+    values, counts = _options(current, facet, options or COMMON_VALUES.get(f.name, ()))
+    if options:  # a fixed list (tasks): keep its order, values counted or not
+        values = ["", *options] + ([current] if current and current not in options else [])
     st.session_state[key] = current
+    show = f.display or (lambda v: v)
 
     def label(value: str) -> str:
         if not value:
-            return "Any " + ("SDK" if name == "sdk" else name)
-        return f"{value} ({counts[value]:,})" if value in counts else value
+            return f"Any {f.noun or f.name}"
+        return f"{show(value)} ({counts[value]:,})" if value in counts else show(value)
 
-    help_text = "Counts are over all matches." if counts else "Type any value, or pick a common one."
-    if facet is not None and facet.truncated:
-        help_text += " Only the most frequent values are listed; type another to use it."
-    st.selectbox(_LABELS[name], options, key=key, format_func=label, accept_new_options=True, help=help_text)
+    if help is None:
+        help = "Counts are over all matches." if counts else "Type any value, or pick a common one."
+        if facet is not None and facet.truncated:
+            help += " Only the most frequent values are listed; type another to use it."
+    container.selectbox(f.label, values, key=key, format_func=label, accept_new_options=True, help=help,
+                        disabled=disabled)  # fmt: skip
 
 
-def sidebar(kind: Kind, facets: dict[str, Facet], *, catalog: bool) -> None:
-    """Every filter but text, task and sort (those sit above the table). `catalog`: the catalog answers, so
-    values come with counts and the filters only it can apply are enabled."""
+def _is_on(value: object) -> bool:
+    return value not in (None, "", False, ())
+
+
+def sidebar(kind: Kind, facets: dict[str, Facet], caps: Capabilities) -> None:
+    """Every filter of the filter panel (text, task and sort sit above the table; count ranges come from a chart).
+    `caps`: what may be asked (see `lib.ui.source.offered`)."""
     with st.sidebar:
         st.subheader("Filters", anchor=False)
-        for name in _CHOICES_BY_KIND[kind]:
-            _choice(kind, name, facets.get(name))
-        if kind != "spaces":
-            st.segmented_control("Gated", list(state.GATED_CHOICES), key=state.widget_key(kind, "gated"),
-                                 help="Gated repos need you to accept conditions and a token to download.")
-        if kind == "models":
-            key = state.widget_key(kind, "params")
-            presets = list(PARAM_PRESETS)
-            current = st.session_state.get(key) or ""
-            if current and current not in presets:
-                presets.append(current)  # a custom range from a link
-            st.segmented_control("Parameters", presets, key=key,
-                                 help="Parameter count from the safetensors weights; unknown counts never match.")
-        st.markdown("**Quality**")
-        for flag, (label, kinds) in QUALITY_FLAGS.items():
-            if kind not in kinds:
+        quality = False
+        for f in for_kind(kind):
+            if f.place != "panel":
                 continue
-            live = flag in LIVE_FLAGS
-            key = state.widget_key(kind, flag)
-            st.toggle(label, key=key, disabled=not (catalog or live) and not st.session_state.get(key),
-                      help=None if catalog or live else "Needs the local catalog as the source.")
-        if catalog:
-            today = date.today()
-            for which in ("created", "updated"):
-                st.date_input(which.capitalize(), key=state.widget_key(kind, which), min_value=OLDEST,
-                              max_value=today, format="YYYY-MM-DD", help=f"Only repos {which} in this window.")
-        else:
-            st.caption("Date windows need the local catalog as the source, and so do download and like ranges "
-                       "(drag a box on the likes/downloads chart).")
+            key = state.widget_key(kind, f.name)
+            can = caps.can_filter(f.name)
+            disabled = not can and not _is_on(st.session_state.get(key))
+            why = None if can else caps.why_not(f.name)
+            if f.control == "choice":
+                choice(kind, f, facets.get(f.name), disabled=disabled, help=why)
+            elif f.control == "tristate":
+                _segments(key, ["yes", "no"], f.label, {"yes": f.noun or f.name, "no": f"not {f.noun or f.name}"},
+                          disabled, why or f.help)  # fmt: skip
+            elif f.control == "range":
+                presets = list(PARAM_PRESETS) if f.name == "params" else []
+                current = st.session_state.get(key) or ""
+                if current and current not in presets:
+                    presets.append(current)  # a custom range from a link
+                _segments(key, presets, f.label, {}, disabled, why or f.help)
+            elif f.control == "window":
+                st.date_input(f.label, key=key, min_value=OLDEST, max_value=date.today(), format="YYYY-MM-DD",
+                              help=why or f.help, disabled=disabled)  # fmt: skip
+            else:
+                if not quality:
+                    st.markdown("**Quality**")
+                    quality = True
+                st.toggle(f.label, key=key, disabled=disabled, help=why or f.help)
+        # Filters without a panel widget (set from a chart): say why, when they cannot be used here.
+        for reason, labels in _grouped(kind, caps).items():
+            words = " and ".join(label.lower() for label in labels)
+            st.caption(f"Ranges of {words} (a box on the likes/downloads chart): {reason}")
+
+
+def _grouped(kind: Kind, caps: Capabilities) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for f in for_kind(kind):
+        if f.place == "chart" and not caps.can_filter(f.name):
+            out.setdefault(caps.why_not(f.name), []).append(f.label)
+    return out
+
+
+def _segments(key: str, options: list[str], label: str, names: dict[str, str], disabled: bool, help: str) -> None:
+    if st.session_state.get(key) == "":
+        st.session_state[key] = None  # nothing selected
+    st.segmented_control(label, options, key=key, format_func=lambda v: names.get(v, v), disabled=disabled,
+                         help=help)  # fmt: skip
 
 
 def applied(kind: Kind, q: SearchQuery) -> list[tuple[str, str]]:
-    """(state name, chip label) for each applied filter, in a stable order."""
-    chips: list[tuple[str, str]] = []
-    if q.task:
-        chips.append(("task", f"task: {task_label(q.task)}"))
-    for name in ("library", "language", "license", "author"):
-        value = getattr(q, name)
-        if value:
-            chips.append((name, f"{name}: {value}"))
-    if q.gated is not None:
-        chips.append(("gated", "gated" if q.gated else "not gated"))
-    if q.params_min is not None or q.params_max is not None:
-        chips.append(("params", f"parameters: {st.session_state.get(state.widget_key(kind, 'params'))}"))
-    for which in ("downloads", "likes"):
-        lo, hi = getattr(q, f"{which}_min"), getattr(q, f"{which}_max")
-        if lo is not None or hi is not None:
-            chips.append((which, describe_range(which, lo, hi).replace(" ", ": ", 1)))
-    for which in ("created", "updated"):
-        lo, hi = getattr(q, f"{which}_from"), getattr(q, f"{which}_to")
-        if lo or hi:
-            chips.append((which, f"{which}: {lo or '…'} – {hi or '…'}"))
-    for name in ("sdk", "hardware"):
-        if getattr(q, name):
-            chips.append((name, f"{_LABELS[name]}: {getattr(q, name)}"))
-    for flag, (label, _) in QUALITY_FLAGS.items():
-        if getattr(q, flag):
-            chips.append((flag, label.split(" (")[0]))
-    return chips
+    """(filter name, chip label) for each applied filter, in table order."""
+    return [(f.name, label) for f in FILTERS if kind in f.kinds and (label := f.chip(q))]
 
 
 def chips(kind: Kind, q: SearchQuery) -> None:
@@ -129,3 +129,4 @@ def chips(kind: Kind, q: SearchQuery) -> None:
     for name, label in items:
         row.button(label, key=state.widget_key(kind, f"chip:{name}"), icon=":material/close:", type="tertiary",
                    on_click=state.clear, args=(kind, name), help="Remove this filter")
+

@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.errors import HubExplorerError
 from lib.format import human_count, md_escape
-from lib.query import Kind, SearchQuery
+from lib.query import SORT_LABELS, Kind, SearchQuery
 from lib.records import ModelRecord, RepoRecord, SpaceRecord
 from lib.ui import nav, source
 from lib.ui.components import show_error
@@ -40,6 +40,12 @@ def search_everything(kinds: tuple[Kind, ...]) -> None:
         st.query_params["q"] = text
     else:
         st.query_params.pop("q", None)
+    mode = source.choice()  # the source travels in the URL: a shared link answers from the same one
+    if mode != "auto":
+        st.query_params["source"] = mode
+    else:
+        st.query_params.pop("source", None)
+    source.remember_url(st.query_params.get("source"))
 
     columns = st.columns(len(kinds))
     for kind, column in zip(kinds, columns):
@@ -51,15 +57,22 @@ def _group(kind: Kind, text: str) -> None:
     query = SearchQuery(kind=kind, text=text, sort="trending", limit=PER_GROUP)
     st.subheader(kind.capitalize(), anchor=False)
     try:
-        result = source.search(query)
+        answer = source.answer(query)
     except HubExplorerError as err:
         show_error(err, retry_key=f"home:retry:{kind}")
+        gap = source.no_stand_in(query)
+        if gap:
+            st.caption(md_escape(gap))
         return
+    result = answer.result
     if result.total is not None:
         count = f"{result.total:,} found"
     else:
         count = f"{len(result.items)}{'+' if result.has_more else ''} found"
-    st.caption(f"{count} · by trending")
+    by = SORT_LABELS[result.query.sort].lower().removeprefix("most ")  # the source may not sort by trending
+    st.caption(f"{count} · by {by}")
+    if answer.note:
+        st.caption(f":material/info: {md_escape(answer.note)}")
     if not result.items:
         st.caption(f"No {kind} match." if text else f"No {kind} here.")
     for record in result.items:

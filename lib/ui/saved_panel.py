@@ -184,7 +184,7 @@ def _save_box(kind: str, current: dict[str, str]) -> None:
             key=_key(kind, "name"),
             max_chars=MAX_NAME,
             placeholder="e.g. small fill-mask models",
-            help=describe_params(current) or "The default search",
+            help=md_escape(describe_params(current)) or "The default search",  # the search text is a person's
         )
         st.form_submit_button("Save this search", key=_key(kind, "save"), on_click=_save, args=(kind, current),
                               icon=":material/bookmark_add:")

@@ -1,39 +1,81 @@
-"""Which source answers a search: the live Hub or the local catalog (`lib.catalog`), behind one contract.
+"""Which source answers a search: the live Hub or the local catalog (`lib.catalog`), both `lib.sources.Source`.
 
-The person chooses in the sidebar: *Automatic* (the live Hub; the catalog when the Hub is unreachable and the
-catalog holds that kind), *Live Hub* or *Local catalog*. Both answer `lib.query.SearchQuery` with a
-`lib.query.SearchResult`, so pages do not care which one did; the result's `source` says it.
+The person chooses in the sidebar, and the choice travels in the URL (`?source=auto|hub|catalog`, left out for
+*Automatic*):
+
+* *Automatic*: the live Hub; the local catalog (when it holds the kind) when the query needs what only the catalog
+  can answer (a date window, a count range, "has a card", sorting by parameters), or when the Hub fails to answer
+  (unreachable, slow, a server error: the error's own title says which). After such a failure the catalog answers
+  for `RECHECK_S` seconds, then the Hub is asked again. Other failures (rate limits, a refused token, a malformed
+  answer) are shown as they are: the catalog would only hide them.
+* *Live Hub*, *Local catalog*: that source only (the live Hub for a kind the catalog does not hold, with a note).
+
+Pages ask `offered(kind)` what they may offer (filters, sorts, with the reason for the rest) and `answer(query)`
+for the result, the source that answered and a note saying why, when the choice alone does not say it; they never
+branch on which source answered.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import time
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
 from lib.catalog import Catalog, CatalogError
-from lib.errors import HubExplorerError, HubUnreachableError
+from lib.errors import HubUnavailableError, NotFoundError
+from lib.filters import for_kind
 from lib.format import md_escape
-from lib.query import Kind, SearchQuery, SearchResult
+from lib.hub.client import hub_capabilities
+from lib.query import SORTS_BY_KIND, Kind, SearchQuery, SearchResult
 from lib.records import RepoRecord
-from lib.ui import hub
+from lib.sources import Aggregates, Capabilities, Source, records_aggregates
+from lib.ui import hub_cache
+from lib.urlstate import SOURCE_CHOICES, SourceChoice
 
-Choice = Literal["auto", "hub", "catalog"]
+Choice = SourceChoice
 CHOICES: dict[Choice, str] = {"auto": "Automatic", "hub": "Live Hub", "catalog": "Local catalog"}
 KEY = "source:choice"
-#: Facets counted when the catalog answers: each filter in the sidebar shows its values' counts.
-FACETS: dict[Kind, tuple[str, ...]] = {
-    "models": ("task", "library", "license", "author", "language"),
-    "datasets": ("task", "license", "author", "language"),
-    "spaces": ("sdk", "hardware", "license", "author"),
-}
+URL_SEEN = "source:url"  # the `source` URL value last read or written in this session
+_HUB_DOWN = "source:hub_down"  # (monotonic time, note) of the Hub's last failure under Automatic
+RECHECK_S = 15.0  # after a failure, Automatic lets the catalog answer this long before asking the Hub again
+_LOAD_HINT = "python -m lib.catalog load …"
+_NOUNS: dict[Kind, str] = {"models": "models", "datasets": "datasets", "spaces": "Spaces"}
+
+
+class HubSource:
+    """The live Hub through the app's cache boundary (`lib.ui.hub_cache`: answers cached, errors not)."""
+
+    name = "hub"
+    label = "the live Hub"
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        return hub_cache.search(query)
+
+    def aggregates(self, query: SearchQuery) -> Aggregates:
+        return records_aggregates(hub_cache.search(query), query.kind)  # the same (cached) page the table shows
+
+    def get(self, kind: Kind, repo_id: str) -> RepoRecord | None:
+        try:
+            return hub_cache.info(kind, repo_id)
+        except NotFoundError:
+            return None
+
+    def capabilities(self, kind: Kind) -> Capabilities:
+        return hub_capabilities(kind)
+
+
+LIVE = HubSource()  # stateless
 
 
 @dataclass(frozen=True)
-class Active:
-    source: Literal["hub", "catalog"]
-    note: str | None = None  # why the catalog answers instead of the Hub, when it was not chosen
+class Answer:
+    """A result, the source that answered it, and why that source when the person's choice alone does not say
+    it (a fallback, a kind the catalog lacks, a sort the source cannot do). `note` is plain text."""
+
+    result: SearchResult
+    source: Source
+    note: str | None = None
 
 
 @st.cache_resource(show_spinner=False)
@@ -44,75 +86,189 @@ def _catalog(root: str) -> Catalog:
 def catalog() -> Catalog | None:
     """The catalog in the app's home folder, or None when nothing has been loaded into it."""
     try:
-        cat = _catalog(str(hub.settings().home))
+        cat = _catalog(str(hub_cache.settings().home))
         return cat if cat.exists else None
     except (CatalogError, OSError):
         return None
 
 
-def active(kind: Kind) -> Active:
-    choice: Choice = st.session_state.get(KEY, "auto")
+# --- the choice, kept in the URL ---------------------------------------------------------------------------------
+def sync_from_url() -> None:
+    """Take the choice from `?source=` when the URL changed from outside (a link, back/forward); a URL without it
+    keeps the session's choice (links between our pages do not carry it). Call before the picker is drawn."""
+    raw = st.query_params.get("source")
+    if raw == st.session_state.get(URL_SEEN):
+        return
+    st.session_state[URL_SEEN] = raw
+    if raw in SOURCE_CHOICES:  # a wrong value is reported by the page's URL notes (lib.urlstate)
+        st.session_state[KEY] = raw
+
+
+def remember_url(value: str | None) -> None:
+    """What a page just wrote as `?source=` (so that it is not read back as a change from outside)."""
+    st.session_state[URL_SEEN] = value
+
+
+def choice() -> Choice:
+    sync_from_url()
+    value = st.session_state.get(KEY, "auto")
+    return value if value in SOURCE_CHOICES else "auto"
+
+
+def _holding(kind: Kind) -> Catalog | None:
     cat = catalog()
-    has_kind = cat is not None and cat.has(kind)
-    if choice == "catalog" and has_kind:
-        return Active("catalog")
-    if choice == "hub" or not has_kind:
-        return Active("hub")
-    if not hub.ping().ok:
-        return Active("catalog", "The Hub is unreachable, so the local catalog answers.")
-    return Active("hub")
+    return cat if cat is not None and cat.has(kind) else None
+
+
+def _no_kind_note(kind: Kind) -> str:
+    if catalog() is None:
+        return f"No local catalog is loaded ({_LOAD_HINT}), so the live Hub answers."
+    return f"The local catalog has no {_NOUNS[kind]}, so the live Hub answers them."
+
+
+def _joined(*parts: str | None) -> str | None:
+    text = " ".join(p for p in parts if p)
+    return text or None
+
+
+# --- what may be asked -------------------------------------------------------------------------------------------
+def offered(kind: Kind) -> Capabilities:
+    """What a page may offer under the current choice: the answering source's capabilities; under *Automatic*
+    with a catalog, what either source can answer (the query then goes to the one that can). Every reason says
+    what to do about it."""
+    live = LIVE.capabilities(kind)
+    cat = _holding(kind)
+    mode = choice()
+    if cat is not None and mode == "catalog":
+        return cat.capabilities(kind)
+    if cat is None:
+        loaded = catalog() is not None
+        tail = (f" The local catalog has no {_NOUNS[kind]}." if loaded
+                else f" Load a local catalog to use it ({_LOAD_HINT}).")  # fmt: skip
+        return replace(live, unavailable={n: f"{r}{tail}" for n, r in live.unavailable.items()},
+                       unsorted={s: f"{r}{tail}" for s, r in live.unsorted.items()},
+                       hint="Remove those options." if loaded else "Load a local catalog (see the README), or "
+                       "remove those options.")  # fmt: skip
+    local = cat.capabilities(kind)
+
+    def both(reason: str, other: str, other_can: bool) -> str:
+        if other_can:
+            return f"{reason} Choose the local catalog under “Answers from” to use it."
+        return f"{reason} {other}"
+
+    if mode == "hub":
+        return replace(live, unavailable={n: both(r, local.why_not(n), local.can_filter(n))
+                                          for n, r in live.unavailable.items()},
+                       unsorted={s: both(r, local.why_not_sort(s), local.can_sort(s))
+                                 for s, r in live.unsorted.items()})  # fmt: skip
+    filters = live.filters | local.filters
+    sorts = tuple(s for s in SORTS_BY_KIND[kind] if live.can_sort(s) or local.can_sort(s))
+    return Capabilities(
+        kind=kind, source="the live Hub or the local catalog", filters=filters, sorts=sorts,
+        default_sort=live.default_sort,
+        unavailable={f.name: f"{live.why_not(f.name)} {local.why_not(f.name)}" for f in for_kind(kind)
+                     if f.name not in filters},
+        unsorted={s: f"{live.why_not_sort(s)} {local.why_not_sort(s)}" for s in SORTS_BY_KIND[kind] if s not in sorts},
+        coverage=local.coverage, hint="Remove those options.",
+    )  # fmt: skip
+
+
+# --- answering ---------------------------------------------------------------------------------------------------
+def _ask(src: Source, query: SearchQuery, note: str | None = None) -> Answer:
+    """`src`'s answer, with the query's sort changed to one it can answer (and the reason) when it cannot."""
+    fitted, why = src.capabilities(query.kind).fit_sort(query)
+    return Answer(src.search(fitted), src, _joined(note, why))
+
+
+def _snapshot(cat: Catalog, kind: Kind) -> str:
+    stats = cat.stats().kinds.get(kind)
+    when = stats.snapshot_date if stats is not None else None
+    return f" (snapshot {when.isoformat()})" if when else ""
+
+
+def _recent_failure() -> str | None:
+    down = st.session_state.get(_HUB_DOWN)
+    if down and time.monotonic() - down[0] < RECHECK_S:
+        return down[1]
+    st.session_state.pop(_HUB_DOWN, None)
+    return None
+
+
+def answer(query: SearchQuery) -> Answer:
+    """Answer from the source the choice, the query and the Hub's health call for (see the module docstring)."""
+    kind = query.kind
+    offered(kind).check(query, sort=False)  # a filter no source here can apply: say why, and what to do
+    mode = choice()
+    cat = _holding(kind)
+    if mode == "catalog":
+        return _ask(cat, query) if cat is not None else _ask(LIVE, query, _no_kind_note(kind))
+    if mode == "hub" or cat is None:
+        return _ask(LIVE, query)
+    live, local = LIVE.capabilities(kind), cat.capabilities(kind)
+    refused = live.refusals(query, sort=False)
+    if refused:  # only the catalog can apply these filters
+        local.check(query, sort=False)
+        return _ask(cat, query, f"{' '.join(refused)} The local catalog answers{_snapshot(cat, kind)}.")
+    if not live.can_sort(query.sort) and local.can_sort(query.sort):
+        return _ask(cat, query, f"{live.why_not_sort(query.sort)} The local catalog answers{_snapshot(cat, kind)}.")
+    stand_in = not local.refusals(query, sort=False)  # the catalog can answer this query's filters
+    down = _recent_failure()
+    if down is not None and stand_in:
+        return _ask(cat, query, down)
+    try:
+        return _ask(LIVE, query)
+    except HubUnavailableError as err:  # unreachable, slow or a server error: the catalog can stand in
+        if not stand_in:
+            raise  # the Hub's own error says what happened; the catalog's data could not answer anyway
+        note = f"{err.title}: {err.message} The local catalog answers instead{_snapshot(cat, kind)}."
+        st.session_state[_HUB_DOWN] = (time.monotonic(), note)
+        return _ask(cat, query, note)
 
 
 def search(query: SearchQuery) -> SearchResult:
-    """Answer from the active source. An unreachable Hub falls back to the catalog when it holds the kind."""
-    now = active(query.kind)
-    cat = catalog()
-    if now.source == "catalog" and cat is not None:
-        return cat.search(query, facets=FACETS[query.kind])
-    try:
-        return hub.search(query)
-    except HubUnreachableError:
-        if cat is not None and cat.has(query.kind) and st.session_state.get(KEY, "auto") == "auto":
-            st.session_state["source:fallback_note"] = "The Hub did not answer, so the local catalog answers."
-            return cat.search(query, facets=FACETS[query.kind])
-        raise
+    """The result `answer()` gives (for views that only need the records)."""
+    return answer(query).result
+
+
+def no_stand_in(query: SearchQuery) -> str | None:
+    """When the Hub failed under *Automatic*: why the catalog could not answer instead (plain text), if one is
+    loaded: it lacks the kind, or the data this query's filters need."""
+    if choice() != "auto" or catalog() is None:
+        return None
+    cat = _holding(query.kind)
+    if cat is None:
+        return f"The local catalog has no {_NOUNS[query.kind]} to answer instead."
+    reasons = cat.capabilities(query.kind).refusals(query, sort=False)
+    return f"The local catalog cannot answer this search instead: {' '.join(reasons)}" if reasons else None
 
 
 def info(kind: Kind, repo_id: str) -> tuple[RepoRecord, str | None]:
-    """A repo's full record from the Hub; when the Hub is unreachable, the catalog's copy with a note."""
+    """A repo's full record from the Hub; when the Hub cannot answer (unreachable, slow, a server error), the
+    catalog's copy with a note that says what happened."""
     try:
-        return hub.info(kind, repo_id), None
-    except HubExplorerError as err:
-        cat = catalog()
-        if isinstance(err, HubUnreachableError) and cat is not None and cat.has(kind):
-            record = cat.get(kind, repo_id)
-            if record is not None:
-                return record, "The Hub is unreachable: this is the local catalog's copy (no files or card)."
-        raise
-
-
-def sorts_known(kind: Kind) -> tuple[str, ...] | None:
-    """The sorts the catalog's data supports for a kind (a snapshot may lack trending scores); None: all."""
-    cat = catalog()
-    if cat is None or not cat.has(kind):
-        return None
-    stats = cat.stats().kinds.get(kind)
-    return tuple(stats.sorts_known) if stats is not None else None
+        return hub_cache.info(kind, repo_id), None
+    except HubUnavailableError as err:
+        cat = _holding(kind)
+        record = cat.get(kind, repo_id) if cat is not None else None
+        if record is None:
+            raise
+        return record, f"{err.title}: this is the local catalog's copy (no files or card)."
 
 
 def sidebar() -> None:
-    """The source picker and what the catalog holds."""
+    """The source picker and what the catalog holds (and lacks)."""
+    sync_from_url()
     cat = catalog()
     with st.sidebar:
         if cat is None:
-            st.caption("No local catalog yet: `python -m lib.catalog load …` builds one (see the README).")
-            st.session_state[KEY] = "auto"
+            st.caption(f"No local catalog yet: `{_LOAD_HINT}` builds one (see the README).")
             return
         st.radio("Answers from", list(CHOICES), key=KEY, format_func=CHOICES.__getitem__, horizontal=True,
-                 help="Automatic uses the live Hub, and the local catalog when the Hub is unreachable.")
-        stats = cat.stats()
+                 help="Automatic uses the live Hub, and the local catalog when only it can answer a filter or sort, "
+                      "or when the Hub does not answer.")  # fmt: skip
         lines = []
-        for kind, ks in stats.kinds.items():
+        for kind, ks in cat.stats().kinds.items():
             when = ks.snapshot_date.isoformat() if ks.snapshot_date else "date unknown"
-            lines.append(f"{ks.count:,} {kind} · snapshot {when}")
+            lacks = cat.capabilities(kind).missing_data()
+            lines.append(f"{ks.count:,} {kind} · snapshot {when}" + (f" (no {', '.join(lacks)})" if lacks else ""))
         st.caption("Local catalog: " + md_escape("; ".join(lines)))

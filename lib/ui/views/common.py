@@ -22,13 +22,8 @@ from lib.format import human_bytes, md_escape
 from lib.hub import Card
 from lib.query import Kind
 from lib.records import ParamCounts, RepoRecord
-from lib.ui import hub, nav, source
+from lib.ui import hub_cache, nav, source
 from lib.ui.components import chips, show_error
-
-#: Whether detail views keep their tab, config and split in the URL. Off while the browse pages' URL state
-#: (`lib.ui.state`) replaces the whole query string on every run and reloads its widgets whenever the URL holds
-#: parameters it did not write: it must leave `lib.detail_url.DETAIL_PARAMS` alone first (see ARCHITECTURE.md).
-SYNC_URL = False
 
 #: Longest card text rendered inline; longer cards are cut there (the whole card can be downloaded).
 CARD_RENDER_LIMIT = 60_000
@@ -60,7 +55,7 @@ def header(record: RepoRecord) -> None:
     """The id, a link to the repo's Hub page, and badges for a gated or disabled repo."""
     head, link = st.columns([4, 1], vertical_alignment="center")
     head.subheader(md_escape(record.id), anchor=False)
-    link.link_button("Open on the Hub", record.web_url(hub.client().endpoint), icon=":material/open_in_new:",
+    link.link_button("Open on the Hub", record.web_url(hub_cache.client().endpoint), icon=":material/open_in_new:",
                      width="stretch")
     if record.is_gated:
         st.caption(":orange-badge[:material/lock: gated] its files need a token with access.")
@@ -98,8 +93,6 @@ def from_url(kind: Kind, param: str, key: str, choices: Sequence[str], default: 
     of `choices` is ignored; when it came from outside, the note saying so is returned (show it with `note()`).
     `labels` maps a choice to the widget's value where they differ (tabs are chosen by short name, shown by
     label)."""
-    if not SYNC_URL:
-        return None
     raw = st.query_params.get(param)
     outside = st.session_state.get(_seen_key(kind, param), _UNSET) != raw
     if not outside and key in st.session_state:
@@ -120,8 +113,6 @@ def note(text: str | None) -> None:
 
 def to_url(kind: Kind, param: str, value: str, default: str) -> None:
     """After the widget is drawn: its value into the URL (the default as no parameter)."""
-    if not SYNC_URL:
-        return
     want = detail_url.url_value(value, default)
     if st.query_params.get(param) != want:
         if want is None:
@@ -137,12 +128,9 @@ def detail_tabs(kind: Kind, tabs: Mapping[str, str]) -> dict[str, Any]:
     key = f"{kind}:detail:tab"
     names = list(tabs)
     note(from_url(kind, detail_url.TAB, key, names, names[0], labels=tabs))
-    if SYNC_URL:
-        containers = st.tabs(list(tabs.values()), key=key, on_change="rerun")
-        by_label = {label: name for name, label in tabs.items()}
-        to_url(kind, detail_url.TAB, by_label.get(st.session_state.get(key), names[0]), names[0])
-    else:
-        containers = st.tabs(list(tabs.values()))
+    containers = st.tabs(list(tabs.values()), key=key, on_change="rerun")
+    by_label = {label: name for name, label in tabs.items()}
+    to_url(kind, detail_url.TAB, by_label.get(st.session_state.get(key), names[0]), names[0])
     return dict(zip(names, containers, strict=True))
 
 
@@ -152,7 +140,7 @@ def detail_tabs(kind: Kind, tabs: Mapping[str, str]) -> dict[str, Any]:
 def card_section(kind: Kind, record: RepoRecord) -> None:
     """The README: its metadata as a table, its text as Markdown with raw HTML shown as text, cut when huge."""
     try:
-        card: Card | None = hub.card(kind, record.id, record.sha)
+        card: Card | None = hub_cache.card(kind, record.id, record.sha)
     except HubExplorerError as err:
         show_error(err, retry_key=f"retry_card:{kind}:{record.id}")
         return

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.compare import MAX_MODELS
 from lib.details import key_config, memory_estimates, params_frame, usage_snippet
 from lib.errors import HubExplorerError
 from lib.format import human_bytes, md_escape
 from lib.query import SearchQuery
 from lib.records import ModelRecord, ParamCounts
-from lib.ui import hub, nav, source, tryit_panel
+from lib.ui import compare_view, hub_cache, nav, source, tryit_panel
 from lib.ui.views import common
 
 #: Tabs by short name (the URL's `tab=`), in order; the first opens by default.
@@ -25,6 +26,7 @@ def render(repo_id: str) -> None:
     if not isinstance(model, ModelRecord):
         return
     common.header(model)
+    _compare_actions(model)
     params = _parameters(model)
     common.figures(model, params)
     common.tag_lines(model)
@@ -48,6 +50,21 @@ def render(repo_id: str) -> None:
         _links(model)
     with tabs["tags"]:
         common.all_tags(model)
+
+
+def _compare_actions(model: ModelRecord) -> None:
+    """"Add to compare" (the models kept for the Compare page in this session), and a way to open it."""
+    chosen = list(st.session_state.get(compare_view.KEY, []))
+    row = st.container(horizontal=True, gap="small")
+    if model.id in chosen:
+        row.caption(f"In the comparison ({len(chosen)} of {MAX_MODELS}).")
+    else:
+        row.button("Add to compare", key=f"compare:add-from-view:{model.id}", icon=":material/add:",
+                   on_click=compare_view.add, args=(model.id,), disabled=len(chosen) >= MAX_MODELS,
+                   help=f"At most {MAX_MODELS} models are compared." if len(chosen) >= MAX_MODELS else None)
+    if chosen:
+        row.page_link("pages/compare.py", label=f"Open the comparison ({len(chosen)})",
+                      icon=":material/compare_arrows:", query_params={"models": ",".join(chosen)})
 
 
 def _links(model: ModelRecord) -> None:
@@ -93,7 +110,7 @@ def _children(model: ModelRecord) -> None:
 
 def _parameters(model: ModelRecord) -> ParamCounts | None:
     try:
-        return hub.parameters(model)
+        return hub_cache.parameters(model)
     except HubExplorerError:
         return None  # the Parameters tab says why
 

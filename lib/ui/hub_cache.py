@@ -8,10 +8,11 @@ key: a short fingerprint of it is.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import streamlit as st
 
-from lib.hub import Card, HubClient, Reachability
+from lib.hub import Card, HubClient
 from lib.hub.http import configure
 from lib.query import Kind, SearchQuery, SearchResult
 from lib.records import ModelRecord, ParamCounts, RepoRecord
@@ -85,10 +86,14 @@ def parameters(model: ModelRecord) -> ParamCounts | None:
     return _parameters(settings_key(settings()), model, model.id, model.sha)
 
 
-@st.cache_data(ttl=30, max_entries=8, show_spinner=False)
-def _ping(key: str) -> Reachability:
-    return client().ping()
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+def _config(key: str, _model: ModelRecord, repo_id: str, sha: str | None) -> dict[str, Any] | None:
+    return client().config(_model)
 
 
-def ping() -> Reachability:
-    return _ping(settings_key(settings()))
+def config(model: ModelRecord) -> dict[str, Any] | None:
+    """The model's full config.json (None when it has none)."""
+    return _config(settings_key(settings()), model, model.id, model.sha)
+
+# The Hub's health is checked by the sidebar (lib.ui.components.health_check): a good answer kept 30 s, a failure
+# never, so a recovered Hub is seen at once.
