@@ -9,7 +9,7 @@ import streamlit as st
 from lib.errors import AccessError, HubExplorerError, HubUnavailableError, NotFoundError, RateLimitedError
 from lib.format import md_escape
 from lib.hub import Reachability
-from lib.ui import hub_cache, source
+from lib.ui import hub_cache, identity, source
 
 PING_EVERY_S = 10  # the sidebar asks the Hub again this often while it fails (a good answer is kept 30 s)
 
@@ -75,7 +75,9 @@ def health() -> None:
 
 
 def sidebar() -> None:
-    """Where answers come from: the endpoint, whether it answers, whether a token is set (never the token)."""
+    """Who is asking (`lib.ui.identity`); where answers come from: the endpoint, whether it answers, whether a token
+    is set (never the token)."""
+    identity.sidebar()
     s = hub_cache.settings()
     with st.sidebar:
         st.subheader("Source", anchor=False)

@@ -9,6 +9,9 @@ means forever) each matching request is answered by the fault instead of the nor
 * ``malformed=True``: ``200`` with a truncated JSON body (``Content-Type: application/json``).
 * ``delay=<seconds>``: sleep first; with no status/malformed/disconnect the normal answer follows (timeouts).
 * ``disconnect=True``: close the connection without answering (``RemoteProtocolError`` client-side).
+
+``after=N`` lets the first N matching requests through untouched, so that the (N+1)th fails: "the third item added
+to a collection fails" is ``Fault("/api/collections/", method="POST", status=503, after=2)``.
 """
 
 from __future__ import annotations
@@ -37,8 +40,10 @@ class Fault:
     method: str | None = None
     error_code: str | None = None
     message: str | None = None
+    after: int = 0
     id: int = field(default_factory=lambda: next(_ids))
     hits: int = 0
+    passed: int = 0
 
     def __post_init__(self) -> None:
         if self.status is None and not (self.malformed or self.disconnect or self.delay):
@@ -62,6 +67,7 @@ class Fault:
             "method",
             "error_code",
             "message",
+            "after",
         }
         unknown = set(data) - allowed
         if unknown:
@@ -108,6 +114,9 @@ class FaultRegistry:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path) and (fault.remaining is None or fault.remaining > 0):
+                    if fault.passed < fault.after:  # let this one through; later faults do not see it either
+                        fault.passed += 1
+                        return None
                     fault.hits += 1
                     if fault.remaining == 0:
                         self._faults.remove(fault)

@@ -221,13 +221,15 @@ class ApiError(Exception):
     """An error answer: status, message and the ``X-Error-Code`` huggingface_hub maps to an exception class."""
 
     def __init__(
-        self, status: int, message: str, error_code: str | None = None, headers: Mapping[str, str] | None = None
+        self, status: int, message: str, error_code: str | None = None, headers: Mapping[str, str] | None = None,
+        *, extra: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.error_code = error_code
         self.headers = dict(headers or {})
+        self.extra = dict(extra or {})  # more fields of the JSON body (a 409's existing "slug")
 
 
 @dataclass(frozen=True)
