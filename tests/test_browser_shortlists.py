@@ -15,6 +15,7 @@ import pytest
 from lib.shortlists import Shortlists
 from lib.store import FILE_NAME, close_stores
 from tests.browser import serve_app, shot, wait_idle
+from tests.fakehub import WRITE_TOKEN
 
 pytestmark = pytest.mark.browser
 
@@ -164,5 +165,18 @@ def test_add_from_a_model_view_then_the_list_page_exports(browser, served):
         assert record.startswith("# Decision record: \\<b\\>classifiers\\</b\\>")
         assert "distilbert" in record and "Downloads:" in record
         shot(page, "23-shortlists-new-list-from-a-view")
+
+        # publish it as a Collection with a token typed for this once
+        page.get_by_role("button", name="Publish").click()
+        form = page.get_by_test_id("stPopoverBody")
+        form.get_by_role("textbox", name="Collection title").fill("Classifiers we like")
+        form.get_by_role("textbox", name="Hugging Face token").fill(WRITE_TOKEN)
+        form.get_by_role("button", name="Publish").click()
+        form.get_by_text("Published 1 item").wait_for(timeout=30_000)
+        link = form.get_by_role("link", name="Open the collection")
+        assert "/collections/fake-user/" in (link.get_attribute("href") or "")
+        assert form.get_by_role("textbox", name="Hugging Face token").input_value() == "", "the box is emptied once used"
+        assert WRITE_TOKEN not in page.content(), "the token is in no page"
+        shot(page, "24-shortlists-published")
     finally:
         context.close()

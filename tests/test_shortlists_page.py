@@ -17,11 +17,13 @@ import re
 from pathlib import Path
 
 import pytest
+from huggingface_hub import HfApi
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest, local_script_runner
 
 from lib.shortlists import Shortlists
 from lib.store import close_stores
+from tests.fakehub import VALID_TOKEN, WRITE_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "shortlists.py")
@@ -512,3 +514,70 @@ def test_the_live_fragment_shows_other_peoples_changes_and_keeps_what_is_typed(p
     at = run_fragment(at, monkeypatch)
     assert reads == ["picks"]
     assert at.text_area(key=note).value == "half-typed thought"
+
+
+# --- publishing as a Collection -------------------------------------------------------------------------------------
+
+
+def publish_form(at: AppTest, name: str, *, token: str = "", title: str | None = None, check: bool = False):
+    key = f"shortlists:publish:{Shortlists().get_list(name).id}"
+    at.text_input(key=f"{key}:token").input(token)
+    if title is not None:
+        at.text_input(key=f"{key}:title").input(title)
+    return at.button(key=f"{key}:{'check' if check else 'go'}").click().run(), key
+
+
+def everything_shown(at: AppTest) -> str:
+    parts = [str(e.value) for kind in ("markdown", "caption", "text", "code", "error", "warning", "info", "success")
+             for e in at.get(kind)]
+    parts += [str(e.proto) for e in at.get("link_button")] + [str(e.proto) for e in at.text_input]
+    return "\n".join(parts)
+
+
+def test_publish_with_a_typed_token_shows_the_collection_and_keeps_the_token_nowhere(picks, hub, home):
+    hub.collections.clear()
+    picks.set_note("picks", NER, "**bold** [x](javascript:alert(1))", user="bob", expected_version=None)
+    at = page(list="picks")
+    at, key = publish_form(at, "picks", token=WRITE_TOKEN, title="Support bot picks")
+    assert not at.exception and not at.error
+    said = next(s.value for s in at.success if "Published" in s.value)
+    assert "Published 3 items" in shown(said)
+    [link] = [b for b in at.get("link_button") if b.proto.label == "Open the collection"]
+    slug = link.proto.url.rsplit("/collections/", 1)[1]
+    got = HfApi(endpoint=hub.url).get_collection(slug, token=WRITE_TOKEN)
+    assert (got.title, got.private) == ("Support bot picks", True)
+    assert [(i.item_id, i.note) for i in got.items] == [
+        (GPT2, "small"), (NER, "**bold** [x](javascript:alert(1))"), (SQUAD, None)]
+    assert at.text_input(key=f"{key}:token").value == "", "the box is emptied once used"
+    assert WRITE_TOKEN not in everything_shown(at)
+    assert "shortlists:publish:1:title" in repr(at.session_state)  # (the repr lists the session's values)
+    assert WRITE_TOKEN not in repr(at.session_state), "not kept in the session either"
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert WRITE_TOKEN.encode() not in path.read_bytes(), path
+    assert WRITE_TOKEN not in str(dict(at.query_params))
+
+
+def test_publish_refusals_say_why(picks, hub, monkeypatch):
+    hub.collections.clear()
+    at = page(list="picks")
+    at, _ = publish_form(at, "picks", token=VALID_TOKEN)
+    error = next(e.value for e in at.error)
+    assert "Cannot publish with this token" in error and "can only read" in shown(error)
+    at, _ = publish_form(at, "picks")  # no token typed, and the app has none
+    assert "No Hugging Face token is set" in shown(next(e.value for e in at.error))
+    at, _ = publish_form(at, "picks", token=WRITE_TOKEN, check=True)
+    assert "Publishing as fake-user in fake-user." in shown(next(s.value for s in at.success))
+
+    monkeypatch.setenv("HF_TOKEN", WRITE_TOKEN)  # the app's own token may write: an empty box uses it
+    at = page(list="picks")
+    assert "Leave the token empty to publish with the app's own token" in texts(at)
+    at, _ = publish_form(at, "picks", title=HOSTILE)
+    assert "Published 3 items" in shown(next(s.value for s in at.success))
+    at, _ = publish_form(at, "picks", title=HOSTILE)  # the same title again: refused, with the existing one
+    error = next(e.value for e in at.error)
+    assert "A collection with this title exists" in error
+    assert "[x](javascript" not in error and "<b>" not in error, "the title (and the suggestion) as text"
+    assert HOSTILE in shown(error)
+    assert [b.proto.label for b in at.get("link_button")] == ["Open the existing collection"]
+    assert WRITE_TOKEN not in everything_shown(at)

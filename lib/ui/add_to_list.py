@@ -6,8 +6,8 @@ so choosing and typing rerun only the form, not the page around it (a detail vie
 in the popover, as text, with a link that opens the list on the Shortlists page. The list last used in the session
 is offered first next time.
 
-Who adds is `who()`: the name typed once per session (the saved-searches panel's `USER_KEY`); with no name yet,
-the form asks for one first.
+Who adds is `who()`, i.e. `lib.ui.identity.current_user()`: the signed-in person where sign-in is configured, else
+the name typed once per session. With no name yet, the form asks for one (typed), or says to sign in.
 """
 
 from __future__ import annotations
@@ -32,18 +32,21 @@ from lib.shortlists import (
 from lib.shortlists.records import KIND_WORDS
 from lib.shortlists.table import share_query
 from lib.store.schema import MAX_LIST_NAME, MAX_NOTE, MAX_USER
+from lib.ui import identity
 from lib.ui.components import show_error
-from lib.ui.saved_panel import USER_KEY
 
 PAGE = "pages/shortlists.py"
 LAST_KEY = "shortlists:last"  # the list this session added to last: offered first next time
 
 
 def who() -> str | None:
-    """Who is acting: the name typed once per session. (The one place that says so: when sign-in comes, this
-    changes, nothing else.)"""
-    name = st.session_state.get(USER_KEY)
-    return name if isinstance(name, str) and name else None
+    """Who is acting on shortlists (None until a name is typed or the person signs in)."""
+    return identity.current_user().name
+
+
+def signing_in() -> bool:
+    """Whether names come from a sign-in (then a typed name is never taken)."""
+    return bool(identity.sign_in_choices(identity.auth_section()))
 
 
 def store() -> Shortlists:
@@ -101,13 +104,16 @@ def _submit(items: tuple[tuple[Kind, str], ...], key: str) -> None:
     state = st.session_state
     user = who()
     if user is None:
-        typed = state.get(_k(key, "user"), "")
+        if signing_in():  # a name comes from the sign-in only: nobody types themselves into someone else
+            state[_k(key, "done")] = Added("", error=InvalidShortlistError("Sign in first: shortlists are changed "
+                                                                           "under your name."))
+            return
         try:
-            user = validate_user(typed)
+            user = validate_user(state.get(_k(key, "user"), ""))
         except HubExplorerError as err:
             state[_k(key, "done")] = Added("", error=err)
             return
-        state[USER_KEY] = user
+        state[identity.NAME_KEY] = user
     new_name = (state.get(_k(key, "new")) or "").strip()
     chosen = state.get(_k(key, "list"))
     if not new_name and not chosen:
@@ -159,7 +165,9 @@ def _form(items: tuple[tuple[Kind, str], ...], key: str) -> None:
     if st.session_state.get(_k(key, "list")) not in names:
         st.session_state[_k(key, "list")] = last if last in names else None
     with st.form(_k(key, "form"), border=False, enter_to_submit=False):
-        if user is None:
+        if user is None and signing_in():
+            st.caption("Sign in (at the top of the sidebar) to add to a list.")
+        elif user is None:
             st.text_input("Your name", key=_k(key, "user"), max_chars=MAX_USER, placeholder="e.g. ada",
                           help="Added, voted and noted under this name on this server (typed once per session). "
                           "It is not a password.")
@@ -172,7 +180,7 @@ def _form(items: tuple[tuple[Kind, str], ...], key: str) -> None:
         st.text_area("Note (optional)", key=_k(key, "note"), max_chars=MAX_NOTE, height=68,
                      placeholder="Why it is worth a look")
         st.form_submit_button("Add", type="primary", icon=":material/playlist_add:", on_click=_submit,
-                              args=(items, key), key=_k(key, "add"))
+                              args=(items, key), key=_k(key, "add"), disabled=user is None and signing_in())
     if done is not None:
         _said(done)
 

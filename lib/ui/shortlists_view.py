@@ -50,8 +50,9 @@ from lib.shortlists import (
     to_markdown,
     validate_description,
     validate_list_name,
-    validate_user,
 )
+from lib.shortlists.publish import MAX_NOTE as PUBLISH_NOTE_MAX
+from lib.shortlists.publish import MAX_TITLE, can_publish, publish
 from lib.shortlists.records import KIND_WORDS
 from lib.shortlists.table import (
     SORT_LABELS,
@@ -63,10 +64,9 @@ from lib.shortlists.table import (
     sort_items,
 )
 from lib.store.schema import MAX_DESCRIPTION, MAX_LIST_NAME, MAX_NOTE, MAX_USER
-from lib.ui import compare_view, hub_cache, nav, source
-from lib.ui.add_to_list import store, who
+from lib.ui import compare_view, hub_cache, identity, nav, source
+from lib.ui.add_to_list import signing_in, store, who
 from lib.ui.components import show_error
-from lib.ui.saved_panel import USER_KEY
 
 REFRESH_S = 2.0  # how often the open list asks the store whether it changed
 LIVE_KEY = "shortlists-live"  # the fragment's name
@@ -85,6 +85,7 @@ RECORD_KEEP_S = 600.0  # ... one that could, after this long (the cache boundary
 HISTORY_SHOWN = 200
 TABLE_MAX_ROWS = 15  # rows shown before the items table scrolls
 ROW_HEIGHT = 35
+NO_NAME = "Say who you are first (your name, or sign in): changes are made under your name."
 
 
 @dataclass(frozen=True)
@@ -256,32 +257,25 @@ def render() -> None:
     _list_page(name)
 
 
-def _set_user() -> None:
-    try:
-        st.session_state[USER_KEY] = validate_user(st.session_state.get("shortlists:user_input", ""))
-    except HubExplorerError as err:
-        _flash("error", err)
-
-
-def _change_user() -> None:
-    st.session_state["shortlists:user_input"] = st.session_state.pop(USER_KEY, "")
-
-
 def _ask_name() -> None:
+    """No name yet: lists can be read; to change them, a name (typed, or from signing in)."""
     with st.container(border=True):
-        st.caption("Lists can be read by anyone here. To add, vote and write notes, say who you are (once per "
-                   "session; it is a name, not an account: anyone who types the same name is taken for you).")
-        with st.form("shortlists:user_form", border=False, enter_to_submit=True):
-            left, right = st.columns([3, 1], vertical_alignment="bottom")
-            left.text_input("Your name", key="shortlists:user_input", max_chars=MAX_USER, placeholder="e.g. ada")
-            right.form_submit_button("Use this name", on_click=_set_user, icon=":material/person:",
-                                     key="shortlists:user_submit")
+        if identity.sidebar_shown():  # the app's "You" widget asks, at the top of the sidebar
+            st.caption(("Sign in" if signing_in() else "Give your name") + " at the top of the sidebar to add, vote "
+                       "and write notes. Lists can be read without.")
+        elif signing_in():
+            st.caption("Sign in to add, vote and write notes. Lists can be read without.")
+            identity.sign_in_buttons("shortlists")
+        else:
+            st.caption("Lists can be read by anyone here. To add, vote and write notes, say who you are (once per "
+                       "session; it is a name, not an account: anyone who types the same name is taken for you).")
+            identity.ask_name("shortlists")
 
 
 def _create() -> None:
     me = who()
     if me is None:
-        _flash("warning", "Type your name first: a list has an owner.")
+        _flash("warning", "Say who you are first: a list has an owner.")
         return
     try:
         made = store().create_list(st.session_state.get("shortlists:new_name", ""), user=me,
@@ -302,18 +296,18 @@ def _top_bar(names: list[str], name: str | None, me: str | None) -> None:
     left.selectbox("Shortlist", names, key=PICK, on_change=_picked, placeholder="Choose a list",
                    disabled=not names, help="Every list on this server, the most recently changed first.")
     new = mid.popover("New list", icon=":material/add:", width="stretch", disabled=me is None,
-                      help="Type your name first." if me is None else "Make a new, empty list (you are its owner).")
+                      help=NO_NAME if me is None else "Make a new, empty list (you are its owner).")
     with new, st.form("shortlists:new_form", border=False):
         st.text_input("Name", key="shortlists:new_name", max_chars=MAX_LIST_NAME, placeholder="e.g. support bot model")
         st.text_area("Description (optional)", key="shortlists:new_description", max_chars=MAX_DESCRIPTION,
                      placeholder="What is it for? What decides?")
         st.form_submit_button("Make the list", type="primary", on_click=_create, key="shortlists:create")
-    if me is not None:
+    if me is not None and not identity.sidebar_shown() and not signing_in():  # drawn alone: say who, here
         with right:
             who_col, change_col = st.columns([3, 2], vertical_alignment="center")
             who_col.caption(f"You are **{md_escape(me)}**")
-            change_col.button("Change", key="shortlists:change_user", type="tertiary", on_click=_change_user,
-                              help="Use another name")
+            change_col.button("Change", key="shortlists:change_user", type="tertiary", on_click=identity.change_name,
+                              args=("shortlists",), help="Use another name")
 
 
 def _overview(summaries: list) -> None:
@@ -416,6 +410,7 @@ def _actions(shortlist: Shortlist) -> None:
         st.caption("Anyone on this server with this link opens the list (and sees its changes as they happen):")
         st.code(_share_url(name), language=None, wrap_lines=True)
     _edit_popover(row, shortlist)
+    _publish_popover(row, shortlist)
     if len(models) > MAX_MODELS:
         st.caption(f"“Compare these” takes the first {MAX_MODELS} of the list's {len(models)} models, in the "
                    "table's order.")
@@ -428,7 +423,7 @@ def _edit_key(shortlist: Shortlist, what: str) -> str:
 def _save_meta(name: str, list_id: int) -> None:
     me = who()
     if me is None:
-        _flash("warning", "Type your name first.")
+        _flash("warning", NO_NAME)
         return
     key = lambda what: f"shortlists:edit:{list_id}:{what}"
     lists = store()
@@ -475,7 +470,7 @@ def _edit_popover(row: Any, shortlist: Shortlist) -> None:
     if key("owner") not in st.session_state:
         st.session_state[key("owner")] = shortlist.owner
     with row.popover("Edit list", icon=":material/edit:", disabled=me is None,
-                     help="Type your name first." if me is None else "Description and owner"):
+                     help=NO_NAME if me is None else "Description and owner"):
         with st.form(key("form"), border=False):
             st.text_area("Description", key=key("description"), max_chars=MAX_DESCRIPTION)
             st.text_input("Owner", key=key("owner"), max_chars=MAX_USER, help="A name, as everywhere here.")
@@ -486,6 +481,98 @@ def _edit_popover(row: Any, shortlist: Shortlist) -> None:
             sure = st.checkbox("Delete this list, its items and its history", key=key("sure"))
             st.button("Delete the list", key=key("delete"), disabled=not sure, on_click=_delete,
                       args=(shortlist.name,), icon=":material/delete:")
+
+
+# --- publishing as a Hugging Face Collection -------------------------------------------------------------------------
+
+
+def _pub_key(list_id: int, what: str) -> str:
+    return f"shortlists:publish:{list_id}:{what}"
+
+
+def _typed_token(list_id: int) -> str | None:
+    """The token typed for this list's publication (None: the app's own), taken out of the box: it is used for one
+    call and kept nowhere (not in the session, the store, a message or a log)."""
+    key = _pub_key(list_id, "token")
+    typed = (st.session_state.get(key) or "").strip()
+    st.session_state[key] = ""
+    return typed or None
+
+
+def _check_access(list_id: int) -> None:
+    """"Check access": `can_publish` with the typed token (or the app's), said as a sentence."""
+    token = _typed_token(list_id)
+    namespace = (st.session_state.get(_pub_key(list_id, "namespace")) or "").strip() or None
+    try:
+        access = can_publish(hub_cache.client(), token, namespace=namespace)
+    except HubExplorerError as err:
+        st.session_state[_pub_key(list_id, "said")] = err
+        return
+    st.session_state[_pub_key(list_id, "said")] = ("ok" if access.ok else "no", access.reason)
+
+
+def _publish(name: str, list_id: int) -> None:
+    """"Publish": the list as it is now, as a Collection; the collection's address (or what went wrong)."""
+    token = _typed_token(list_id)
+    key = lambda what: _pub_key(list_id, what)
+    namespace = (st.session_state.get(key("namespace")) or "").strip() or None
+    try:
+        result = publish(store().get_list(name), api=hub_cache.client(), namespace=namespace,
+                         title=st.session_state.get(key("title")) or name, private=bool(st.session_state.get(
+                             key("private"), True)), notes=bool(st.session_state.get(key("notes"), True)),
+                         token=token)
+    except HubExplorerError as err:
+        st.session_state[key("said")] = err
+        return
+    summary = result.summary().replace(f" at {result.url}.", ".", 1)  # the address is the button below
+    st.session_state[key("said")] = ("published", summary, result.url)
+
+
+def _publish_said(said: Any) -> None:
+    if isinstance(said, HubExplorerError):  # every part as text: the title and the hint's suggestion are typed
+        hint = f"\n\n{md_escape(said.hint)}" if said.hint else ""
+        st.error(f"**{md_escape(said.title)}.** {md_escape(str(said))}{hint}", icon=":material/error:")
+        url = getattr(said, "url", None)
+        if url:
+            st.link_button("Open the existing collection", url, icon=":material/open_in_new:")
+        return
+    if said[0] == "published":
+        st.success(md_escape(said[1]), icon=":material/check_circle:")
+        st.link_button("Open the collection", said[2], icon=":material/open_in_new:", type="primary")
+    elif said[0] == "ok":
+        st.success(md_escape(said[1]), icon=":material/key:")
+    else:
+        st.warning(md_escape(said[1]), icon=":material/key_off:")
+
+
+def _publish_popover(row: Any, shortlist: Shortlist) -> None:
+    key = lambda what: _pub_key(shortlist.id, what)
+    has_token = bool(hub_cache.settings().token)
+    st.session_state.setdefault(key("title"), shortlist.name)
+    with row.popover("Publish", icon=":material/publish:", disabled=not shortlist.items,
+                     help="Publish the list as a Hugging Face Collection" if shortlist.items else "The list is empty."):
+        said = st.session_state.pop(key("said"), None)
+        with st.form(key("form"), border=False, enter_to_submit=False):
+            st.text_input("Collection title", key=key("title"), max_chars=MAX_TITLE)
+            st.text_input("Namespace", key=key("namespace"), max_chars=96, placeholder="the token's user",
+                          help="Your user name, or an organisation where you may create collections.")
+            left, right = st.columns(2)
+            left.checkbox("Private", key=key("private"), value=True)
+            right.checkbox("With the notes", key=key("notes"), value=True,
+                           help=f"Each item's note, cut to {PUBLISH_NOTE_MAX} characters (the Hub's limit).")
+            st.text_input("Hugging Face token", key=key("token"), type="password", placeholder="hf_…",
+                          help="Used for this one publication and kept nowhere: not in the database, the URL, the "
+                          "page or a log. It needs write access: a “write” token, or a fine-grained one with "
+                          "collection.write.")
+            st.caption("Leave the token empty to publish with the app's own token, if it may write."
+                       if has_token else "The app has no token of its own: type one with write access.")
+            check, go = st.columns(2)
+            check.form_submit_button("Check access", key=key("check"), on_click=_check_access, args=(shortlist.id,),
+                                     width="stretch")
+            go.form_submit_button("Publish", key=key("go"), type="primary", on_click=_publish,
+                                  args=(shortlist.name, shortlist.id), width="stretch", icon=":material/publish:")
+        if said is not None:
+            _publish_said(said)
 
 
 # --- the live part --------------------------------------------------------------------------------------------------
@@ -599,7 +686,7 @@ def _act(fn, *args: Any, done: str | None = None, **kwargs: Any) -> bool:
     """Run one change as who(); say how it went in the fragment. Whether it was made."""
     me = who()
     if me is None:
-        _flash("warning", "Type your name first (at the top of the page).", live=True)
+        _flash("warning", NO_NAME, live=True)
         return False
     try:
         fn(*args, user=me, **kwargs)
@@ -633,7 +720,7 @@ def _save_note(name: str, item: Item) -> None:
     version, _ = st.session_state.get(f"{key}:base", (item.note_version, item.note))
     me = who()
     if me is None:
-        _flash("warning", "Type your name first (at the top of the page).", live=True)
+        _flash("warning", NO_NAME, live=True)
         return
     try:
         saved = store().set_note(name, item.repo, st.session_state.get(key, ""), user=me,
@@ -680,7 +767,7 @@ def _item_panel(shortlist: Shortlist, item: Item, me: str | None) -> None:
             label = "Withdraw my vote" if voted else "Vote"
             st.button(label, key=f"shortlists:vote:{item.id}", icon=":material/thumb_up:",
                       type="secondary" if voted else "primary", disabled=me is None, on_click=_vote,
-                      args=(name, item, not voted), help="Type your name first." if me is None else
+                      args=(name, item, not voted), help=NO_NAME if me is None else
                       "One vote per person.")
             who_voted = ", ".join(item.voters)
             st.caption(f"{item.votes} vote{'s' if item.votes != 1 else ''}"
