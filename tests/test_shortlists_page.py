@@ -581,3 +581,34 @@ def test_publish_refusals_say_why(picks, hub, monkeypatch):
     assert HOSTILE in shown(error)
     assert [b.proto.label for b in at.get("link_button")] == ["Open the existing collection"]
     assert WRITE_TOKEN not in everything_shown(at)
+
+
+# --- who is who -------------------------------------------------------------------------------------------------------
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+        "huggingface": {"client_id": "id", "client_secret": "secret",
+                        "server_metadata_url": "https://huggingface.co/.well-known/openid-configuration"}}
+
+
+def test_with_sign_in_configured_a_typed_name_is_never_taken(picks):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["saved:user"] = "mallory"  # typed earlier, or set by hand: not an identity now
+    at.secrets["auth"] = AUTH
+    at.query_params["list"] = "picks"
+    at.run()
+    assert not at.exception
+    assert not [t for t in at.text_input if t.label == "Your name"], "no name box at all"
+    assert [b.label for b in at.button if "Sign in" in str(b.label)] == ["Sign in with Hugging Face"]
+    at = tick(at, "picks", GPT2)
+    assert at.button(key=f"shortlists:vote:{item_id('picks', GPT2)}").disabled
+
+    view = AppTest.from_file(str(ROOT / "pages" / "models.py"), default_timeout=60)
+    view.session_state["saved:user"] = "mallory"
+    view.secrets["auth"] = AUTH
+    view.query_params["repo"] = GPT2
+    view.run()
+    key = f"models:add_from_view:{GPT2}"
+    assert view.button(key=f"{key}:add").disabled
+    assert not [t for t in view.text_input if t.key == f"{key}:user"]
+    assert "Sign in (at the top of the sidebar) to add to a list." in texts(view)
+    assert [i.voters for i in picks.get_list("picks").items] == [(), (), ()]
