@@ -404,7 +404,9 @@ def test_exports_hold_the_list_with_key_facts(picks, downloads):
     assert first["Downloads"] == f"{MODELS[GPT2]['downloads']:,}"
     assert first["Task"] == MODELS[GPT2]["pipeline_tag"]
     assert first["Likes"] == f"{MODELS[GPT2]['likes']:,}"
-    assert set(first) >= {"Task", "Downloads", "Likes", "License", "Parameters"}
+    assert MODELS[GPT2]["safetensors"]["total"] == 137_022_720 and first["Parameters"] == "137M"
+    assert first["License"] == "mit" and "license:mit" in MODELS[GPT2]["tags"]
+    assert rows[2]["Parameters"] == "–", "a dataset has no parameters: a dash"
 
     picks.add_item("picks", DISTIL, kind="models", user="cy")  # after the page was drawn: the file is made on click
     record = download(at, downloads, "Decision record")
