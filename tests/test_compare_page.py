@@ -151,6 +151,6 @@ def test_the_page_offers_the_shared_run_and_the_tokens_for_the_compared_models()
     assert [s.value for s in at.subheader] == ["Run one input through all of them", "Tokens"]
     assert at.selectbox(key="compare:run:task").value == "token-classification"  # the first model's task
     skipped = [c.value for c in at.caption if c.value.startswith(":material/block:")]
-    assert skipped == [":material/block: google\\-bert/bert\\-base\\-uncased: another task\\: fill\\-mask, "
-                       "not token\\-classification"]
+    assert skipped == [(":material/block: google\\-bert/bert\\-base\\-uncased: another task\\: fill\\-mask, "
+                        "not token\\-classification")]
     assert at.text_area(key="compare:tokens:text").value.startswith("The quick brown fox")
