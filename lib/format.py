@@ -51,8 +51,9 @@ def relative_time(when: datetime | None, now: datetime | None = None) -> str:
     return "just now"
 
 
-# Characters with a meaning in Streamlit Markdown (CommonMark plus `:color[...]` directives and `$` math).
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:$~])")
+# Characters with a meaning in Streamlit Markdown (CommonMark plus `:color[...]` directives and `$` math); `&`
+# starts an entity ("&amp;" would read "&").
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:$~&])")
 
 
 def md_escape(text: str) -> str:

@@ -212,7 +212,8 @@ def _translate(
         )
     if remote:
         return errors.HubExplorerError(f"Remote run on {where} failed ({name}): {text or name}")
-    return errors.HubExplorerError(f"Unexpected failure talking to the Hub ({name}).")
+    return errors.HubExplorerError(f"Unexpected failure talking to the Hub ({name}).",
+                                   hint="Try again; if it persists, check that `HF_ENDPOINT` points at a Hub.")
 
 
 # --- huggingface_hub ----------------------------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def _translate(
 
 def _from_hf_hub(exc: BaseException, what: str | None) -> errors.HubExplorerError | None:
     thing = what or "That repository"
-    lower = thing.lower() if what is None else what
+    lower = thing[0].lower() + thing[1:] if thing.startswith(("The ", "That ")) else thing  # mid-sentence
     if isinstance(exc, hf.GatedRepoError):
         return errors.GatedRepoError(f"{thing} is gated: its files need a token with access.")
     if isinstance(exc, hf.DisabledRepoError):
@@ -230,6 +231,10 @@ def _from_hf_hub(exc: BaseException, what: str | None) -> errors.HubExplorerErro
     if isinstance(exc, hf.RevisionNotFoundError):
         return errors.NotFoundError(f"That revision of {lower} does not exist.")
     if isinstance(exc, hf.LocalEntryNotFoundError):  # not in the cache and the Hub could not be asked
+        answered = next((link for link in _chain(exc) if link is not exc and isinstance(link, hf.HfHubHTTPError)
+                         and link.response is not None), None)  # fmt: skip
+        if answered is not None:  # the Hub did answer (404, 403...): its answer says what happened, not "unreachable"
+            return _from_hf_hub(answered, what)
         return errors.HubUnreachableError(
             f"Could not reach the Hub to download {lower}, and it is not in the local cache."
         )
@@ -244,9 +249,18 @@ def _from_hf_hub(exc: BaseException, what: str | None) -> errors.HubExplorerErro
     if isinstance(exc, hf.HfHubHTTPError):
         status = exc.response.status_code if exc.response is not None else None
         if status == 401:
-            return errors.AccessError("The Hub refused the token (HTTP 401): it is invalid or expired.")
+            if not _sent_token(exc):  # nothing to refuse: the Hub wants one for this
+                return errors.AccessError(
+                    f"The Hub asks for a token for {lower} (HTTP 401), and none is set.",
+                    hint="Set `HF_TOKEN` (or `HF_TOKEN` in `.streamlit/secrets.toml`) to a token of an account with "
+                    "access, then retry. Private repos need their owner's token.",
+                )
+            return errors.AccessError("The Hub refused the token (HTTP 401): it is invalid or expired.",
+                                      hint="Set `HF_TOKEN` to a valid token (create one in your Hub settings), "
+                                      "then retry.")
         if status == 403:
-            return errors.AccessError(f"The Hub refused access to {lower} (HTTP 403).")
+            return errors.AccessError(f"The Hub refused access to {lower} (HTTP 403)." + (
+                "" if _sent_token(exc) else " No token is set."))
         if status == 429:
             wait = retry_after_seconds(exc.response.headers) if exc.response is not None else None
             return errors.RateLimitedError("The Hub's rate limit was reached.", retry_after=wait)
@@ -254,8 +268,26 @@ def _from_hf_hub(exc: BaseException, what: str | None) -> errors.HubExplorerErro
             return errors.HubUnavailableError(f"The Hub answered HTTP {status}.")
         if status == 400:
             return errors.InvalidQueryError("The Hub rejected the request as invalid (HTTP 400).")
-        return errors.HubExplorerError(f"The Hub answered HTTP {status}.")
+        if status == 404:
+            return errors.NotFoundError(
+                f"The Hub found nothing for {lower} (HTTP 404).",
+                hint="Check the id; if it is right, check that `HF_ENDPOINT` points at a Hub (or a mirror of one).",
+            )
+        return errors.HubExplorerError(
+            f"The Hub answered HTTP {status}.",
+            hint="Try again; if it persists, check that `HF_ENDPOINT` points at a Hub (or a mirror of one).",
+        )
     return None
+
+
+def _sent_token(exc: BaseException) -> bool:
+    """Whether the request that failed carried a token (an `Authorization` header); never reads the token."""
+    response = getattr(exc, "response", None)
+    request = getattr(response, "request", None) if response is not None else None
+    try:
+        return request is not None and "authorization" in {k.lower() for k in request.headers}
+    except (AttributeError, RuntimeError):  # a response built without its request
+        return False
 
 
 def _from_inference(exc: BaseException, where: str, token: str | None) -> errors.HubExplorerError | None:

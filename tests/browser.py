@@ -62,6 +62,17 @@ def serve_app(
 ) -> Iterator[str]:
     """A fake Hub (its fixtures plus `hub_args`) and `streamlit run` against it, on free ports; yields the app URL.
     `as_configured`: keep .streamlit/config.toml's file watcher (tests turn it off); `log`: the app's output."""
+    with serve_app_and_hub(hub_args, env, as_configured=as_configured, log=log) as (app_url, _hub_url):
+        yield app_url
+
+
+@contextmanager
+def serve_app_and_hub(
+    hub_args: tuple[str, ...] = (), env: dict[str, str] | None = None, *, as_configured: bool = False,
+    log: Path | None = None,
+) -> Iterator[tuple[str, str]]:
+    """As `serve_app`, yielding the app's URL and the fake Hub's (its control API: `/_fake/faults`,
+    `/_fake/requests`)."""
     hub_port, app_port = free_port(), free_port()
     out = log.open("w") if log is not None else subprocess.DEVNULL
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
@@ -79,7 +90,7 @@ def serve_app(
         )
         try:
             _wait_http(f"http://127.0.0.1:{app_port}/_stcore/health", 60, app)
-            yield f"http://127.0.0.1:{app_port}"
+            yield f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{hub_port}"
         finally:
             _stop(app)
     finally:

@@ -52,6 +52,7 @@ def test_relative_time_naive_and_missing():
         ("<script>", r"\<script\>"),
         (":red[x]", r"\:red\[x\]"),
         ("$x$", r"\$x\$"),
+        ("&amp;&copy;", r"\&amp;\&copy;"),  # an entity would read as the character it names
     ],
 )
 def test_md_escape(text, expected):

@@ -16,8 +16,9 @@ from lib.translate import translate, translated
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _hf_error(cls, status, body=None, **headers):
-    request = httpx2.Request("GET", "http://hub.test/api/models/org/x")
+def _hf_error(cls, status, body=None, *, token: bool = False, **headers):
+    request = httpx2.Request("GET", "http://hub.test/api/models/org/x",
+                             headers={"Authorization": "Bearer hf_x"} if token else None)
     response = httpx2.Response(status, headers=headers, json=body, request=request)
     return cls("boom", response=response)
 
@@ -42,7 +43,15 @@ HUB_TABLE = [
      "a file the repo does not have"),
     (lambda: hf.LocalEntryNotFoundError("not cached"), errors.HubUnreachableError, "Could not reach the Hub",
      "no connection and not cached: unreachable, not 'file does not exist'"),
-    (lambda: _hf_error(hf.HfHubHTTPError, 401), errors.AccessError, "refused the token (HTTP 401)", "a bad token"),
+    (lambda: _chained(hf.LocalEntryNotFoundError("not cached"), _hf_error(hf.HfHubHTTPError, 404)),
+     errors.NotFoundError, "HTTP 404", "not cached, and the Hub answered 404: its answer, not 'unreachable'"),
+    (lambda: _hf_error(hf.HfHubHTTPError, 401, token=True), errors.AccessError, "refused the token (HTTP 401)",
+     "a bad token"),
+    (lambda: _hf_error(hf.HfHubHTTPError, 401), errors.AccessError, ("asks for a token for Model 'org/x' (HTTP 401), "
+     "and none is set"), "no token sent: nothing was refused, so it must not talk about a bad token"),
+    (lambda: _hf_error(hf.HfHubHTTPError, 404), errors.NotFoundError, "found nothing for Model 'org/x' (HTTP 404)",
+     "a plain 404 (no error code): not found, with what to check"),
+    (lambda: _hf_error(hf.HfHubHTTPError, 418), errors.HubExplorerError, "answered HTTP 418", "any other status"),
     (lambda: _hf_error(hf.HfHubHTTPError, 403), errors.AccessError, "refused access to Model 'org/x' (HTTP 403)",
      "no access"),
     (lambda: _hf_error(hf.HfHubHTTPError, 429, **{"Retry-After": "3"}), errors.RateLimitedError, "rate limit",
@@ -66,6 +75,11 @@ def test_hub_errors(exc, expected, words, why):
     out = translate(exc(), what="Model 'org/x'")
     assert type(out) is expected, why
     assert words in str(out), why
+
+
+@pytest.mark.parametrize(("exc", "expected", "words", "why"), HUB_TABLE)
+def test_every_hub_error_says_what_to_do(exc, expected, words, why):
+    assert translate(exc(), what="Model 'org/x'").hint, why
 
 
 def test_gated_is_an_access_error_and_carries_a_hint():

@@ -5,6 +5,7 @@ Every method returns records from `lib.records` and raises only `lib.errors` err
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from dataclasses import dataclass, field
@@ -130,6 +131,14 @@ class Reachability:
     error: errors.HubExplorerError | None = None
 
 
+def broke_off(err: errors.HubExplorerError, received: int, kind: Kind) -> errors.HubExplorerError:
+    """`err` (same class, so retries and fallbacks treat it alike) saying that the Hub's paged listing broke off
+    after `received` items: its first page came, a later one failed."""
+    out = copy.copy(err)
+    out.args = (f"The Hub's listing of {kind} broke off after {received:,} of them (a later page failed): {err}",)
+    return out
+
+
 class HubClient:
     """Search and read the Hub. Inject `api` (an `HfApi`) to point it elsewhere; tests use the fake Hub."""
 
@@ -167,10 +176,16 @@ class HubClient:
         self.capabilities(query.kind).check(query)
         wanted = query.offset + query.limit + 1
         started = time.perf_counter()
-        with translated(f"The {query.kind} search"):
-            infos = list(islice(self._list(query, wanted), wanted))
-            parse = {"models": model_from_info, "datasets": dataset_from_info, "spaces": space_from_info}[query.kind]
-            records: list[RepoRecord] = [parse(i) for i in infos]  # type: ignore[arg-type]
+        infos: list[Any] = []
+        try:
+            with translated(f"The {query.kind} search"):
+                infos.extend(islice(self._list(query, wanted), wanted))
+                parse = {"models": model_from_info, "datasets": dataset_from_info, "spaces": space_from_info}
+                records: list[RepoRecord] = [parse[query.kind](i) for i in infos]  # type: ignore[operator]
+        except errors.HubExplorerError as err:
+            if infos:  # a later page of the Hub's listing failed (Link: rel="next"): say that it broke off
+                raise broke_off(err, len(infos), query.kind) from err
+            raise
         page = records[query.offset : query.offset + query.limit]
         return SearchResult(
             query=query,

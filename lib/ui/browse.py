@@ -12,10 +12,10 @@ from lib.query import SORT_LABELS, Facet, Kind, SearchResult
 from lib.sources import MIN_SHARE, Capabilities
 from lib.tables import results_frame, visible_columns
 from lib.task_ids import ALL_TASKS
-from lib.ui import compare_view, filters, hub_cache, saved_panel, source, state
+from lib.ui import compare_view, filters, hub_cache, saved_panel, source, stale, state
 from lib.ui.add_to_list import add_to_list
 from lib.ui.charts_panel import charts_panel
-from lib.ui.components import show_error
+from lib.ui.components import show_cut_note, show_error, text_box
 from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE, state_to_params
 
 ROW_HEIGHT = 35  # st.dataframe's default row height in pixels
@@ -43,10 +43,11 @@ def search_bar(kind: Kind, facets: dict[str, Facet], caps: Capabilities) -> None
         c_text, c_task, c_sort = st.columns([3, 2, 1.4], vertical_alignment="bottom")
     else:
         (c_text, c_sort), c_task = st.columns([3, 1.4], vertical_alignment="bottom"), None
-    c_text.text_input(
+    text_box(
+        c_text,
         "Search",
         key=key("q"),
-        max_chars=MAX_TEXT,
+        limit=MAX_TEXT,
         placeholder=f"Search {kind} by name, e.g. {_EXAMPLE[kind]}",
         help="Part of the repo id, as on the Hub: letters are matched case-insensitively, symbols literally.",
     )
@@ -61,6 +62,7 @@ def search_bar(kind: Kind, facets: dict[str, Facet], caps: Capabilities) -> None
     missing = [f"{SORT_LABELS[s]}: {caps.why_not_sort(s)}" for s in caps.unsorted]  # type: ignore[index]
     c_sort.selectbox("Sort", sorts, key=key("sort"), format_func=SORT_LABELS.__getitem__,
                      help=("Not offered here: " + " ".join(missing)) if missing else None)  # fmt: skip
+    show_cut_note(key("q"))
 
 
 def browse(kind: Kind) -> str | None:
@@ -82,11 +84,15 @@ def browse(kind: Kind) -> str | None:
 
     answer: source.Answer | None = None
     error: HubExplorerError | None = None
+    kept: stale.Stale | None = None  # the Hub fails now: the last answer to this very search stands in
+    asked = query.replace(offset=(page - 1) * PAGE_SIZE)
     try:
         with st.spinner(f"Searching {kind}…"):
-            answer = source.answer(query.replace(offset=(page - 1) * PAGE_SIZE))
+            answer, kept = stale.fetch(("search", asked), lambda: source.answer(asked))
     except HubExplorerError as err:
         error = err
+    if kept is not None:
+        error = kept.error
 
     if answer is not None:
         if answer.result.query.sort != query.sort:  # the source cannot sort so: the note says why
@@ -99,10 +105,13 @@ def browse(kind: Kind) -> str | None:
     filters.sidebar(kind, facets, caps)
     filters.chips(kind, query)
     if error is not None:
-        show_error(error, retry_key=None if isinstance(error, InvalidQueryError) else key("retry_search"))
+        show_error(error, retry_key=None if isinstance(error, InvalidQueryError) else key("retry_search"),
+                   worked_before=kept is not None)
         gap = source.no_stand_in(query)
         if gap:
             st.caption(md_escape(gap))
+    if kept is not None:
+        stale.show(kept)
     if answer is not None:
         _results(kind, answer, page, caps)
     repo = st.session_state.get(key("repo"))

@@ -19,10 +19,11 @@ from lib.errors import HubExplorerError, HubUnavailableError
 from lib.format import md_escape
 from lib.query import SearchQuery
 from lib.records import ModelRecord, ParamCounts
-from lib.ui import hub_cache, source
+from lib.ui import hub_cache, source, stale
 from lib.ui.add_to_list import add_to_list
+from lib.ui.components import retry_controls, show_cut_note, text_box
 from lib.ui.multi_run import render_multi_run, render_tokens
-from lib.urlstate import is_valid_repo_id
+from lib.urlstate import MAX_TEXT, is_valid_repo_id
 
 KEY = "compare:models"  # the models being compared, in order (shared with the Models page and the model view)
 _URL_SEEN = "compare:url"
@@ -93,18 +94,27 @@ def _add_here(repo_id: str) -> None:
 # --- facts ----------------------------------------------------------------------------------------------------------
 
 
-def _facts(ids: list[str]) -> tuple[list[ModelFacts], str | None]:
-    """Each model's facts from the answering source, and a note when the catalog answers instead of the Hub."""
+def _facts(ids: list[str]) -> tuple[list[ModelFacts], str | None, dict[str, stale.Stale]]:
+    """Each model's facts from the answering source, a note when the catalog answers instead of the Hub, and the
+    models shown from this session's last good facts because the Hub fails on them now (`lib.ui.stale`)."""
     cat = source.catalog()
     holds = cat is not None and cat.has("models")
     if source.choice() == "catalog" and holds:
-        return gather(ids, CatalogFacts(cat)), None
+        return gather(ids, CatalogFacts(cat)), None, {}
     facts = gather(ids, HubFacts(_CachedHub()))
     down = [f.error for f in facts if isinstance(f.error, HubUnavailableError)]
     if down and holds and source.choice() == "auto":
         note = f"{down[0].title}: the local catalog answers instead (no files, configs or cards)."
-        return gather(ids, CatalogFacts(cat)), note
-    return facts, None
+        return gather(ids, CatalogFacts(cat)), note, {}
+    shown: list[ModelFacts] = []
+    stale_ones: dict[str, stale.Stale] = {}
+    for f in facts:
+        if f.error is None:
+            stale.keep(("compare", f.id), f)
+        elif (found := stale.kept(("compare", f.id), f.error)) is not None:
+            f, stale_ones[f.id] = found
+        shown.append(f)
+    return shown, None, stale_ones
 
 
 # --- the page -------------------------------------------------------------------------------------------------------
@@ -113,9 +123,10 @@ def _facts(ids: list[str]) -> tuple[list[ModelFacts], str | None]:
 def _finder(ids: list[str]) -> None:
     """A search box: matching models, each with an Add button; an exact id can be added as it is."""
     full = len(ids) >= MAX_MODELS
-    text = st.text_input("Add a model", key="compare:find", placeholder="Search models by name, e.g. bert",
-                         max_chars=200, disabled=full,
-                         help=f"At most {MAX_MODELS} models." if full else "Part of a repo id, or an exact owner/name.")
+    text = text_box(st, "Add a model", key="compare:find", limit=MAX_TEXT,
+                    placeholder="Search models by name, e.g. bert", disabled=full,
+                    help=f"At most {MAX_MODELS} models." if full else "Part of a repo id, or an exact owner/name.")
+    show_cut_note("compare:find")
     text = (text or "").strip()
     if not text or full:
         return
@@ -153,13 +164,20 @@ def render() -> None:
     if len(ids) < 2:
         st.caption("Add at least one more model to compare.")
     with st.spinner(f"Reading {len(ids)} models…"):
-        facts, note = _facts(ids)
+        facts, note, stale_ones = _facts(ids)
     if note:
         st.info(md_escape(note), icon=":material/cloud_off:")
-    for f in facts:
-        if f.error is not None:
-            st.warning(f"**{md_escape(f.id)}**: {md_escape(f.error.title)}. {md_escape(str(f.error))}",
-                       icon=":material/error:")
+    failed = [(f.id, f.error) for f in facts if f.error is not None]
+    failed += [(repo_id, kept.error) for repo_id, kept in stale_ones.items()]
+    for repo_id, error in failed:
+        hint = f"\n\n{error.hint}" if error.hint else ""
+        st.warning(f"**{md_escape(repo_id)}**: {md_escape(error.title)}. {md_escape(str(error))}{hint}",
+                   icon=":material/error:")
+    if stale_ones:
+        stale.show(min(stale_ones.values(), key=lambda k: k.at), what=", ".join(stale_ones))
+    if failed:  # one Retry (and countdown) for the page: every model is asked again
+        retry_controls(next((e for _, e in failed if e.retryable), failed[0][1]), "compare:retry",
+                       worked_before=bool(stale_ones))
     left, right = st.columns([1, 2], vertical_alignment="bottom")
     fold = left.toggle("Only rows that differ", key="compare:fold",
                        help="Fold away the rows where every model has the same value.")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterable
+from typing import Any
 
 import streamlit as st
 
+from lib import retrying
 from lib.errors import AccessError, HubExplorerError, HubUnavailableError, NotFoundError, RateLimitedError
 from lib.format import md_escape
 from lib.hub import Reachability
@@ -14,8 +18,11 @@ from lib.ui import hub_cache, identity, source
 PING_EVERY_S = 10  # the sidebar asks the Hub again this often while it fails (a good answer is kept 30 s)
 
 
-def show_error(err: HubExplorerError, *, retry_key: str | None = None) -> None:
-    """A readable message (title, what happened, what to do) and, where it helps, a Retry button."""
+def show_error(err: HubExplorerError, *, retry_key: str | None = None, worked_before: bool = False) -> None:
+    """A readable message (title, what happened, what to do) and, with a `retry_key`, a Retry button where retrying
+    can help (an access error too: its hint says to set a token, then retry). A failure retrying can help is also
+    counted down and retried by itself (`lib.retrying`), so the page recovers without a click; so is any failure of
+    a request that `worked_before` (a stale answer stands in)."""
     icon = ":material/search_off:" if isinstance(err, NotFoundError) else ":material/error:"
     body = f"**{err.title}.** {md_escape(str(err))}"
     if err.hint:
@@ -24,12 +31,89 @@ def show_error(err: HubExplorerError, *, retry_key: str | None = None) -> None:
         st.warning(body, icon=icon)
     else:
         st.error(body, icon=icon)
-    if retry_key and err.retryable:
-        label = "Retry"
-        if isinstance(err, RateLimitedError) and err.retry_after:
-            label = f"Retry (the Hub asked for {err.retry_after:g} s)"
-        if st.button(label, key=retry_key, icon=":material/refresh:"):
-            st.rerun()
+    if retry_key:
+        retry_controls(err, retry_key, worked_before=worked_before)
+
+
+def retry_controls(err: HubExplorerError, retry_key: str, *, worked_before: bool = False) -> None:
+    """The Retry button and the countdown to the automatic retry for `err` (nothing when retrying cannot help)."""
+    if not (err.retryable or worked_before or isinstance(err, AccessError)):
+        return
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    label = "Retry"
+    if isinstance(err, RateLimitedError) and err.retry_after:
+        label = f"Retry (the Hub asked for {err.retry_after:g} s)"
+    if row.button(label, key=retry_key, icon=":material/refresh:"):
+        _forget_tries(retry_key)
+        st.rerun()
+    tries = retrying.tries_after(st.session_state.get(_TRIES, {}).get(retry_key), time.monotonic())
+    plan = retrying.plan(err, tries, worked_before=worked_before)
+    if plan is not None:
+        with row:
+            _countdown(retry_key, time.monotonic() + plan.wait, plan.auto, tries)
+
+
+_TRIES = "retry:tries"  # retry key -> (automatic retries made, monotonic time of the last), per session
+
+
+def _forget_tries(key: str) -> None:
+    st.session_state.setdefault(_TRIES, {}).pop(key, None)
+
+
+def _wait_words(seconds: float) -> str:
+    whole = max(0, math.ceil(seconds))
+    return f"{whole // 60} min {whole % 60} s" if whole >= 60 else f"{whole} s"
+
+
+@st.fragment(run_every=1.0)
+def _countdown(key: str, deadline: float, auto: bool, tries: int) -> None:
+    """Counts down to `deadline` (monotonic) every second; when `auto`, reruns the whole page at zero."""
+    left = deadline - time.monotonic()
+    if auto and left <= 0:
+        st.session_state.setdefault(_TRIES, {})[key] = (tries + 1, time.monotonic())
+        st.rerun(scope="app")
+    if auto:
+        st.caption(f":material/timer: Retrying by itself in {_wait_words(left)}.")
+    elif left > 0:
+        st.caption(f":material/timer: The Hub asked to wait {_wait_words(left)} more.")
+    else:
+        st.caption(":material/timer: The wait is over: press Retry.")
+
+
+#: What a search box takes from the browser; longer text is cut to the search's own limit with a note (a widget's
+#: `max_chars` alone drops a longer paste without a word).
+MAX_PASTE = 10_000
+_CUT = "{key}:cut"
+
+
+def _cut(key: str, limit: int) -> None:
+    text = st.session_state.get(key) or ""
+    if len(text) > limit:
+        st.session_state[key] = text[:limit]
+        st.session_state[_CUT.format(key=key)] = (f"The search text was cut to its first {limit} characters "
+                                                  f"(it had {len(text):,}).")  # fmt: skip
+
+
+def text_box(container: Any, label: str, *, key: str, limit: int, **options: Any) -> str:
+    """A text input (drawn in `container`) whose text beyond `limit` characters is cut, with a note for
+    `cut_note(key)` to return; returns the text."""
+    return container.text_input(label, key=key, max_chars=MAX_PASTE, on_change=_cut, args=(key, limit), **options)
+
+
+def set_cut_note(key: str, note: str) -> None:
+    """Say on the next `cut_note(key)` that the box's text was cut (when it came cut from elsewhere: a link)."""
+    st.session_state[_CUT.format(key=key)] = note
+
+
+def cut_note(key: str) -> str | None:
+    """The note saying that the text of `text_box(key=...)` was just cut (once), or None."""
+    return st.session_state.pop(_CUT.format(key=key), None)
+
+
+def show_cut_note(key: str) -> None:
+    note = cut_note(key)
+    if note:
+        st.info(note, icon=":material/content_cut:")
 
 
 def chips(values: Iterable[str], *, color: str = "gray") -> str:

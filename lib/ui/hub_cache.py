@@ -34,10 +34,18 @@ def settings() -> Settings:
     return s
 
 
+def _token_fp(s: Settings) -> str:
+    return hashlib.sha256(s.token.encode()).hexdigest()[:12] if s.token else "-"
+
+
+def answers_key(s: Settings) -> str:
+    """Whose answers they are: the endpoints and a short fingerprint of the token (never the token)."""
+    return f"{s.endpoint}|{s.viewer_endpoint}|{_token_fp(s)}"
+
+
 def settings_key(s: Settings) -> str:
     """What cached answers depend on: endpoints, timeout and a short fingerprint of the token (never the token)."""
-    token_fp = hashlib.sha256(s.token.encode()).hexdigest()[:12] if s.token else "-"
-    return f"{s.endpoint}|{s.viewer_endpoint}|{s.timeout}|{token_fp}"
+    return f"{s.endpoint}|{s.viewer_endpoint}|{s.timeout}|{_token_fp(s)}"
 
 
 @st.cache_resource(show_spinner=False)

@@ -76,6 +76,7 @@ class Answer:
     result: SearchResult
     source: Source
     note: str | None = None
+    fallback: bool = False  # the catalog answers because the Hub failed (`note` says how)
 
 
 @st.cache_resource(show_spinner=False)
@@ -174,10 +175,10 @@ def offered(kind: Kind) -> Capabilities:
 
 
 # --- answering ---------------------------------------------------------------------------------------------------
-def _ask(src: Source, query: SearchQuery, note: str | None = None) -> Answer:
+def _ask(src: Source, query: SearchQuery, note: str | None = None, *, fallback: bool = False) -> Answer:
     """`src`'s answer, with the query's sort changed to one it can answer (and the reason) when it cannot."""
     fitted, why = src.capabilities(query.kind).fit_sort(query)
-    return Answer(src.search(fitted), src, _joined(note, why))
+    return Answer(src.search(fitted), src, _joined(note, why), fallback=fallback)
 
 
 def _snapshot(cat: Catalog, kind: Kind) -> str:
@@ -214,7 +215,7 @@ def answer(query: SearchQuery) -> Answer:
     stand_in = not local.refusals(query, sort=False)  # the catalog can answer this query's filters
     down = _recent_failure()
     if down is not None and stand_in:
-        return _ask(cat, query, down)
+        return _ask(cat, query, down, fallback=True)
     try:
         return _ask(LIVE, query)
     except HubUnavailableError as err:  # unreachable, slow or a server error: the catalog can stand in
@@ -222,7 +223,7 @@ def answer(query: SearchQuery) -> Answer:
             raise  # the Hub's own error says what happened; the catalog's data could not answer anyway
         note = f"{err.title}: {err.message} The local catalog answers instead{_snapshot(cat, kind)}."
         st.session_state[_HUB_DOWN] = (time.monotonic(), note)
-        return _ask(cat, query, note)
+        return _ask(cat, query, note, fallback=True)
 
 
 def search(query: SearchQuery) -> SearchResult:

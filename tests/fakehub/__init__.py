@@ -83,7 +83,7 @@ need access. Every response carries ``RateLimit`` / ``RateLimit-Policy`` headers
 
 Faults (see :class:`~tests.fakehub.faults.Fault`), in-process with ``hub.add_fault(path_prefix, status, times=1,
 retry_after=None, delay=None, malformed=False, disconnect=False, method=None, error_code=None, message=None,
-after=0)`` or
+after=0)`` (``after=N``: the first N matching requests pass, then the fault answers: a listing's later page) or
 over HTTP (control endpoints are never faulted nor logged)::
 
     POST   /_fake/faults     {"path_prefix": "/api/models", "status": 429, "times": 1, "retry_after": 7}

@@ -9,9 +9,9 @@ means forever) each matching request is answered by the fault instead of the nor
 * ``malformed=True``: ``200`` with a truncated JSON body (``Content-Type: application/json``).
 * ``delay=<seconds>``: sleep first; with no status/malformed/disconnect the normal answer follows (timeouts).
 * ``disconnect=True``: close the connection without answering (``RemoteProtocolError`` client-side).
-
-``after=N`` lets the first N matching requests through untouched, so that the (N+1)th fails: "the third item added
-to a collection fails" is ``Fault("/api/collections/", method="POST", status=503, after=2)``.
+* ``after=N``: let the first N matching requests through untouched, then fail: a paged listing whose first page
+  comes and a later one fails (``Link: rel="next"`` pages share the list's path), or "the third item added to a
+  collection fails": ``Fault("/api/collections/", method="POST", status=503, after=2)``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Fault:
     after: int = 0
     id: int = field(default_factory=lambda: next(_ids))
     hits: int = 0
-    passed: int = 0
+    passed: int = 0  # matching requests let through because of `after`
 
     def __post_init__(self) -> None:
         if self.status is None and not (self.malformed or self.disconnect or self.delay):

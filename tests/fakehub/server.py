@@ -208,14 +208,18 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(request, response)
 
     def _send(self, request: Request, response: Response) -> None:
-        try:  # a client that gave up (its timeout) has closed the socket: nothing to report
+        try:
             self.send_response(response.status)
             for name, value in response.headers:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(response.length))
             self.end_headers()
-            if request.method == "HEAD":
-                return
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout): nobody to answer
+            self.close_connection = True
+            return
+        if request.method == "HEAD":
+            return
+        try:
             if response.stream is not None:
                 content, start, end = response.stream
                 for chunk in content.iter_range(start, end):

@@ -22,7 +22,7 @@ from lib.format import human_bytes, md_escape
 from lib.hub import Card
 from lib.query import Kind
 from lib.records import ParamCounts, RepoRecord
-from lib.ui import hub_cache, nav, source
+from lib.ui import hub_cache, nav, source, stale
 from lib.ui.add_to_list import add_to_list
 from lib.ui.components import chips, show_error
 
@@ -38,10 +38,14 @@ _UNSET = object()
 
 
 def load(kind: Kind, repo_id: str) -> RepoRecord | None:
-    """The repo's full record, or None after showing why it could not be read."""
+    """The repo's full record, or None after showing why it could not be read. When the Hub fails now and this
+    session read the record before, the error is shown above that copy, marked stale (`lib.ui.stale`)."""
     try:
         with st.spinner(f"Loading {repo_id}…"):
-            record, note = source.info(kind, repo_id)
+            (record, note), kept = stale.fetch(("info", kind, repo_id), lambda: source.info(kind, repo_id))
+        if kept is not None:
+            show_error(kept.error, retry_key=f"retry_{kind}:{repo_id}", worked_before=True)
+            stale.show(kept)
         if note:
             st.info(note, icon=":material/cloud_off:")
         return record
