@@ -13,6 +13,7 @@ page = st.navigation(
         st.Page("pages/1_datasets.py", title="Datasets", icon=":material/dataset:", url_path="datasets"),
         st.Page("pages/spaces.py", title="Spaces", icon=":material/rocket_launch:"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("pages/shortlists.py", title="Shortlists", icon=":material/checklist:"),
         st.Page("pages/insights.py", title="Insights", icon=":material/insights:"),
         st.Page("pages/cache.py", title="Local cache", icon=":material/storage:"),
     ]

@@ -21,8 +21,8 @@ HubExplorerError                 (Exception)
 └── InvalidQueryError            (ValueError)  the request itself makes no sense
 ```
 
-Other modules add leaves under these (the catalog's, try-it's refusals, the saved-search store's). Exceptions of
-huggingface_hub, httpx2, InferenceClient, `datasets` and transformers become these in exactly one place:
+Other modules add leaves under these (the catalog's, try-it's refusals, the store's, saved searches' and
+shortlists'; the store turns database errors into its own, in `lib/store/errors.py`). Exceptions of huggingface_hub, httpx2, InferenceClient, `datasets` and transformers become these in exactly one place:
 `lib.translate.translate()`, which matches on exception types. `lib.hub.http`'s transport raises the HTTP ones (429, 5xx, unreachable, timeout) directly. Pages show `.title`, the message and
 `.hint`; none ever contains a token.
 """

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any, Literal
 
 from lib.records import RepoKind as Kind
-from lib.tasks import task_label
+from lib.task_ids import task_label
 
 Control = Literal["choice", "tristate", "range", "window", "toggle"]
 """The widget a filter has: a value picked or typed (`choice`), yes/no/any (`tristate`), an inclusive range of

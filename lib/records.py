@@ -150,6 +150,13 @@ class ModelRecord(RepoRecord):
     mask_token: str | None = None  # the tokenizer's mask token, for fill-mask models
 
     @property
+    def has_chat_template(self) -> bool:
+        """An instruct or chat model: its tokenizer config has a chat template (the Hub gives that config in the
+        API's ``config``, under ``tokenizer_config``)."""
+        tokenizer = (self.config or {}).get("tokenizer_config")
+        return isinstance(tokenizer, dict) and bool(tokenizer.get("chat_template"))
+
+    @property
     def base_models(self) -> tuple[tuple[str, str], ...]:
         """(base model id, relation) pairs from `base_model:` tags; relation is e.g. "finetune", "quantized"."""
         pairs: list[tuple[str, str]] = []

@@ -1,15 +1,17 @@
-"""Saved searches: a named browse-page query per user name, kept in a SQLite file in the app's home folder.
+"""Saved searches: a named browse-page query per user name, kept in the app's store (`lib.store`).
 
-The file is ``<HUB_EXPLORER_HOME>/hub-explorer.sqlite3``. A saved search is (user, name, kind, params, created_at,
-updated_at); ``params`` are the page's URL parameters (``lib.urlstate.state_to_params``), so reopening one is just
-opening the kind's page with them. (user, name, kind) is unique.
+The store is the SQLite file ``<HUB_EXPLORER_HOME>/hub-explorer.sqlite3``, or PostgreSQL when
+``HUB_EXPLORER_DATABASE_URL`` is set. A saved search is (user, name, kind, params, created_at, updated_at);
+``params`` are the page's URL parameters (``lib.urlstate.state_to_params``), so reopening one is just opening the
+kind's page with them. (user, name, kind) is unique. Files written before the store existed are adopted as they are
+by its first migration.
 
 The user name partitions the list; it is not an account and not a secret: anyone who types the same name on the
 same server sees and edits the same list.
 
-Several Streamlit sessions (threads of one server, or several servers on one home folder) may write at once: every
-call opens its own connection, in WAL mode with a busy timeout, and each write is one transaction. Values always
-travel as SQL parameters, never formatted into the statement.
+Several Streamlit sessions (threads of one server, several servers on one home folder, replicas on one PostgreSQL)
+may write at once: each call is one transaction of the store, retried a bounded number of times on lock contention.
+Values always travel as SQL parameters (SQLAlchemy Core), never formatted into the statement.
 
 Errors, all `lib.errors.HubExplorerError`::
 
@@ -17,56 +19,43 @@ Errors, all `lib.errors.HubExplorerError`::
     ├── SavedSearchExistsError       the (user, name, kind) is taken: save again with overwrite=True to replace it
     ├── InvalidSavedSearchError      (ValueError)  a user or search name, kind or params that cannot be stored
     ├── SavedSearchNotFoundError     (NotFoundError, LookupError)  rename of a search that does not exist
-    └── SavedSearchStoreError        (OSError)  the SQLite file cannot be opened, read or written
+    └── StoreError                   (OSError)  lib.store's
+        └── SavedSearchStoreError    the store cannot be opened, read or written (its message and hint kept)
 """
 
 from __future__ import annotations
 
 import json
-import re
-import sqlite3
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
+from sqlalchemy import Connection, RowMapping, Select, delete, func, select, update
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lib import names
 from lib.errors import HubExplorerError, NotFoundError
 from lib.filters import FILTERS
 from lib.query import KINDS, Kind
 from lib.settings import load_settings
+from lib.store import FILE_NAME, Store, StoreError, default_path, open_store
+from lib.store.schema import saved_search, schema_version
 
-FILE_NAME = "hub-explorer.sqlite3"
-SCHEMA_VERSION = 1
+__all__ = ["FILE_NAME", "MAX_NAME", "SCHEMA_VERSION", "InvalidSavedSearchError", "SavedSearch",
+           "SavedSearchExistsError", "SavedSearchNotFoundError", "SavedSearchStoreError", "SavedSearches", "clean_name",
+           "db_path", "describe_params", "is_valid_name", "validate_kind", "validate_params", "validate_search_name",
+           "validate_user"]
+T = TypeVar("T")
+
+SCHEMA_VERSION = 1  # the saved_search row format; kept in `schema_version` for copies of the app older than the store
 MAX_NAME = 60
 MAX_PARAMS_JSON = 4096  # a browse page's URL parameters are far shorter (the search text is capped at 200)
-BUSY_TIMEOUT_S = 5.0
 
-# Characters a name may not contain: C0 controls and DEL (\x00-\x1f, \x7f), C1 controls (\x80-\x9f), the Unicode
-# line and paragraph separators (\u2028, \u2029) and lone surrogates (\ud800-\udfff, which UTF-8 cannot store).
-# Everything else is allowed: any script, emoji, spaces inside, quotes, %, _, ; and other SQL or Markdown syntax.
-_FORBIDDEN_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")  # cannot be encoded as UTF-8, so cannot be stored
-
-# One statement each: `executescript` would commit the surrounding transaction.
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS schema_version (
-    version INTEGER NOT NULL
-)""",
-    """CREATE TABLE IF NOT EXISTS saved_search (
-    id         INTEGER PRIMARY KEY,
-    user       TEXT NOT NULL,
-    name       TEXT NOT NULL,
-    kind       TEXT NOT NULL CHECK (kind IN ('models', 'datasets', 'spaces')),
-    params     TEXT NOT NULL,   -- JSON object, str -> str
-    created_at TEXT NOT NULL,   -- ISO 8601, UTC, microseconds
-    updated_at TEXT NOT NULL,
-    UNIQUE (user, name, kind)
-)""",
-    "CREATE INDEX IF NOT EXISTS saved_search_by_user ON saved_search (user, kind, updated_at)",
-)
-_COLUMNS = "id, user, name, kind, params, created_at, updated_at"
+_SURROGATE_RE = names.SURROGATE_RE  # cannot be encoded as UTF-8, so cannot be stored
 
 
 class SavedSearchExistsError(HubExplorerError):
@@ -88,30 +77,20 @@ class SavedSearchNotFoundError(NotFoundError):
     hint = "It may have been deleted in another window. Reload the list."
 
 
-class SavedSearchStoreError(HubExplorerError, OSError):
+class SavedSearchStoreError(StoreError):
     title = "Saved searches are unavailable"
-    hint = "Check that `HUB_EXPLORER_HOME` is a folder this app may write to."
 
 
 # --- validators (pure) -------------------------------------------------------------------------------------------
 
 
 def clean_name(value: object, *, what: str = "name") -> str:
-    """A user or search name as stored: NFC-normalised, trimmed, 1-`MAX_NAME` characters, no control characters.
-
-    NFC makes "é" typed as one code point or as "e" + accent the same name. Raises `InvalidSavedSearchError`
-    saying what is wrong with `what`.
-    """
-    if not isinstance(value, str):
-        raise InvalidSavedSearchError(f"The {what} must be text.")
-    text = unicodedata.normalize("NFC", value).strip()
-    if not text:
-        raise InvalidSavedSearchError(f"The {what} is empty.")
-    if _FORBIDDEN_RE.search(text):
-        raise InvalidSavedSearchError(f"The {what} contains a line break or control character.")
-    if len(text) > MAX_NAME:
-        raise InvalidSavedSearchError(f"The {what} is {len(text)} characters long; at most {MAX_NAME} are allowed.")
-    return text
+    """A user or search name as stored: NFC-normalised, trimmed, 1-`MAX_NAME` characters, no control characters
+    (`lib.names`). Raises `InvalidSavedSearchError` saying what is wrong with `what`."""
+    try:
+        return names.clean_name(value, what=what, max_len=MAX_NAME)
+    except ValueError as exc:
+        raise InvalidSavedSearchError(str(exc)) from None
 
 
 def is_valid_name(value: object) -> bool:
@@ -219,125 +198,78 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _stamp(when: datetime) -> str:
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def db_path(home: str | Path | None = None) -> Path:
-    """Where the saved searches live: `<home>/hub-explorer.sqlite3` (home defaults to `HUB_EXPLORER_HOME`)."""
-    base = Path(home).expanduser() if home is not None else load_settings().home
-    return base / FILE_NAME
+    """The SQLite file of the app's home folder: `<home>/hub-explorer.sqlite3` (home defaults to
+    `HUB_EXPLORER_HOME`). `HUB_EXPLORER_DATABASE_URL`, when set, is used instead by `SavedSearches.open()`."""
+    return default_path(home)
+
+
+def _row(row: RowMapping) -> SavedSearch:
+    return SavedSearch(
+        user=row["user"], name=row["name"], kind=row["kind"], params=_load(row["params"]),
+        created_at=row["created_at"], updated_at=row["updated_at"], id=row["id"],
+    )
+
+
+def _one(user: str, name: str, kind: str) -> Select[tuple[object, ...]]:
+    return select(saved_search).where(
+        saved_search.c.user == user, saved_search.c.name == name, saved_search.c.kind == kind)
 
 
 class SavedSearches:
-    """Saved searches in one SQLite file. Cheap to create: nothing is opened until the first call.
+    """Saved searches in the app's store. Cheap to create: nothing is opened until the first call.
 
-    Safe to share between threads and processes: each call opens and closes its own connection.
+    `location` is a SQLite file path or a PostgreSQL URL (`lib.store.resolve`). Safe to share between threads and
+    processes: each call is its own transaction.
     """
 
-    def __init__(self, path: str | Path, *, clock: Callable[[], datetime] = _utcnow) -> None:
-        self.path = Path(path)
+    def __init__(self, location: str | Path, *, clock: Callable[[], datetime] = _utcnow) -> None:
+        self.location = location
+        is_url = isinstance(location, str) and "://" in location
+        #: The SQLite file (None for PostgreSQL).
+        self.path: Path | None = None if is_url else Path(location)
         self._clock = clock
         self._ready = False
 
     @classmethod
     def open(cls, home: str | Path | None = None) -> SavedSearches:
-        """The store in the app's home folder (`HUB_EXPLORER_HOME` when `home` is None)."""
-        return cls(db_path(home))
+        """The app's own store: `HUB_EXPLORER_DATABASE_URL` when set and `home` is None, else the SQLite file in
+        `home` (`HUB_EXPLORER_HOME` when None)."""
+        url = load_settings().database_url if home is None else None
+        return cls(url or db_path(home))
 
-    # -- connections
+    # -- the store
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """One connection for one call, closed afterwards; sqlite3 errors become `SavedSearchStoreError`."""
+    def _errors(self) -> Iterator[None]:
+        """The store's errors as this module's (same message and hint)."""
         try:
-            if not self._ready:
-                self._init()
-            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        except HubExplorerError:
+            yield
+        except SavedSearchStoreError:
             raise
-        except (OSError, sqlite3.Error) as exc:
-            raise self._store_error(exc) from exc
-        try:
-            yield con
-        except sqlite3.Error as exc:
-            raise self._store_error(exc) from exc
-        finally:
-            con.close()
+        except StoreError as exc:
+            raise SavedSearchStoreError(str(exc), hint=exc.hint) from exc
 
-    def _store_error(self, exc: Exception) -> SavedSearchStoreError:
-        return SavedSearchStoreError(f"{self.path}: {exc}")
-
-    def _init(self) -> None:
-        """Create the folder, the file and the schema (once per store object; idempotent across processes)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        try:
-            version = self._version(con)
-            if version is None:
-                con.execute("PRAGMA journal_mode = WAL")  # persistent: set once, when the file is new
-                con.execute("BEGIN IMMEDIATE")  # one writer creates the schema; a concurrent one waits, then no-ops
-                try:
-                    for statement in _SCHEMA:
-                        con.execute(statement)
-                    con.execute(
-                        "INSERT INTO schema_version (version) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM schema_version)",
-                        (SCHEMA_VERSION,),
-                    )
-                    con.execute("COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
-                version = self._version(con)
+    def _store(self) -> Store:
+        store = open_store(self.location)
+        if not self._ready:
+            version = store.read(lambda conn: conn.execute(select(func.max(schema_version.c.version))).scalar())
             if version != SCHEMA_VERSION:
                 raise SavedSearchStoreError(
-                    f"{self.path} has schema version {version}; this app reads version {SCHEMA_VERSION}.",
+                    f"{store.where} has schema version {version}; this app reads version {SCHEMA_VERSION}.",
                     hint="The file was written by another version of Hub Explorer. Point `HUB_EXPLORER_HOME` "
                     "elsewhere, or move the file away.",
                 )
-        finally:
-            con.close()
-        self._ready = True
+            self._ready = True
+        return store
 
-    @staticmethod
-    def _version(con: sqlite3.Connection) -> int | None:
-        try:
-            row = con.execute("SELECT MAX(version) FROM schema_version").fetchone()
-        except sqlite3.OperationalError:  # no such table: a new file
-            return None
-        return row[0] if row else None
+    def _read(self, fn: Callable[[Connection], T]) -> T:
+        with self._errors():
+            return self._store().read(fn)
 
-    @contextmanager
-    def _transaction(self, user: str, name: str, kind: str) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE: concurrent writers wait); a clash on (user, name, kind)
-        becomes `SavedSearchExistsError`, anything else rolls back and propagates."""
-        with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-                con.execute("COMMIT")
-            except sqlite3.IntegrityError:
-                con.execute("ROLLBACK")
-                raise SavedSearchExistsError(user, name, kind) from None
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-
-    def _fetch(self, con: sqlite3.Connection, user: str, name: str, kind: str) -> SavedSearch:
-        row = con.execute(
-            f"SELECT {_COLUMNS} FROM saved_search WHERE user = ? AND name = ? AND kind = ?", (user, name, kind)
-        ).fetchone()
-        return self._row(row)
-
-    @staticmethod
-    def _row(row: tuple) -> SavedSearch:
-        id_, user, name, kind, params, created, updated = row
-        return SavedSearch(
-            user=user, name=name, kind=kind, params=_load(params),
-            created_at=datetime.fromisoformat(created), updated_at=datetime.fromisoformat(updated), id=id_,
-        )
+    def _write(self, fn: Callable[[Connection], T]) -> T:
+        with self._errors():
+            return self._store().write(fn)
 
     # -- API
 
@@ -347,31 +279,29 @@ class SavedSearches:
         """Save `params` under (user, name, kind). When that exists: `SavedSearchExistsError`, unless `overwrite`,
         which replaces its params (keeping its creation time)."""
         user, name, kind = validate_user(user), validate_search_name(name), validate_kind(kind)
-        stored, now = _dump(validate_params(params)), _stamp(self._clock())
-        with self._transaction(user, name, kind) as con:
+        stored, now = _dump(validate_params(params)), self._clock()
+        values = {"user": user, "name": name, "kind": kind, "params": stored, "created_at": now, "updated_at": now}
+
+        def save(conn: Connection) -> SavedSearch:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            insert = dialect.insert(saved_search).values(**values)
             if overwrite:
-                con.execute(
-                    "INSERT INTO saved_search (user, name, kind, params, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (user, name, kind) DO UPDATE SET"
-                    " params = excluded.params, updated_at = excluded.updated_at",
-                    (user, name, kind, stored, now, now),
+                insert = insert.on_conflict_do_update(
+                    index_elements=["user", "name", "kind"],
+                    set_={"params": insert.excluded.params, "updated_at": insert.excluded.updated_at},
                 )
-            else:
-                con.execute(
-                    "INSERT INTO saved_search (user, name, kind, params, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (user, name, kind, stored, now, now),
-                )
-            return self._fetch(con, user, name, kind)
+            try:
+                conn.execute(insert)
+            except sa_exc.IntegrityError:
+                raise SavedSearchExistsError(user, name, kind) from None
+            return _row(conn.execute(_one(user, name, kind)).mappings().one())
+
+        return self._write(save)
 
     def get(self, user: str, name: str, kind: str) -> SavedSearch | None:
         user, name, kind = validate_user(user), validate_search_name(name), validate_kind(kind)
-        with self._connect() as con:
-            row = con.execute(
-                f"SELECT {_COLUMNS} FROM saved_search WHERE user = ? AND name = ? AND kind = ?", (user, name, kind)
-            ).fetchone()
-        return self._row(row) if row else None
+        row = self._read(lambda conn: conn.execute(_one(user, name, kind)).mappings().first())
+        return _row(row) if row else None
 
     def exists(self, user: str, name: str, kind: str) -> bool:
         return self.get(user, name, kind) is not None
@@ -379,40 +309,41 @@ class SavedSearches:
     def list(self, user: str, kind: str | None = None) -> list[SavedSearch]:
         """This user's saved searches (of one kind, or all), the most recently saved first."""
         user = validate_user(user)
-        with self._connect() as con:
-            if kind is None:
-                rows = con.execute(
-                    f"SELECT {_COLUMNS} FROM saved_search WHERE user = ? ORDER BY updated_at DESC, name, kind",
-                    (user,),
-                ).fetchall()
-            else:
-                rows = con.execute(
-                    f"SELECT {_COLUMNS} FROM saved_search WHERE user = ? AND kind = ?"
-                    " ORDER BY updated_at DESC, name",
-                    (user, validate_kind(kind)),
-                ).fetchall()
-        return [self._row(r) for r in rows]
+        query = select(saved_search).where(saved_search.c.user == user)
+        if kind is None:
+            query = query.order_by(saved_search.c.updated_at.desc(), saved_search.c.name, saved_search.c.kind)
+        else:
+            query = query.where(saved_search.c.kind == validate_kind(kind)).order_by(
+                saved_search.c.updated_at.desc(), saved_search.c.name)
+        rows = self._read(lambda conn: conn.execute(query).mappings().all())
+        return [_row(r) for r in rows]
 
     def delete(self, user: str, name: str, kind: str) -> bool:
         """Delete one; False when it was not there (deleted elsewhere, or never saved)."""
         user, name, kind = validate_user(user), validate_search_name(name), validate_kind(kind)
-        with self._connect() as con:
-            cur = con.execute(
-                "DELETE FROM saved_search WHERE user = ? AND name = ? AND kind = ?", (user, name, kind)
-            )
-        return cur.rowcount > 0
+        statement = delete(saved_search).where(
+            saved_search.c.user == user, saved_search.c.name == name, saved_search.c.kind == kind)
+        return self._write(lambda conn: conn.execute(statement).rowcount > 0)
 
     def rename(self, user: str, name: str, kind: str, new_name: str) -> SavedSearch:
         """Give a saved search another name. `SavedSearchNotFoundError` when it does not exist,
         `SavedSearchExistsError` when the new name is taken by another one."""
         user, name, kind = validate_user(user), validate_search_name(name), validate_kind(kind)
         new_name = validate_search_name(new_name)
-        now = _stamp(self._clock())
-        with self._transaction(user, new_name, kind) as con:
-            cur = con.execute(
-                "UPDATE saved_search SET name = ?, updated_at = ? WHERE user = ? AND name = ? AND kind = ?",
-                (new_name, now, user, name, kind),
-            )
-            if cur.rowcount == 0:
+        now = self._clock()
+        statement = (
+            update(saved_search)
+            .where(saved_search.c.user == user, saved_search.c.name == name, saved_search.c.kind == kind)
+            .values(name=new_name, updated_at=now)
+        )
+
+        def rename(conn: Connection) -> SavedSearch:
+            try:
+                changed = conn.execute(statement).rowcount
+            except sa_exc.IntegrityError:
+                raise SavedSearchExistsError(user, new_name, kind) from None
+            if changed == 0:
                 raise SavedSearchNotFoundError(f"No saved search of {kind} named {name!r}.")
-            return self._fetch(con, user, new_name, kind)
+            return _row(conn.execute(_one(user, new_name, kind)).mappings().one())
+
+        return self._write(rename)

@@ -10,6 +10,7 @@ lists exactly these, and a test keeps it so). Nothing else in `lib/`, `pages/` o
 | `HUB_EXPLORER_TRYIT_BUDGET_MB` | megabytes of loaded try-it pipelines kept together | half of the RAM            |
 | `HUB_EXPLORER_INFERENCE_TIMEOUT` | seconds a remote run (endpoint, provider) may take | `120`                     |
 | `HUB_EXPLORER_VIEWER_ENDPOINT` | the dataset viewer API (rows, splits, statistics)  | `https://datasets-server.huggingface.co` |
+| `HUB_EXPLORER_DATABASE_URL` | PostgreSQL for shortlists and saved searches (`postgresql://...`) | `<home>/hub-explorer.sqlite3` |
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ VARIABLES: tuple[str, ...] = (
     "HUB_EXPLORER_TRYIT_BUDGET_MB",
     "HUB_EXPLORER_INFERENCE_TIMEOUT",
     "HUB_EXPLORER_VIEWER_ENDPOINT",
+    "HUB_EXPLORER_DATABASE_URL",
 )
 
 
@@ -49,6 +51,7 @@ class Settings:
     viewer_endpoint: str = DEFAULT_VIEWER_ENDPOINT
     tryit_budget_mb: float | None = None  # None: half of this machine's RAM
     inference_timeout: float = DEFAULT_INFERENCE_TIMEOUT
+    database_url: str | None = field(default=None, repr=False)  # None: a SQLite file in `home`; may hold a password
 
     @property
     def has_token(self) -> bool:
@@ -84,4 +87,5 @@ def load_settings(secrets: dict[str, str] | None = None) -> Settings:
         viewer_endpoint=(env.get("HUB_EXPLORER_VIEWER_ENDPOINT") or DEFAULT_VIEWER_ENDPOINT).rstrip("/"),
         tryit_budget_mb=budget,
         inference_timeout=_positive(env.get("HUB_EXPLORER_INFERENCE_TIMEOUT"), DEFAULT_INFERENCE_TIMEOUT),
+        database_url=(env.get("HUB_EXPLORER_DATABASE_URL") or "").strip() or None,
     )

@@ -9,14 +9,18 @@ small config.json, never the weights). transformers is imported here, on first u
 from __future__ import annotations
 
 import hashlib
+import html
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lib.translate import translated
 
 MAX_TOKENIZERS = 16
+#: Light backgrounds the marked tokens take in turn (dark text on each, in light and dark themes alike).
+TOKEN_BACKGROUNDS = ("#fde2b3", "#cde7f7", "#d9f2d0", "#f4d3e8", "#e6dcf7")
 #: `model_max_length` above this is transformers' "no limit" placeholder (int(1e30)), not a context window.
 _NO_LIMIT = 10_000_000
 
@@ -120,3 +124,48 @@ def tokenize(model: str, text: str, *, token: str | None = None, config: dict[st
         else:
             tokens.append(Token(id=int(tid), text=text[span[0]:span[1]], start=int(span[0]), end=int(span[1])))
     return Tokenized(model=model, text=text, tokens=tuple(tokens), context=context_window(tokenizer, config))
+
+
+# ------------------------------------------------------------------------------------------- what a page shows
+
+
+def share_text(tokenized: Tokenized) -> str:
+    """"12 tokens, 18.8% of its 64-token context" (or "context unknown")."""
+    count = f"{tokenized.count:,} token{'s' if tokenized.count != 1 else ''}"
+    if tokenized.share is None:
+        return f"{count}, context unknown"
+    return f"{count}, {tokenized.share:.1%} of its {tokenized.context:,}-token context"
+
+
+def marked_html(tokenized: Tokenized) -> str:
+    """The text with each token on its own background (colors in turn) and its id on hover (``title``); the spaces a
+    tokenizer drops stay unmarked. Every piece of text is HTML-escaped, quotes included: the user's text and the
+    tokenizer's pieces are shown, never run."""
+    parts: list[str] = []
+    marked = 0
+    for text, token_id in tokenized.spans():
+        piece = html.escape(text, quote=True)
+        if token_id is None:
+            parts.append(piece)
+            continue
+        color = TOKEN_BACKGROUNDS[marked % len(TOKEN_BACKGROUNDS)]
+        marked += 1
+        parts.append(f'<span title="id {int(token_id)}" style="background:{color};color:#1f2328;'
+                     f'border-radius:3px;padding:1px 0">{piece}</span>')
+    return ('<div style="white-space:pre-wrap;line-height:1.9;font-family:ui-monospace,monospace">'
+            + "".join(parts) + "</div>")
+
+
+def added_tokens(tokenized: Tokenized) -> list[str]:
+    """The special tokens the tokenizer added around the text (``[CLS]``, ``</s>``...), in order."""
+    return [t.text for t in tokenized.tokens if t.special]
+
+
+def counts_table(results: Sequence[Tokenized]) -> dict[str, list[str]]:
+    """The same text's token counts across models: one column per model, a row of counts and a row of the share of
+    each model's context (as text, one type per column)."""
+    return {r.model: [f"{r.count:,}", f"{r.share:.1%} of {r.context:,}" if r.share is not None else "unknown"]
+            for r in results}
+
+
+COUNTS_ROWS = ("Tokens", "Share of the context")

@@ -9,7 +9,9 @@ error (our transport's `HubUnreachableError` wrapped by `datasets` in a `Connect
 translate(exc, service=...)
 ├── an app error in the chain      -> itself (re-classed for the service: the viewer's, an endpoint's)
 ├── huggingface_hub                 -> _from_hf_hub      (not found, gated, disabled, 401/403/404/429/5xx, offline)
-│   └── InferenceClient             -> _from_inference   (timeouts, TGI's overloaded/validation/generation errors)
+│   ├── InferenceClient             -> _from_inference   (timeouts, TGI's overloaded/validation/generation errors)
+│   └── the Collections API         -> _from_collection  (service="collection": no or refused token, no write access,
+│                                                         title taken, item not found; publishing's own classes)
 ├── httpx2                          -> _from_httpx       (timeout -> HubTimeoutError, network -> HubUnreachableError)
 ├── datasets                        -> _from_datasets    (imported only when already loaded)
 ├── transformers (pipeline loading) -> _from_pipeline    (errors it wraps in OSError/ValueError)
@@ -35,7 +37,7 @@ from huggingface_hub.utils import parse_ratelimit_headers
 
 from lib import errors
 
-Service = Literal["hub", "viewer", "endpoint", "provider", "datasets", "pipeline", "run"]
+Service = Literal["hub", "viewer", "endpoint", "provider", "datasets", "pipeline", "run", "collection"]
 _TEXT_LIMIT = 300
 
 #: The viewer's own subclass for each generic class the transport raises (most specific first).
@@ -183,6 +185,7 @@ def _translate(
     for link in _chain(exc):  # the outermost exception a library adapter knows wins
         found = (
             (_from_inference(link, where or "the inference server", token) if remote else None)
+            or (_from_collection(link, what, token) if service == "collection" else None)
             or _from_hf_hub(link, what)
             or _from_httpx(link, where if remote else None)
             or (_from_datasets(link, what) if service == "datasets" else None)
@@ -330,6 +333,44 @@ def _from_inference(exc: BaseException, where: str, token: str | None) -> errors
             return errors.InvalidQueryError(f"{where} rejected the input (HTTP {status}){detail}")
         return errors.HubExplorerError(f"{where} answered HTTP {status}{detail}")
     return None
+
+
+def _from_collection(exc: BaseException, what: str | None, token: str | None) -> errors.HubExplorerError | None:
+    """The Collections API's refusals, in publishing's words (`lib.shortlists.publish`'s classes); 429 and 5xx are
+    the Hub's, like any other call's."""
+    from lib.shortlists.publish import CollectionExistsError, PublishAccessError  # it imports this module
+
+    thing = what or "The collection"
+    if isinstance(exc, hf.LocalTokenNotFoundError):
+        return PublishAccessError("No Hugging Face token is set, and publishing needs one with write access.")
+    if not isinstance(exc, hf.HfHubHTTPError) or exc.response is None:
+        return None
+    status = exc.response.status_code
+    said = _scrub(_server_text(exc), token)
+    detail = f": {said}" if said else "."
+    if status == 401:
+        return PublishAccessError("The Hub refused the token (HTTP 401): it is invalid or expired.")
+    if status == 403:
+        return PublishAccessError(f"The Hub refused to let this token write (HTTP 403){detail}")
+    if status == 404:
+        return errors.NotFoundError(f"{thing} was not found on the Hub (or it is private).")
+    if status == 409:
+        slug = _body_field(exc, "slug")
+        endpoint = str(exc.response.request.url).split("/api/collections", 1)[0] if slug else ""
+        return CollectionExistsError(f"{thing} already exists" + (f": {endpoint}/collections/{slug}" if slug else "."),
+                                     slug=slug, url=f"{endpoint}/collections/{slug}" if slug else None)
+    if status == 400:
+        return errors.InvalidQueryError(f"The Hub rejected {thing[:1].lower() + thing[1:]} (HTTP 400){detail}")
+    return None
+
+
+def _body_field(exc: BaseException, name: str) -> str | None:
+    """One text field of a JSON error body (a 409's `slug`), if there is one."""
+    try:
+        value = exc.response.json().get(name)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - any unreadable body: nothing to read
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 def _server_text(exc: BaseException) -> str:

@@ -7,7 +7,8 @@ Inference API lays out its URLs; a client given ``model="http://host:port/models
   with ``"stream": true`` answered as server-sent events ``data: {"token": {"id", "text", ...}}``);
 * raw image/audio bytes (or ``{"inputs": <base64>, "parameters"}`` JSON) for the media tasks;
 * ``/models/{name}/v1/chat/completions``: the OpenAI-compatible chat route (vLLM, TGI), streamed as
-  ``data: {"choices": [{"delta": {"content": ...}}]}`` then ``data: [DONE]``;
+  ``data: {"choices": [{"delta": {"content": ...}}]}`` then ``data: [DONE]``; a model whose tokenizer has a chat
+  template answers the messages through it (else the last user message alone);
 * ``/models/{name}/pipeline/{task}``: the router's URL for feature-extraction and sentence-similarity.
 
 Answers come from running the model folder (tests/tiny_models.py, or the real all-MiniLM-L6-v2) through
@@ -343,7 +344,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _chat(self, served: Served, payload: dict[str, Any], *, malformed: bool) -> None:
         app = self.app
         messages = payload.get("messages") or []
-        prompt = next((m.get("content") for m in reversed(messages) if m.get("role") == "user"), "")
+        with app._lock:
+            tokenizer = app._engine(served)[0]
+        if getattr(tokenizer, "chat_template", None):  # an instruct model: its own template, as TGI and vLLM do
+            prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        else:
+            prompt = next((m.get("content") for m in reversed(messages) if m.get("role") == "user"), "")
         if not isinstance(prompt, str):
             raise TypeError("text content only")
         params = {

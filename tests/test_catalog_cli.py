@@ -159,3 +159,21 @@ def test_the_module_runs_as_a_program(home: str) -> None:
     bad = subprocess.run([sys.executable, "-m", "lib.catalog", "--home", home, "search", "--offset", "-3"],
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=False)  # fmt: skip
     assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
+
+
+def test_bench_asks_a_dump_without_trending_scores_as_the_app_does(tmp_path: Path) -> None:
+    """A dump without trending scores (the July-2024 snapshot) cannot sort by them: "trending" queries
+    are timed by the sort the app would use instead, with a note, not refused."""
+    lines = (FIXTURES / "models.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [{k: v for k, v in json.loads(line).items() if k not in ("trendingScore", "trending_score")}
+               for line in lines if line.strip()]
+    dump = tmp_path / "no-trending.jsonl"
+    dump.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    home = str(tmp_path / "home")
+    assert run("--home", home, "--quiet", "load", str(dump), "--kind", "models")[0] == 0
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"kind": "models", "text": "bert", "sort": "trending"}\n', encoding="utf-8")
+    code, out, err = run("--home", home, "bench", str(queries), "--repeat", "2", "--json")
+    assert code == 0, err
+    assert json.loads(out)["runs"] == 2
+    assert err.startswith("note: This catalog's models dump has no trending scores.")

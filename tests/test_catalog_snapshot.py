@@ -172,7 +172,7 @@ def test_models_page_on_the_real_snapshot(catalog: Catalog, hub, monkeypatch) ->
     """The browse page over 760k real models: totals, facet counts in the filters, a filter, a chip."""
     from streamlit.testing.v1 import AppTest
 
-    from lib.tasks import task_label
+    from lib.task_ids import task_label
 
     monkeypatch.setenv("HUB_EXPLORER_HOME", str(catalog.root.parent))
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "pages" / "models.py"), default_timeout=60)

@@ -141,3 +141,16 @@ def test_which_row_opens(rows, before, open_now, expected, why):
     from lib.ui.browse import opened_row
 
     assert opened_row(rows, before, ["a", "b", "c"], open_now) == expected, why
+
+
+def test_the_page_offers_the_shared_run_and_the_tokens_for_the_compared_models():
+    """The run section gets the compared models' records: their common task, and a model of another task skipped
+    with its reason before anything runs (the run itself: tests/test_multi_run_page.py, tests/test_tryit_multi.py)."""
+    at = page(models=f"{NER},google-bert/bert-base-uncased")
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["Run one input through all of them", "Tokens"]
+    assert at.selectbox(key="compare:run:task").value == "token-classification"  # the first model's task
+    skipped = [c.value for c in at.caption if c.value.startswith(":material/block:")]
+    assert skipped == [(":material/block: google\\-bert/bert\\-base\\-uncased: another task\\: fill\\-mask, "
+                        "not token\\-classification")]
+    assert at.text_area(key="compare:tokens:text").value.startswith("The quick brown fox")

@@ -235,7 +235,7 @@ def _tryit_key(repo: str, *parts: str) -> str:
 def test_tryit_fault(fault: FaultRow, tiny_folder, hub, monkeypatch):
     """Run while the Hub fails on the download: a clear message, the rest of the view works, Run works once the
     fault is cleared; and a model that ran stays runnable (loaded) while the Hub fails on everything about it."""
-    from lib.ui import hub as ui_hub
+    from lib.ui import hub_cache as ui_hub
 
     repo = f"tiny-faults/{fault.name}"  # a model of its own per row: nothing downloaded or loaded by another row
     hub.add_local_repo("model", repo, tiny_folder, pipeline_tag="text-classification")

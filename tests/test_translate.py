@@ -47,8 +47,8 @@ HUB_TABLE = [
      errors.NotFoundError, "HTTP 404", "not cached, and the Hub answered 404: its answer, not 'unreachable'"),
     (lambda: _hf_error(hf.HfHubHTTPError, 401, token=True), errors.AccessError, "refused the token (HTTP 401)",
      "a bad token"),
-    (lambda: _hf_error(hf.HfHubHTTPError, 401), errors.AccessError, "asks for a token for Model 'org/x' (HTTP 401), "
-     "and none is set", "no token sent: nothing was refused, so it must not talk about a bad token"),
+    (lambda: _hf_error(hf.HfHubHTTPError, 401), errors.AccessError, ("asks for a token for Model 'org/x' (HTTP 401), "
+     "and none is set"), "no token sent: nothing was refused, so it must not talk about a bad token"),
     (lambda: _hf_error(hf.HfHubHTTPError, 404), errors.NotFoundError, "found nothing for Model 'org/x' (HTTP 404)",
      "a plain 404 (no error code): not found, with what to check"),
     (lambda: _hf_error(hf.HfHubHTTPError, 418), errors.HubExplorerError, "answered HTTP 418", "any other status"),
@@ -162,6 +162,56 @@ def test_endpoint_errors(exc, expected, words, why):
     assert type(out) is expected, why
     assert words in str(out), why
     assert SECRET not in str(out) and SECRET not in out.hint
+
+
+def _collection_error(status, body=None, method="POST", path="/api/collections"):
+    request = httpx2.Request(method, f"http://hub.test{path}")
+    response = httpx2.Response(status, json=body, request=request)
+    return hf.HfHubHTTPError("boom", response=response)
+
+
+COLLECTION_TABLE = [
+    (lambda: _collection_error(401), "PublishAccessError", "refused the token (HTTP 401)", "a refused token"),
+    (lambda: _collection_error(403, {"error": f"token {SECRET} has read-only permissions"}), "PublishAccessError",
+     "refused to let this token write (HTTP 403): token *** has read-only permissions",
+     "a read token: the server's words, token scrubbed"),
+    (lambda: _collection_error(409, {"error": "You already have a collection with this title", "slug": "me/t-1"}),
+     "CollectionExistsError", "A collection titled “T” already exists: http://hub.test/collections/me/t-1",
+     "a taken title: the existing collection's URL from the 409's slug"),
+    (lambda: _collection_error(404, {"error": "Model org/x not found"}, path="/api/collections/me/t-1/items"),
+     errors.NotFoundError, "was not found on the Hub", "an item the Hub does not have"),
+    (lambda: _collection_error(400, {"error": '"note" must be a string of at most 500 characters'}),
+     errors.InvalidQueryError, "rejected a collection titled “T” (HTTP 400): \"note\" must be",
+     "a request the Hub refuses"),
+    (lambda: hf.LocalTokenNotFoundError("Token is required"), "PublishAccessError", "No Hugging Face token is set",
+     "whoami without any token"),
+    (lambda: _collection_error(503), errors.HubUnavailableError, "HTTP 503", "5xx: the Hub's, as for any call"),
+    (lambda: _collection_error(429), errors.RateLimitedError, "rate limit", "429: the Hub's, as for any call"),
+    (lambda: errors.HubTimeoutError("http://hub.test did not answer in time."), errors.HubTimeoutError,
+     "did not answer in time", "the transport's timeout is kept as is"),
+]
+
+
+@pytest.mark.parametrize(("exc", "expected", "words", "why"), COLLECTION_TABLE)
+def test_collection_errors(exc, expected, words, why):
+    from lib.shortlists import publish
+
+    expected = getattr(publish, expected) if isinstance(expected, str) else expected
+    out = translate(exc(), what="A collection titled “T”", service="collection", token=SECRET)
+    assert type(out) is expected, why
+    assert words in str(out), (why, str(out))
+    assert SECRET not in str(out) and SECRET not in out.hint
+
+
+def test_collection_refusals_are_access_errors_and_a_taken_title_carries_the_slug():
+    from lib.shortlists.publish import CollectionExistsError
+
+    out = translate(_collection_error(403), service="collection")
+    assert isinstance(out, errors.AccessError) and "write access" in out.hint
+    taken = translate(_collection_error(409, {"slug": "me/t-1"}), service="collection")
+    assert isinstance(taken, CollectionExistsError) and (taken.slug, taken.url) == (
+        "me/t-1", "http://hub.test/collections/me/t-1")
+    assert type(translate(_collection_error(403))) is errors.AccessError, "other services keep their own words"
 
 
 def test_viewer_errors_are_the_viewers_own_classes_not_patched_titles():

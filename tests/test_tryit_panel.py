@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.tryit.tasks import supported_tasks
 from tests.conftest import VALID_TOKEN
-from tests.tiny_models import build
+from tests.tiny_models import CHAT_TEMPLATE, build
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +52,9 @@ def tiny(fake_hub, tmp_path_factory):
     fake_hub.add_local_repo("model", ids["mask-only"], folder, pipeline_tag="fill-mask", mask_token="<mask>")
     ids["unsupported"] = "tiny-panel/video"
     fake_hub.add_local_repo("model", ids["unsupported"], folder, pipeline_tag="text-to-video")
+    folder = build("text-generation", root / "chat", chat_template=CHAT_TEMPLATE)  # an instruct model
+    ids["chat"], ids["path:chat"] = "tiny-panel/chat", folder
+    fake_hub.add_local_repo("model", ids["chat"], folder, pipeline_tag="text-generation")
     return ids
 
 
@@ -91,7 +94,7 @@ def test_text_classification_runs_with_bars_and_figures_and_a_rerun_does_not_rel
     run.click().run()
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     first = at.session_state[key(repo, "last")]["result"]
-    assert not first.from_cache and first.load_ms > 0 and first.peak_bytes > 0
+    assert not first.from_cache and first.load_ms > 0 and first.peak_bytes is not None  # sizes: test_tryit_multi
     charts = at.get("vega_lite_chart")
     assert charts, "no score bars"
     frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in charts[-1].proto.datasets]
@@ -101,6 +104,8 @@ def test_text_classification_runs_with_bars_and_figures_and_a_rerun_does_not_rel
     assert [r["label"] for r in rows] == [r["label"] for r in first.output]  # best first
     shown = metric_values(at)
     assert shown["Load"].endswith(" s") and shown["Peak memory"].endswith("B") and "Run" in shown
+    peak = next(m for m in at.metric if m.label == "Peak memory")
+    assert "This model's own" in peak.proto.help and "Not the whole server's memory" in peak.proto.help
 
     at.button(key=key(repo, "run")).click().run()  # the same model again: the pipeline is reused
     second = at.session_state[key(repo, "last")]["result"]
@@ -146,6 +151,50 @@ def test_the_models_own_example_and_mask_token_come_from_its_hub_metadata(tiny):
     at.button(key=key(repo, "run")).click().run()
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     assert at.session_state[key(repo, "last")]["result"].output
+
+
+def test_an_instruct_model_gets_a_chat_input_streamed_through_its_template(tiny):
+    repo = tiny["chat"]
+    at = page(repo)
+    assert at.selectbox(key=key(repo, "task")).value == "chat"  # the Hub's config says it has a chat template
+    assert at.text_area(key=key(repo, "chat", "system")).value == "You are a helpful assistant."
+    at.text_area(key=key(repo, "chat", "system")).set_value("")  # left out; the tiny model reads 64 tokens at most
+    at.text_area(key=key(repo, "chat", "messages")).set_value("User: Hi\nAssistant: Yo\nUser: Sarah")
+    at.number_input(key=key(repo, "max_new")).set_value(6)
+    assert at.button(key=key(repo, "stop")) is not None  # it streams
+    at.button(key=key(repo, "run")).click().run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    result = at.session_state[key(repo, "last")]["result"]
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny["path:chat"])
+    model = AutoModelForCausalLM.from_pretrained(tiny["path:chat"])
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"},
+                {"role": "user", "content": "Sarah"}]
+    ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    out = model.generate(**ids, max_new_tokens=6, do_sample=False, pad_token_id=tokenizer.eos_token_id)
+    assert result.output["text"] == tokenizer.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
+    assert result.tokens and float(metric_values(at)["Tokens/s"]) > 0
+
+
+def test_tokens_of_the_input_with_ids_count_and_context_share(tiny, hub):
+    from tokenizers import Tokenizer
+
+    repo = tiny["text-classification"]
+    at = page(repo)
+    assert not at.get("html")  # the tokenizer is fetched only when asked
+    at.toggle(key=key(repo, "tokens", "show")).set_value(True).run()
+    assert not at.exception, at.exception
+    body = at.get("html")[0].proto.body
+    reference = Tokenizer.from_file(str(tiny["path:text-classification"] / "tokenizer.json")).encode(
+        "I like you. I love you.")
+    marked = [int(i) for i in re.findall(r'title="id (\d+)"', body)]
+    assert marked == reference.ids[1:-1]  # the text's own tokens, in order; [CLS] and [SEP] are said below
+    said = texts(at)
+    assert f"{len(reference.ids)} tokens, {len(reference.ids) / 64:.1%} of its 64-token context" in said
+    assert "added by the tokenizer: [CLS], [SEP]" in said
+    at.text_area(key=key(repo, "text-classification", "text")).set_value("I love you.").run()
+    assert at.get("html")[0].proto.body != body  # follows the input
 
 
 def test_gated_without_token_is_refused_before_any_download(tiny, hub):

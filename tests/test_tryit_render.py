@@ -147,6 +147,9 @@ def test_metrics_say_cached_and_give_tokens_per_second_and_peak():
     assert render.metrics(fresh) == [("Load", "1.53 s"), ("Run", "25.0 s"), ("Peak GPU memory", "3.0 MB")]
     assert render.metrics(res, remote=True)[0] == ("Load", "on the server")
     assert "Peak memory" not in dict(render.metrics(res, remote=True))
+    # a model whose memory did not visibly grow says so (0 B), rather than leaving the figure out
+    assert ("Peak memory", "0 B") in render.metrics(SimpleNamespace(**{**vars(res), "peak_bytes": 0}))
+    assert set(render.METRIC_HELP) >= {"Peak memory", "Peak GPU memory"}  # what is measured, said beside it
 
 
 # -------------------------------------------------------------------------------------------- progress counts
@@ -177,3 +180,19 @@ def test_the_tqdm_class_counts_the_way_snapshot_download_drives_it():
     known = _Counter(known_bytes=5000)
     progress_class(known)(desc="Reconstructing", total=1000, unit="B").update(1000)
     assert known.snapshot().bytes_total == 5000 and known.snapshot().fraction == 0.2
+
+
+def test_scores_of_several_models_in_one_chart_best_mean_first():
+    import pandas as pd
+
+    frame = pd.DataFrame([("m1", "POS", 0.9), ("m1", "NEG", 0.1), ("m2", "NEG", 0.7), ("m2", "POS", 0.3),
+                          ("m2", "calm", 0.0)], columns=["model", "label", "score"])
+    spec = render.model_score_bars(frame, limit=2).to_dict()
+    enc = spec["encoding"]
+    assert enc["y"]["sort"] == ["POS", "NEG"]  # means 0.6, 0.4 (calm, 0.0, is past the limit)
+    assert enc["color"]["sort"] == ["m1", "m2"] and enc["yOffset"]["field"] == "model"  # models in the order given
+    assert enc["x"]["scale"]["domain"] == [0, 1] and enc["x"]["axis"]["format"] == ".1%"
+    rows = next(iter(spec["datasets"].values()))
+    assert {r["label"] for r in rows} == {"POS", "NEG"}
+    similarity = render.model_score_bars(frame, title="Cosine similarity", percent=False).to_dict()
+    assert "scale" not in similarity["encoding"]["x"] and similarity["encoding"]["x"]["axis"]["format"] == ".3f"

@@ -37,7 +37,8 @@ def test_every_row_has_a_widget_a_view_and_a_remote_path():
         assert callable(spec.remote) or spec.streams_remotely, spec.task
         assert spec.engine in T.Engine.__args__
     streamed = sorted(t for t, spec in T.TASKS.items() if spec.streams_remotely)
-    assert streamed == ["text-generation", "text2text-generation"]  # TGI's generate route
+    assert streamed == ["chat", "text-generation", "text2text-generation"]  # TGI's generate route, the chat route
+    assert [t for t, spec in T.TASKS.items() if spec.chat] == ["chat"]
     assert [t for t, spec in T.TASKS.items() if spec.prompt_in_output] == ["text-generation"]
 
 
@@ -131,3 +132,108 @@ def test_lib_tryit_imports_no_heavy_library():
             "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------------------------------------------------ chat
+
+
+@pytest.mark.parametrize("value,messages,why", [
+    ("Hi there", [{"role": "user", "content": "Hi there"}], "a plain text is one user message"),
+    ({"system": "Be brief.", "messages": [{"role": "user", "content": "Hi"}]},
+     [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}], "the system prompt goes first"),
+    ({"system": "  ", "messages": [{"role": "user", "content": "Hi"}]},
+     [{"role": "user", "content": "Hi"}], "a blank system prompt is left out"),
+    ({"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "a"},
+                   {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}]},
+     [{"role": "system", "content": "S"}, {"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
+      {"role": "user", "content": "c"}], "the Hub widget's shape, several turns"),
+    ([{"role": "user", "content": "x"}], [{"role": "user", "content": "x"}], "a bare list of messages"),
+])
+def test_chat_inputs_become_messages(value, messages, why):
+    assert T.get_task("chat").prepare(value).args == (messages,), why
+
+
+@pytest.mark.parametrize("value,why", [
+    ("   ", "nothing to answer"),
+    ({"messages": []}, "no message"),
+    ({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]},
+     "the last message is the model's own: nothing to answer"),
+    ({"messages": [{"role": "robot", "content": "a"}]}, "unknown role"),
+    ({"messages": [{"role": "user", "content": 3}]}, "content is not a text"),
+    ({"system": ["x"], "messages": [{"role": "user", "content": "a"}]}, "system prompt is not a text"),
+    (42, "not a chat at all"),
+])
+def test_bad_chat_inputs_are_invalid_queries(value, why):
+    with pytest.raises(InvalidQueryError):
+        T.get_task("chat").prepare(value)
+
+
+@pytest.mark.parametrize("text,turns,why", [
+    ("Hello", [{"role": "user", "content": "Hello"}], "no speaker: one user turn"),
+    ("User: Hi\nAssistant: Hello!\nuser:  And you?",
+     [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"},
+      {"role": "user", "content": "And you?"}], "speakers at line starts, any case"),
+    ("User: line one\nline two", [{"role": "user", "content": "line one\nline two"}], "a turn runs to the next"),
+    ("User: I said assistant: no", [{"role": "user", "content": "I said assistant: no"}],
+     "a speaker's name inside a line is text"),
+    ("", [], "empty"),
+])
+def test_typed_turns(text, turns, why):
+    assert I.parse_turns(text) == turns, why
+
+
+def test_text_before_the_first_speaker_is_refused_and_turns_round_trip():
+    with pytest.raises(InvalidQueryError):
+        I.parse_turns("hello\nUser: hi")
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yes?"},
+                {"role": "user", "content": "Go"}]
+    assert I.parse_turns(I.turns_text(messages)) == messages
+    assert I.system_prompt({"messages": [{"role": "system", "content": "S"}]}) == "S"
+
+
+@pytest.mark.parametrize("tag,chat_template,task", [
+    ("text-generation", True, "chat"),
+    ("text-generation", False, "text-generation"),
+    ("conversational", False, "chat"),
+    ("sentiment-analysis", False, "text-classification"),
+    ("text-to-video", False, None),
+    (None, True, None),
+])
+def test_the_row_a_model_is_tried_with(tag, chat_template, task):
+    assert T.model_task(tag, chat_template=chat_template) == task
+
+
+@pytest.mark.parametrize("tag,template,task,ok,why", [
+    ("text-classification", False, "text-classification", True, "its own task"),
+    ("fill-mask", False, "text-classification", False, "another task"),
+    ("sentence-similarity", False, "feature-extraction", True, "one pipeline serves both"),
+    ("feature-extraction", False, "sentence-similarity", True, "one pipeline serves both"),
+    ("summarization", False, "translation", True, "one seq2seq engine"),
+    ("text-generation", False, "chat", False, "a base model has no chat template"),
+    ("text-generation", True, "chat", True, "an instruct model"),
+    ("text-generation", True, "text-generation", True, "an instruct model still generates text"),
+    (None, False, "fill-mask", True, "no declared task: tried as asked"),
+    ("text-to-video", False, "fill-mask", False, "a task no row serves"),
+])
+def test_which_models_serve_a_task(tag, template, task, ok, why):
+    assert T.serves(tag, task, chat_template=template) is ok, why
+
+
+def test_one_fill_mask_input_gets_each_models_mask_token():
+    fill = T.get_task("fill-mask")
+    assert T.value_for(fill, "Paris is the [MASK].", "<mask>") == "Paris is the <mask>."
+    assert T.value_for(fill, "Paris is the [MASK].", None) == "Paris is the [MASK]."
+    assert T.value_for(T.get_task("text-classification"), "a [MASK]", "<mask>") == "a [MASK]"
+
+
+@pytest.mark.parametrize("value,text,why", [
+    ("Hello", "Hello", "a text"),
+    ("   ", None, "an empty text"),
+    ({"inputs": "x", "candidate_labels": ["a"]}, "x", "zero-shot: the text"),
+    ({"question": "q?", "context": "c."}, "q?\nc.", "the question, then the context"),
+    ({"source_sentence": "a", "sentences": ["b", "c"]}, "a\nb\nc", "every sentence"),
+    ({"system": "S", "messages": [{"role": "user", "content": "u"}]}, "S\nu", "a chat's texts"),
+    (b"\x89PNG", None, "media"),
+])
+def test_the_text_a_model_reads_for_the_tokens_view(value, text, why):
+    assert I.token_text(value) == text, why

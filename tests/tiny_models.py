@@ -198,10 +198,19 @@ def _media_config(kind: str, family: str, folder: Path):
     raise KeyError(kind)
 
 
-def build(kind: str, folder: str | Path, *, seed: int = 0, mask_token: str = "[MASK]") -> Path:
+# a chat template as simple as can be: each message as <|role|>content, then <|assistant|> to answer
+CHAT_TEMPLATE = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}"
+                 "{% if add_generation_prompt %}<|assistant|>{% endif %}")
+
+
+def build(kind: str, folder: str | Path, *, seed: int = 0, mask_token: str = "[MASK]", hidden: int = 32,
+          layers: int = 2, labels: list[str] | None = None, chat_template: str | None = None) -> Path:
     """Write a tiny random model for ``kind`` into ``folder`` (created) and return the folder.
 
     ``mask_token`` is the BERT-family tokenizer's mask token (``"<mask>"`` makes a RoBERTa-style fill-mask model).
+    ``hidden`` and ``layers`` size the BERT and GPT-2 families (hidden 512 with 4 layers is about 50 MB of weights:
+    a model clearly bigger than the default); ``labels`` names a text classifier's classes; ``chat_template`` goes
+    into a GPT-2 tokenizer's config (an instruct model's).
     """
     import torch
     import transformers
@@ -212,11 +221,14 @@ def build(kind: str, folder: str | Path, *, seed: int = 0, mask_token: str = "[M
     torch.manual_seed(seed)
     if family == "gpt2":
         tok = _gpt2_tokenizer(folder)
+        if chat_template:
+            tok.chat_template = chat_template
+            tok.save_pretrained(folder)
         config = transformers.GPT2Config(
             vocab_size=len(tok),
             n_positions=64,
-            n_embd=32,
-            n_layer=2,
+            n_embd=hidden,
+            n_layer=layers,
             n_head=2,
             bos_token_id=tok.bos_token_id,
             eos_token_id=tok.eos_token_id,
@@ -243,13 +255,13 @@ def build(kind: str, folder: str | Path, *, seed: int = 0, mask_token: str = "[M
         elif kind == "zero-shot-classification":  # an NLI head: the pipeline looks for the "entailment" label
             extra = _labels(["contradiction", "neutral", "entailment"])
         elif kind == "text-classification":
-            extra = _labels(["NEGATIVE", "POSITIVE"])
+            extra = _labels(labels or ["NEGATIVE", "POSITIVE"])
         config = transformers.BertConfig(
             vocab_size=len(tok),
-            hidden_size=32,
-            num_hidden_layers=2,
+            hidden_size=hidden,
+            num_hidden_layers=layers,
             num_attention_heads=2,
-            intermediate_size=37,
+            intermediate_size=37 if hidden == 32 else 4 * hidden,
             max_position_embeddings=64,
             pad_token_id=tok.pad_token_id,
             **extra,

@@ -87,7 +87,7 @@ _lock = threading.Lock()
 
 
 def configure(settings: Settings) -> None:
-    """Once per process (the app's router and every page through `lib.ui.hub`, each CLI's `main`): huggingface_hub's
+    """Once per process (the app's router and every page through `lib.ui.hub_cache`, each CLI's `main`): huggingface_hub's
     HTTP client becomes one with `FailFastTransport` bounded by `settings.timeout`. Calling it again with the same
     timeout does nothing."""
     global _configured

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lib.tryit.memory import Footprint
 from lib.tryit.tasks import get_task
 
 
@@ -21,6 +22,7 @@ from lib.tryit.tasks import get_task
 class _Entry:
     pipe: Any
     nbytes: int
+    footprint: Footprint | None = None  # what its load and runs cost (lib.tryit.memory), once it has run
 
 
 @dataclass
@@ -54,6 +56,29 @@ class PipelineCache:
     def _evict(self) -> None:
         while len(self._entries) > 1 and self.used_bytes > self.budget_bytes:
             self._entries.popitem(last=False)
+
+    def make_room(self, nbytes: int | None) -> int:
+        """Drop least recently used pipelines until ``nbytes`` more fit in the budget (every one when ``nbytes`` is
+        unknown), before a load: so models that do not fit together are never in memory together. Returns how many
+        were dropped (their memory goes once nothing else holds them: see :func:`lib.tryit.memory.release`)."""
+        dropped = 0
+        with self._lock:
+            while self._entries and (nbytes is None or self.used_bytes + nbytes > self.budget_bytes):
+                self._entries.popitem(last=False)
+                dropped += 1
+        return dropped
+
+    def footprint(self, key: Any) -> Footprint | None:
+        """What the pipeline under ``key`` has cost so far (None: not loaded, or not run yet)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            return entry.footprint if entry is not None else None
+
+    def set_footprint(self, key: Any, footprint: Footprint) -> None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                entry.footprint = footprint
 
     @property
     def used_bytes(self) -> int:

@@ -86,6 +86,19 @@ def _extractive_qa(spec: TaskSpec, model: str, device: str, load: dict[str, Any]
     return engine
 
 
+def preload(spec: TaskSpec) -> None:
+    """Import what loading ``spec``'s engine imports (torch, transformers and its pipeline machinery), so a
+    model's memory window (:mod:`lib.tryit.memory`) does not count the libraries the first model of a process
+    brings in. Costs nothing once imported."""
+    import torch  # noqa: F401
+    import transformers
+
+    if spec.engine == "pipeline":
+        from transformers import pipeline  # noqa: F401  (the pipelines package and its dependencies)
+    else:
+        _ = transformers.AutoTokenizer, transformers.AutoConfig  # resolve the lazy modules the engines use
+
+
 # a row's ``engine`` -> how it is loaded
 LOADERS: dict[Engine, Callable[[TaskSpec, str, str, dict[str, Any]], Any]] = {
     "pipeline": _pipeline,

@@ -237,3 +237,29 @@ def given_scores(output: Any, value: Any = None) -> list[float]:
 def entities_in_text(output: Any, value: Any) -> dict[str, Any]:
     """Token-classification output -> entity spans against the input's text (see :func:`entity_spans`)."""
     return entity_spans(output, text_of(value, "token-classification"))
+
+
+# ------------------------------------------------------------------ scores a chart can set side by side (compare)
+
+
+def label_scores(output: Any, value: Any = None) -> list[dict[str, Any]]:
+    """Ranked class scores (``ranked``, ``zero_shot_scores``) -> ``{"label", "score"}`` rows."""
+    return [{"label": str(r["label"]), "score": float(r["score"])} for r in output]
+
+
+def token_scores(output: Any, value: Any = None) -> list[dict[str, Any]]:
+    """Fill-mask candidates -> ``{"label": the token, "score"}`` rows."""
+    return [{"label": str(r["token"]), "score": float(r["score"])} for r in output]
+
+
+def sentence_scores(output: Any, value: Any) -> list[dict[str, Any]]:
+    """Similarity scores -> ``{"label": the sentence, "score"}`` rows, in the input's order."""
+    from lib.tryit.inputs import similarity_input
+
+    _, sentences = similarity_input(value)
+    return [{"label": s, "score": float(v)} for s, v in zip(sentences, output, strict=True)]
+
+
+def answer_score(output: Any, value: Any = None) -> list[dict[str, Any]]:
+    """An extractive answer -> one ``{"label": the answer, "score"}`` row."""
+    return [{"label": str(output.get("answer", "")), "score": float(output.get("score", 0.0))}]

@@ -9,6 +9,8 @@ Two ways to reach a model (checked by :mod:`lib.tryit.endpoints` before any requ
 * ``provider=NAME`` with ``model=`` a Hub repo id: Inference Providers through Hugging Face's router (the provider
   mapping is read from the Hub). Providers that serve a model only as chat get the chat route.
 
+The chat row (messages through the model's chat template) always takes the chat completion route, streamed.
+
 Each task row's remote call (:mod:`lib.tryit.remote_calls`) gives the answer in the local pipeline's raw shape, and
 the row's post-processing makes of it what a local run shows: :func:`run_remote` and :func:`stream_remote` return
 what :func:`lib.tryit.runner.run` and :func:`lib.tryit.runner.stream` return. Every failure leaves as an app error;
@@ -92,6 +94,15 @@ def _token_stream(client: Any, text: str, gen: Generation, provider: str | None)
     yield from pieces
 
 
+def _chat_stream(client: Any, messages: list[dict[str, str]], gen: Generation) -> Iterator[str]:
+    """The assistant's answer to ``messages`` as the server produces it (the chat completion route: the server
+    applies the model's chat template)."""
+    for chunk in client.chat_completion(messages=messages, stream=True, **_chat_params(gen)):
+        delta = chunk.choices[0].delta.content if chunk.choices else None
+        if delta:
+            yield delta
+
+
 def _checked(task: str, value: Any, model: str, endpoint: str | None, provider: str | None,
              token: str | None) -> tuple[TaskSpec, Any, Target]:
     """The checks done before any request: the task, the input's shape, the target and where the token may go."""
@@ -158,7 +169,9 @@ def stream_remote(
         state.started = time.perf_counter()
         finished = False
         try:
-            for piece in _token_stream(client, prompt, gen, to.provider):
+            produced = _chat_stream(client, prompt, gen) if spec.chat else _token_stream(client, prompt, gen,
+                                                                                           to.provider)
+            for piece in produced:
                 state.parts.append(piece)
                 yield piece
                 if stop is not None and stop.is_set():

@@ -164,6 +164,18 @@ def fit_verdict(rep: FitReport) -> str:
             f"{rep.device} ({share:.0%}): it {verb}.")
 
 
+#: What the figures measure, said beside them (a metric's help).
+MEMORY_MEASURED = ("This model's own: how far this process's memory rose from just before the model's load to the "
+                   "end of its run (a model that was loaded already counts what its load and runs have cost). Not "
+                   "the whole server's memory; what else this server does at the same moment (other trials, drawing "
+                   "pages) counts too, and the first model a server runs also pays for the framework's first use.")
+METRIC_HELP: dict[str, str] = {
+    "Load": "Download excluded; \"cached\" when the loaded pipeline was reused.",
+    "Peak memory": MEMORY_MEASURED,
+    "Peak GPU memory": MEMORY_MEASURED.replace("this process's memory", "torch's allocated GPU memory"),
+}
+
+
 def metrics(result: Any, *, remote: bool = False) -> list[tuple[str, str]]:
     """A RunResult's figures as (label, value): load (``cached`` when reused), run, tokens/s, peak memory.
 
@@ -179,8 +191,31 @@ def metrics(result: Any, *, remote: bool = False) -> list[tuple[str, str]]:
     ]
     if result.tokens_per_s is not None:
         rows.append(("Tokens/s", f"{result.tokens_per_s:.1f}"))
-    if getattr(result, "peak_bytes", None) and not remote:
+    if getattr(result, "peak_bytes", None) is not None and not remote:
         rows.append(("Peak memory", human_bytes(result.peak_bytes)))
-    if getattr(result, "peak_vram_bytes", None):
+    if getattr(result, "peak_vram_bytes", None) is not None and not remote:
         rows.append(("Peak GPU memory", human_bytes(result.peak_vram_bytes)))
     return rows
+
+
+def model_score_bars(frame: Any, *, title: str = "Score", percent: bool = True, limit: int = 12) -> Any:
+    """Several models' scores for the same labels (``lib.tryit.multi.scores``: model, label, score) as one Altair
+    chart: a group of bars per label (highest mean first, at most ``limit``), one bar per model in the order given,
+    each model its color, so agreement shows as bars of one length and disagreement at a glance. Scores in 0..1 on a
+    percent axis; similarities (-1..1) as plain numbers."""
+    import altair as alt
+
+    means = frame.groupby("label", sort=False)["score"].mean().sort_values(ascending=False, kind="stable")
+    labels = list(means.index[:limit])
+    shown = frame[frame["label"].isin(labels)]
+    models = list(dict.fromkeys(shown["model"]))
+    fmt = ".1%" if percent else ".3f"
+    return alt.Chart(shown).mark_bar(cornerRadiusEnd=2).encode(
+        x=alt.X("score:Q", title=title, axis=alt.Axis(format=fmt),
+                scale=alt.Scale(domain=[0, 1]) if percent else alt.Undefined),
+        y=alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+        yOffset=alt.YOffset("model:N", sort=models),
+        color=alt.Color("model:N", sort=models, title="Model", legend=alt.Legend(orient="bottom", labelLimit=400)),
+        tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("label:N", title="Label"),
+                 alt.Tooltip("score:Q", title=title, format=fmt)],
+    ).properties(height=max(1, len(labels)) * max(1, len(models)) * 14 + 90)

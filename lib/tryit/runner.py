@@ -1,10 +1,14 @@
 """Run a model on one input here: ``run()`` for an answer, ``stream()`` for generated text as it arrives.
 
 Both load (or reuse) the row's engine through a :class:`~lib.tryit.cache.PipelineCache`, call it under the
-pipeline's run lock, post-process through the task row, and time the load and the run and measure the peak memory
-(:class:`~lib.tryit.memory.PeakMemory`). ``stream()`` generates in a worker thread feeding a
-``TextIteratorStreamer`` and stops at the next token when asked. torch and transformers are imported inside
-functions only.
+pipeline's run lock, post-process through the task row, and time the load and the run. ``stream()`` generates in a
+worker thread feeding a ``TextIteratorStreamer`` and stops at the next token when asked. torch and transformers are
+imported inside functions only.
+
+Peak memory is the model's own (:mod:`lib.tryit.memory`): the growth of this process's memory from just before its
+load (the libraries imported and freed memory handed back first, so neither counts) through the end of its run. A
+model already loaded reports what its load and runs have cost so far (kept with the pipeline) or, when more, what
+it kept plus what this run added. Other trials running in this process at the same moment count too.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from lib.tryit import engines
 from lib.tryit.cache import PipelineCache, cache_key, default_cache, model_bytes
 from lib.tryit.fit import RemoteCodeRefusedError
 from lib.tryit.inputs import Call
-from lib.tryit.memory import PeakMemory
+from lib.tryit.memory import Footprint, PeakMemory, release
 from lib.tryit.tasks import TaskSpec, get_task
 from lib.tryit.trial import Generation, RunResult, Stage
 
@@ -35,26 +39,29 @@ def _is_path(model: str) -> bool:
 
 
 def _prepare(model: str | os.PathLike[str], task: str, value: Any) -> tuple[str, TaskSpec, Call]:
-    """Checks that cost nothing, before any load: the task, the input's shape, the folder. (Remote code is
-    checked by ``_pipeline`` before a load: a cached pipeline was loaded under the same consent.)"""
+    """Checks that cost nothing, before any load: the task, the input's shape. (The folder and remote code are
+    checked by ``_pipeline`` before a load: a cached pipeline was loaded from that folder under the same consent.)"""
     model = os.fspath(model)
     spec = get_task(task)
     call = spec.prepare(value)
-    if _is_path(model) and not Path(model).expanduser().is_dir():
-        raise NotFoundError(f"No model folder at {model}.", hint="Give an existing folder or a Hub repo id.")
     return model, spec, call
 
 
-def _pipeline(spec: TaskSpec, model: str, *, device: str, dtype: str | None, token: str | None,
-              consent_remote_code: bool, cache: PipelineCache | None,
+def _loadable(model: str, consent_remote_code: bool) -> None:
+    """Before a load: the folder exists, and a folder asking for its own code has consent."""
+    if _is_path(model) and not Path(model).expanduser().is_dir():
+        raise NotFoundError(f"No model folder at {model}.", hint="Give an existing folder or a Hub repo id.")
+    if engines.remote_code_declared(model) and not consent_remote_code:
+        raise RemoteCodeRefusedError(f"{model} needs remote code; it is not run without consent.")
+
+
+def _pipeline(spec: TaskSpec, model: str, key: Any, *, device: str, dtype: str | None, token: str | None,
+              consent_remote_code: bool, cache: PipelineCache,
               on_stage: Stage | None = None) -> tuple[Any, bool, float, threading.Lock]:
     """(pipeline, loaded now?, load ms: 0 when reused, the lock to hold while calling it) through the cache;
     load failures become app errors."""
-    cache = default_cache() if cache is None else cache
-    key = cache_key(model, spec.task, device=device, dtype=dtype, consent_remote_code=consent_remote_code)
     if key not in cache:
-        if engines.remote_code_declared(model) and not consent_remote_code:
-            raise RemoteCodeRefusedError(f"{model} needs remote code; it is not run without consent.")
+        _loadable(model, consent_remote_code)
         if on_stage is not None:
             on_stage("loading")
     t0 = time.perf_counter()
@@ -70,6 +77,36 @@ def _pipeline(spec: TaskSpec, model: str, *, device: str, dtype: str | None, tok
     return pipe, loaded, (time.perf_counter() - t0) * 1000 if loaded else 0.0, cache.run_lock(key)
 
 
+def _window(spec: TaskSpec, model: str, cache: PipelineCache, key: Any, device: str,
+            consent_remote_code: bool) -> PeakMemory | None:
+    """The memory window of a trial that loads, opened before the load (None for a loaded model: its window opens
+    at its run). What can refuse the load is checked first; then the libraries the engine needs are imported and
+    freed memory is handed back, so the window sees the model alone."""
+    if key in cache:
+        return None
+    _loadable(model, consent_remote_code)
+    engines.preload(spec)
+    release()
+    return PeakMemory(device).start()
+
+
+def _run_window(window: PeakMemory | None, loaded: bool, device: str) -> PeakMemory:
+    """The window at the call: the one opened before a load that happened now, else one for this run alone."""
+    if window is not None and loaded:
+        return window
+    if window is not None:
+        window.stop()  # another session loaded it meanwhile: this run is measured alone
+    return PeakMemory(device).start()
+
+
+def _footprint(cache: PipelineCache, key: Any, loaded: bool, window: PeakMemory, device: str) -> Footprint:
+    """The model's own cost after this run (kept with the pipeline for its next runs)."""
+    before = cache.footprint(key)
+    footprint = Footprint.first(window, device) if loaded or before is None else before.rerun(window)
+    cache.set_footprint(key, footprint)
+    return footprint
+
+
 def _call_kwargs(spec: TaskSpec, call: Call, generation: Generation | None) -> dict[str, Any]:
     kwargs = dict(call.kwargs)
     if spec.generates:
@@ -83,7 +120,7 @@ def _call_kwargs(spec: TaskSpec, call: Call, generation: Generation | None) -> d
 
 
 def _result(spec: TaskSpec, model: str, pipe: Any, raw: Any, value: Any, *, load_ms: float, run_ms: float,
-            loaded: bool, meter: PeakMemory, stopped: bool = False, counted: int | None = None) -> RunResult:
+            loaded: bool, footprint: Footprint, stopped: bool = False, counted: int | None = None) -> RunResult:
     output = spec.postprocess(raw, value)
     tokens = tps = None
     if spec.generates and isinstance(output, dict):
@@ -92,8 +129,8 @@ def _result(spec: TaskSpec, model: str, pipe: Any, raw: Any, value: Any, *, load
         if tokens is not None and run_ms > 0:
             tps = tokens / (run_ms / 1000)
     return RunResult(task=spec.task, model=model, output=output, raw=raw, load_ms=load_ms, run_ms=run_ms,
-                     from_cache=not loaded, tokens=tokens, tokens_per_s=tps, peak_bytes=meter.peak_bytes or None,
-                     peak_vram_bytes=meter.peak_vram_bytes, stopped=stopped)
+                     from_cache=not loaded, tokens=tokens, tokens_per_s=tps, peak_bytes=footprint.peak,
+                     peak_vram_bytes=footprint.vram_peak, stopped=stopped)
 
 
 def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "cpu", dtype: str | None = None,
@@ -106,13 +143,17 @@ def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "
     Raises ``InvalidQueryError`` (task or input), ``RemoteCodeRefusedError``, or the Hub's errors.
     """
     model, spec, call = _prepare(model, task, value)
-    with PeakMemory(device) as meter:
-        pipe, loaded, load_ms, lock = _pipeline(spec, model, device=device, dtype=dtype, token=token,
+    cache = default_cache() if cache is None else cache
+    key = cache_key(model, spec.task, device=device, dtype=dtype, consent_remote_code=consent_remote_code)
+    window = _window(spec, model, cache, key, device, consent_remote_code)
+    try:
+        pipe, loaded, load_ms, lock = _pipeline(spec, model, key, device=device, dtype=dtype, token=token,
                                                 consent_remote_code=consent_remote_code, cache=cache,
                                                 on_stage=on_stage)
         if on_stage is not None:
             on_stage("running")
         with lock:  # run time counts from here: waiting for another session's call is not this run's time
+            window = _run_window(window, loaded, device)
             kwargs = _call_kwargs(spec, call, generation)  # seeds here, so another call cannot reseed in between
             count = None
             if engines.counts_tokens(spec):
@@ -124,8 +165,13 @@ def run(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "
             except Exception as exc:
                 raise translate(exc, what=task, service="run") from exc
             run_ms = (time.perf_counter() - t1) * 1000
-    return _result(spec, model, pipe, raw, value, load_ms=load_ms, run_ms=run_ms, loaded=loaded, meter=meter,
-                   counted=count.n if count is not None else None)
+    finally:
+        if window is not None:
+            window.stop()
+    assert window is not None
+    footprint = _footprint(cache, key, loaded, window, device)
+    return _result(spec, model, pipe, raw, value, load_ms=load_ms, run_ms=run_ms, loaded=loaded,
+                   footprint=footprint, counted=count.n if count is not None else None)
 
 
 def stream(model: str | os.PathLike[str], task: str, value: Any, *, device: str = "cpu", dtype: str | None = None,
@@ -143,9 +189,11 @@ def stream(model: str | os.PathLike[str], task: str, value: Any, *, device: str 
     if not spec.streams:
         raise InvalidQueryError(f"{spec.task} does not stream text; run it instead.")
     stop = stop if stop is not None else threading.Event()
-    meter = PeakMemory(device).start()
+    cache = default_cache() if cache is None else cache
+    key = cache_key(model, spec.task, device=device, dtype=dtype, consent_remote_code=consent_remote_code)
+    box: dict[str, Any] = {"window": _window(spec, model, cache, key, device, consent_remote_code)}
     try:
-        pipe, loaded, load_ms, lock = _pipeline(spec, model, device=device, dtype=dtype, token=token,
+        pipe, loaded, load_ms, lock = _pipeline(spec, model, key, device=device, dtype=dtype, token=token,
                                                 consent_remote_code=consent_remote_code, cache=cache,
                                                 on_stage=on_stage)
         from transformers import TextIteratorStreamer
@@ -155,14 +203,15 @@ def stream(model: str | os.PathLike[str], task: str, value: Any, *, device: str 
         count = engines.TokenCount()
         stopping = engines.stop_criteria(stop, fired, count)
     except BaseException:
-        meter.stop()
+        if box["window"] is not None:
+            box["window"].stop()
         raise
-    box: dict[str, Any] = {}
 
     def work() -> None:
         t1 = time.perf_counter()
         try:
             with lock:  # one call at a time per pipeline (see PipelineCache.run_lock)
+                box["window"] = _run_window(box["window"], loaded, device)
                 if stop.is_set():  # stopped while waiting for another session's call
                     fired.set()
                     raise InvalidQueryError("Stopped before it started.")
@@ -176,7 +225,8 @@ def stream(model: str | os.PathLike[str], task: str, value: Any, *, device: str 
         finally:
             box["run_ms"] = (time.perf_counter() - t1) * 1000
             box["stopped"] = fired.is_set()  # cut short by a stop, not merely asked after the natural end
-            meter.stop()  # here too: a page interrupted by a rerun never calls result()
+            if box["window"] is not None:
+                box["window"].stop()  # here too: a page interrupted by a rerun never calls result()
 
     worker = threading.Thread(target=work, name=f"tryit-generate-{model}", daemon=True)
     if on_stage is not None:
@@ -196,11 +246,11 @@ def stream(model: str | os.PathLike[str], task: str, value: Any, *, device: str 
 
     def result() -> RunResult:
         worker.join()
-        meter.stop()
         if "error" in box:
             raise translate(box["error"], what=spec.task, service="run") from box["error"]
+        footprint = _footprint(cache, key, loaded, box["window"], device)
         return _result(spec, model, pipe, box["raw"], value, load_ms=load_ms, run_ms=box["run_ms"],
-                       loaded=loaded, meter=meter, stopped=box["stopped"], counted=count.n)
+                       loaded=loaded, footprint=footprint, stopped=box["stopped"], counted=count.n)
 
     return pieces(), result
 

@@ -10,7 +10,12 @@ A row carries everything a task does, so a page, the CLI and the remote path tre
   generating text tasks that stream from the server's generate route), ``remote_output`` when a server's answer
   needs its own post-processing;
 * the output: ``postprocess`` (pure: the raw answer -> what a page shows; :mod:`lib.tryit.outputs`) and ``view``
-  (which view :mod:`lib.ui.tryit_views` draws it with).
+  (which view :mod:`lib.ui.tryit_views` draws it with); ``scores`` when the output has scores a chart can set side
+  by side across models (class scores, similarities, answer scores).
+
+``chat`` is text generation through the model's chat template (instruct and chat models: a ``chat_template`` in
+their tokenizer config): a system prompt and messages in, the assistant's answer out; remotely the chat completion
+route. :func:`model_task` picks it for a text-generation model that has a template.
 
 A model's own examples (the Hub's ``widget_data``) and mask token come before the row's defaults
 (:func:`example_for`). transformers 5 dropped the ``question-answering``, ``text2text-generation``,
@@ -33,6 +38,7 @@ from lib.tryit.inputs import (
     Call,
     InputKind,
     image_and_empty_prompt,
+    prep_chat,
     prep_media,
     prep_qa,
     prep_similarity,
@@ -41,6 +47,7 @@ from lib.tryit.inputs import (
     prep_zero_shot,
 )
 from lib.tryit.outputs import (
+    answer_score,
     answer_span,
     detections,
     entities_in_text,
@@ -49,8 +56,11 @@ from lib.tryit.outputs import (
     generated_text,
     given_scores,
     keyed,
+    label_scores,
     ranked,
+    sentence_scores,
     similarity_scores,
+    token_scores,
     transcript,
     zero_shot_scores,
 )
@@ -84,11 +94,13 @@ class TaskSpec:
     prompt_in_output: bool = False  # the local pipeline's answer starts with the prompt
     mask: bool = False  # the input carries the model's mask token
     input_help: str = ""  # "{mask}" is the model's mask token
+    scores: Callable[[Any, Any], list[dict[str, Any]]] | None = None  # output, input -> {"label", "score"} rows
+    chat: bool = False  # messages through the chat template here, the chat completion route remotely
 
     @property
     def streams(self) -> bool:
-        """The text arrives piece by piece when run here (generating tasks with a text input)."""
-        return self.generates and self.input_kind == "text"
+        """The text arrives piece by piece when run here (generating tasks with a text or chat input)."""
+        return self.generates and self.input_kind in ("text", "chat")
 
     @property
     def streams_remotely(self) -> bool:
@@ -104,6 +116,15 @@ _ROWS = [
              input_kind="text", example="My name is Clara and I like to", prepare=prep_text("text-generation"),
              pipeline_task="text-generation", generates=True, remote=None,
              postprocess=generated_text, prompt_in_output=True, view="continuation"),
+    TaskSpec("chat", "Chat (instruct models)",
+             input_kind="chat",
+             example={"system": "You are a helpful assistant.",
+                      "messages": [{"role": "user", "content": "What is the capital of France?"}]},
+             prepare=prep_chat, chat=True,
+             input_help="One turn per line, starting with 'User:' or 'Assistant:'; the model answers the last user "
+                        "turn, through its own chat template.",
+             pipeline_task="text-generation", generates=True, remote=None,
+             postprocess=keyed("generated_text"), view="text"),
     TaskSpec("text2text-generation", "Text-to-text generation",
              input_kind="text", example="question: What is the capital of France?",
              prepare=prep_text("text2text-generation"),
@@ -123,10 +144,12 @@ _ROWS = [
     TaskSpec("fill-mask", "Fill mask",
              input_kind="text", example=f"Paris is the {MASK} of France.", prepare=prep_text("fill-mask"), mask=True,
              input_help="Put the model's mask token, {mask}, where a word is missing.",
-             pipeline_task="fill-mask", remote=R.fill_mask, postprocess=fill_mask_candidates, view="tokens"),
+             pipeline_task="fill-mask", remote=R.fill_mask, postprocess=fill_mask_candidates, view="tokens",
+             scores=token_scores),
     TaskSpec("text-classification", "Text classification",
              input_kind="text", example="I like you. I love you.", prepare=prep_text_classification,
-             pipeline_task="text-classification", remote=R.text_classification, postprocess=ranked, view="bars"),
+             pipeline_task="text-classification", remote=R.text_classification, postprocess=ranked, view="bars",
+             scores=label_scores),
     TaskSpec("token-classification", "Token classification",
              input_kind="text", example="My name is Sarah and I live in London",
              prepare=prep_text("token-classification"),
@@ -137,14 +160,14 @@ _ROWS = [
              example={"question": "Where do I live?", "context": "My name is Wolfgang and I live in Berlin"},
              prepare=prep_qa,
              pipeline_task="question-answering", engine="extractive-qa", remote=R.question_answering,
-             postprocess=answer_span, view="answer"),
+             postprocess=answer_span, view="answer", scores=answer_score),
     TaskSpec("zero-shot-classification", "Zero-shot classification",
              input_kind="candidate_labels",
              example={"inputs": "I have a problem with my iphone that needs to be resolved asap!!",
                       "candidate_labels": ["urgent", "not urgent", "phone", "tablet", "computer"]},
              prepare=prep_zero_shot,
              pipeline_task="zero-shot-classification", remote=R.zero_shot_classification,
-             postprocess=zero_shot_scores, view="bars"),
+             postprocess=zero_shot_scores, view="bars", scores=label_scores),
     TaskSpec("feature-extraction", "Feature extraction",
              input_kind="text", example="Today is a sunny day.", prepare=prep_text("feature-extraction"),
              pipeline_task="feature-extraction", remote=R.feature_extraction, postprocess=feature_summary,
@@ -155,10 +178,11 @@ _ROWS = [
                       "sentences": ["That is a happy dog", "That is a very happy person", "Today is a sunny day"]},
              prepare=prep_similarity,
              pipeline_task="feature-extraction", remote=R.sentence_similarity, remote_output=given_scores,
-             postprocess=similarity_scores, view="similarity"),
+             postprocess=similarity_scores, view="similarity", scores=sentence_scores),
     TaskSpec("image-classification", "Image classification",
              input_kind="image", example="cats.jpg", prepare=prep_media("image-classification", "image"),
-             pipeline_task="image-classification", remote=R.image_classification, postprocess=ranked, view="bars"),
+             pipeline_task="image-classification", remote=R.image_classification, postprocess=ranked, view="bars",
+             scores=label_scores),
     TaskSpec("object-detection", "Object detection",
              input_kind="image", example="cats.jpg", prepare=prep_media("object-detection", "image"),
              pipeline_task="object-detection", remote=R.object_detection, postprocess=detections, view="boxes"),
@@ -174,7 +198,8 @@ _ROWS = [
 ]
 
 TASKS: dict[str, TaskSpec] = {row.task: row for row in _ROWS}
-ALIASES: dict[str, str] = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
+ALIASES: dict[str, str] = {"sentiment-analysis": "text-classification", "ner": "token-classification",
+                           "conversational": "chat"}
 
 
 # ------------------------------------------------------------------------------ a model's own example, mask token
@@ -213,6 +238,44 @@ def example_for(spec: TaskSpec, *, widget_data: Any = None, mask_token: str | No
 def input_help(spec: TaskSpec, mask_token: str | None = None) -> str | None:
     """The row's help for its input, with the model's mask token (``[MASK]`` when the Hub does not say)."""
     return spec.input_help.format(mask=mask_token or MASK) if spec.input_help else None
+
+
+def model_task(pipeline_tag: str | None, *, chat_template: bool = False) -> str | None:
+    """The row a model declaring ``pipeline_tag`` is tried with (None: no row serves it); a text-generation model
+    with a chat template (an instruct or chat model) is tried as a chat."""
+    if not pipeline_tag:
+        return None
+    name = ALIASES.get(pipeline_tag, pipeline_tag)
+    if name not in TASKS:
+        return None
+    return "chat" if name == "text-generation" and chat_template else name
+
+
+def serves(pipeline_tag: str | None, task: str, *, chat_template: bool = False) -> bool:
+    """Whether a model declaring ``pipeline_tag`` can serve ``task``'s row: its own task, or a row loaded the same
+    way (sentence-similarity and feature-extraction share the feature-extraction pipeline; the text-to-text rows
+    share the seq2seq engine; a chat model also generates plain text). A model that declares no task is tried as
+    asked (True)."""
+    if not pipeline_tag:
+        return True
+    spec = get_task(task)
+    own = model_task(pipeline_tag, chat_template=chat_template)
+    if own is None:
+        return False
+    if spec.chat:
+        return own == "chat"
+    mine = get_task("text-generation" if own == "chat" else own)
+    if mine.engine == "seq2seq":
+        return spec.engine == "seq2seq"
+    return (mine.engine, mine.pipeline_task) == (spec.engine, spec.pipeline_task)
+
+
+def value_for(spec: TaskSpec, value: Any, mask_token: str | None) -> Any:
+    """One input made for a model: a fill-mask text written with BERT's ``[MASK]`` gets the model's own mask
+    token, so one input goes to models whose mask tokens differ."""
+    if spec.mask and mask_token and isinstance(value, str):
+        return value.replace(MASK, mask_token)
+    return value
 
 
 def supported_tasks() -> tuple[str, ...]:

@@ -43,8 +43,8 @@ class RunResult:
     from_cache: bool
     tokens: int | None = None
     tokens_per_s: float | None = None
-    peak_bytes: int | None = None  # process peak RSS during load + run
-    peak_vram_bytes: int | None = None  # torch.cuda.max_memory_allocated on CUDA
+    peak_bytes: int | None = None  # the model's own peak: memory growth from before its load through the run
+    peak_vram_bytes: int | None = None  # the same for torch's allocated GPU memory, on CUDA
     stopped: bool = False  # a streamed generation ended early on request
 
     def as_json(self) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from lib.format import md_escape
 from lib.query import SORT_LABELS, Facet, Kind, SearchResult
 from lib.sources import MIN_SHARE, Capabilities
 from lib.tables import results_frame, visible_columns
-from lib.tasks import ALL_TASKS
-from lib.ui import compare_view, filters, hub, saved_panel, source, stale, state
+from lib.task_ids import ALL_TASKS
+from lib.ui import compare_view, filters, hub_cache, saved_panel, source, stale, state
+from lib.ui.add_to_list import add_to_list
 from lib.ui.charts_panel import charts_panel
 from lib.ui.components import show_cut_note, show_error, text_box
 from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE, state_to_params
@@ -155,7 +156,7 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
         st.caption(md_escape(f"{answer.source.label.capitalize()}'s {kind} have no {', '.join(lacks)}: those "
                              "sorts, filters and columns are left out."))  # fmt: skip
 
-    frame = results_frame(result.items, hub.client().endpoint, kind)
+    frame = results_frame(result.items, hub_cache.client().endpoint, kind)
     hidden = _hidden_columns(answering)
     event = st.dataframe(
         frame,
@@ -163,7 +164,7 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
         width="stretch",
         height=min(len(frame), PAGE_SIZE) * ROW_HEIGHT + ROW_HEIGHT + 3,  # every row visible, no inner scroll
         on_select="rerun",
-        selection_mode="multi-row" if kind == "models" else "single-row",  # models: check several to compare
+        selection_mode="multi-row",  # tick several to compare (models) or to add to a list
         key=key("table"),
         column_order=[c for c in visible_columns(kind, result.query.sort, frame) if c not in hidden],
         column_config=_column_config(kind),
@@ -176,10 +177,7 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
         st.session_state[key("table_baseline")] = rows
         st.session_state[key("repo")] = opened_row(rows, baseline, [r.id for r in result.items],
                                                    st.session_state.get(key("repo")))
-    if kind == "models":
-        _compare_selected(result, rows)
-    else:
-        st.caption("Select a row to see its details.")
+    _selected_actions(kind, result, rows)
     _pager(kind, page, result.has_more)
     charts_panel(kind, q, result, answer.source, offered)
 
@@ -196,16 +194,25 @@ def opened_row(rows: list[int], before: list[int], ids: list[str], open_now: str
     return ids[valid[-1]] if valid else None
 
 
-def _compare_selected(result: SearchResult, rows: list[int]) -> None:
-    """Under the Models table: what ticking rows does, and "Compare selected" for 2 to 6 ticked models."""
+def _selected_actions(kind: Kind, result: SearchResult, rows: list[int]) -> None:
+    """Under a results table: what ticking rows does, "Compare selected" for 2 to 6 ticked models, and "Add
+    selected to a list" for any ticked rows."""
     chosen = [result.items[r].id for r in rows if r < len(result.items)]
-    left, right = st.columns([3, 1], vertical_alignment="center")
-    left.caption("Tick a row to see its details; tick 2 to 6 to compare them side by side.")
-    if right.button(f"Compare selected ({len(chosen)})", key="models:compare_selected", icon=":material/compare_arrows:",
-                    disabled=not 2 <= len(chosen) <= MAX_MODELS,
-                    help=f"Tick between 2 and {MAX_MODELS} models in the table."):
+    if kind == "models":
+        st.caption("Tick a row to see its details; tick 2 to 6 to compare them side by side, or any to add them to "
+                   "a shortlist.")
+    else:
+        st.caption("Tick a row to see its details; tick several to add them to a shortlist.")
+    actions = st.container(horizontal=True, gap="small")
+    if kind == "models" and actions.button(
+            f"Compare selected ({len(chosen)})", key="models:compare_selected", icon=":material/compare_arrows:",
+            disabled=not 2 <= len(chosen) <= MAX_MODELS, help=f"Tick between 2 and {MAX_MODELS} models in the table."):
         st.session_state[compare_view.KEY] = chosen
         st.switch_page("pages/compare.py", query_params={"models": ",".join(chosen)})
+    with actions:
+        add_to_list([(kind, repo) for repo in chosen], key=f"{kind}:add_selected",
+                    label=f"Add selected ({len(chosen)}) to a list",
+                    help="Put the ticked rows on a team shortlist." if chosen else "Tick rows in the table first.")
 
 
 def _column_config(kind: Kind) -> dict[str, object]:

@@ -2,7 +2,7 @@
 
 Models come from the URL, from the Models table's "Compare selected", from a model's "Add to compare", or from the
 search box here; each can be removed in place. The facts come from the answering source (`lib.ui.source`'s
-choice: the live Hub, through the cache boundary `lib.ui.hub`, or the local catalog), gathered concurrently by
+choice: the live Hub, through the cache boundary `lib.ui.hub_cache`, or the local catalog), gathered concurrently by
 `lib.compare.gather`; what is missing shows as a dash with the reason in a tooltip.
 """
 
@@ -19,28 +19,31 @@ from lib.errors import HubExplorerError, HubUnavailableError
 from lib.format import md_escape
 from lib.query import SearchQuery
 from lib.records import ModelRecord, ParamCounts
-from lib.ui import hub, source, stale
+from lib.ui import hub_cache, source, stale
+from lib.ui.add_to_list import add_to_list
 from lib.ui.components import retry_controls, show_cut_note, text_box
+from lib.ui.multi_run import render_multi_run, render_tokens
 from lib.urlstate import MAX_TEXT, is_valid_repo_id
 
 KEY = "compare:models"  # the models being compared, in order (shared with the Models page and the model view)
 _URL_SEEN = "compare:url"
 PREFERENCES = {"none": "No preference", "small": "Fewer parameters", "large": "More parameters"}
+TOKENS_EXAMPLE = "The quick brown fox jumps over the lazy dog. Tokenizers split words differently: unbelievable!"
 
 
 class _CachedHub:
     """The Hub client's calls through the app's cache boundary (answers kept a few minutes, errors never)."""
 
     def model(self, repo_id: str) -> ModelRecord:
-        record = hub.info("models", repo_id)
+        record = hub_cache.info("models", repo_id)
         assert isinstance(record, ModelRecord)
         return record
 
     def parameters(self, record: ModelRecord) -> ParamCounts | None:
-        return hub.parameters(record)
+        return hub_cache.parameters(record)
 
     def config(self, record: ModelRecord) -> dict[str, Any] | None:
-        return hub.config(record)
+        return hub_cache.config(record)
 
 
 # --- the list of models -------------------------------------------------------------------------------------------
@@ -183,13 +186,24 @@ def render() -> None:
     comparison = compare(facts, prefer_small={"small": True, "large": False}.get(prefer or "none"))
     if not comparison.models:
         return
-    endpoint = hub.settings().endpoint
+    endpoint = hub_cache.settings().endpoint
     st.html(table_html(comparison, endpoint, fold_equal=fold))
     st.caption("≠ marks a row whose values differ; ★ the best value where more (likes, downloads, context) or less "
                "(memory, download size) is better. Hover a dash to see why a value is unknown.")
-    ex1, ex2, _ = st.columns([1, 1, 3])
-    ex1.download_button("CSV", data=lambda: to_csv(comparison, endpoint), file_name="comparison.csv",
+    row = st.container(horizontal=True, gap="small")
+    row.download_button("CSV", data=lambda: to_csv(comparison, endpoint), file_name="comparison.csv",
                         mime="text/csv", icon=":material/download:", key="compare:csv")
-    ex2.download_button("Markdown", data=lambda: to_markdown(comparison, endpoint, only_differences=fold),
+    row.download_button("Markdown", data=lambda: to_markdown(comparison, endpoint, only_differences=fold),
                         file_name="comparison.md", mime="text/markdown", icon=":material/download:",
                         key="compare:md")
+    with row:
+        add_to_list([("models", m) for m in comparison.models], key="compare:add_to_list",
+                    label="Add these to a list", help="Put the compared models on a team shortlist.")
+    records = [f.record for f in facts if f.record is not None]
+    st.subheader("Run one input through all of them", anchor=False)
+    render_multi_run(records, key="compare:run")
+    st.subheader("Tokens", anchor=False)
+    text = st.text_area("Text to split", value=TOKENS_EXAMPLE, key="compare:tokens:text", max_chars=4000,
+                        help="The same text through each model's tokenizer: how many tokens, and how much of its "
+                        "context window that is.")
+    render_tokens(records, text or "", key="compare:tokens", configs={f.id: f.config for f in facts if f.config})

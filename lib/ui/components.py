@@ -13,7 +13,7 @@ from lib import retrying
 from lib.errors import AccessError, HubExplorerError, HubUnavailableError, NotFoundError, RateLimitedError
 from lib.format import md_escape
 from lib.hub import Reachability
-from lib.ui import hub, source
+from lib.ui import hub_cache, identity, source
 
 PING_EVERY_S = 10  # the sidebar asks the Hub again this often while it fails (a good answer is kept 30 s)
 
@@ -124,7 +124,7 @@ def chips(values: Iterable[str], *, color: str = "gray") -> str:
 @st.cache_data(ttl=30, max_entries=8, show_spinner=False)
 def _ping_ms(key: str) -> float:
     """How fast the Hub answers a tiny listing; a failure raises (errors are not cached: the next run asks again)."""
-    reach = hub.client().ping()
+    reach = hub_cache.client().ping()
     if not reach.ok:
         raise reach.error or HubExplorerError("The Hub did not answer.")
     return reach.latency_ms or 0.0
@@ -132,9 +132,9 @@ def _ping_ms(key: str) -> float:
 
 def health_check() -> Reachability:
     """Whether the Hub answers now (a good answer is reused for 30 s, a failure never)."""
-    s = hub.settings()
+    s = hub_cache.settings()
     try:
-        return Reachability(s.endpoint, ok=True, latency_ms=_ping_ms(hub.settings_key(s)))
+        return Reachability(s.endpoint, ok=True, latency_ms=_ping_ms(hub_cache.settings_key(s)))
     except HubExplorerError as err:
         return Reachability(s.endpoint, ok=False, error=err)
 
@@ -159,8 +159,10 @@ def health() -> None:
 
 
 def sidebar() -> None:
-    """Where answers come from: the endpoint, whether it answers, whether a token is set (never the token)."""
-    s = hub.settings()
+    """Who is asking (`lib.ui.identity`); where answers come from: the endpoint, whether it answers, whether a token
+    is set (never the token)."""
+    identity.sidebar()
+    s = hub_cache.settings()
     with st.sidebar:
         st.subheader("Source", anchor=False)
         label = "Hugging Face Hub" if s.is_default_endpoint else "Custom endpoint"

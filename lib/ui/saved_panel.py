@@ -1,7 +1,8 @@
 """Saved searches in a browse page's sidebar: name the current search, reopen a saved one, delete one.
 
-The user name is asked once per browser session and kept in `st.session_state` only (never in the URL, so a shared
-link does not carry it). It only chooses whose list is shown; it is not an account.
+Whose searches they are comes from `lib.ui.identity`: the signed-in user where sign-in is configured, else a name
+typed once per browser session (kept in `st.session_state` only, never in the URL). In the full app the sidebar's
+"You" widget asks for it; drawn alone (its test app), the panel asks itself, with the same name box.
 
 Every change happens in a button callback, before the rerun draws the panel, so the list is always current;
 a message about the last action ("Saved ...", an error) is kept in session state and shown once.
@@ -23,17 +24,21 @@ from lib.saved import (
     SavedSearchExistsError,
     describe_params,
     validate_search_name,
-    validate_user,
 )
-from lib.ui import nav
+from lib.ui import identity, nav
 from lib.ui.components import show_error
 
-USER_KEY = "saved:user"  # one name for every page of the session
+USER_KEY = identity.NAME_KEY  # one name for every page of the session (the typed one)
 SCROLL_AFTER = 8  # more saved searches than this scroll inside a box of fixed height
 
 
+def _prefix(kind: str) -> str:
+    """The panel's widget keys start with this (the name box's too: `saved:models:user_input`)."""
+    return f"saved:{kind}"
+
+
 def _key(kind: str, name: str) -> str:
-    return f"saved:{kind}:{name}"
+    return f"{_prefix(kind)}:{name}"
 
 
 def _store() -> SavedSearches:
@@ -57,21 +62,18 @@ def _show_flash(kind: str) -> None:
 # --- callbacks (run before the rerun draws the panel) -------------------------------------------------------------
 
 
-def _set_user(kind: str) -> None:
-    try:
-        st.session_state[USER_KEY] = validate_user(st.session_state.get(_key(kind, "user_input"), ""))
-    except HubExplorerError as err:
-        _flash(kind, "error", err)
+def _user() -> str | None:
+    return identity.current_user().name
 
 
 def _change_user(kind: str) -> None:
-    st.session_state[_key(kind, "user_input")] = st.session_state.pop(USER_KEY, "")
+    identity.change_name(_prefix(kind))
     for name in ("overwrite", "confirm_delete"):
         st.session_state.pop(_key(kind, name), None)
 
 
 def _save(kind: str, params: dict[str, str]) -> None:
-    user = st.session_state.get(USER_KEY)
+    user = _user()
     if not user:
         return
     st.session_state.pop(_key(kind, "overwrite"), None)
@@ -90,7 +92,7 @@ def _save(kind: str, params: dict[str, str]) -> None:
 
 def _overwrite(kind: str) -> None:
     pending = st.session_state.pop(_key(kind, "overwrite"), None)
-    user = st.session_state.get(USER_KEY)
+    user = _user()
     if not pending or not user:
         return
     try:
@@ -108,7 +110,7 @@ def _ask_delete(kind: str, search_id: int) -> None:
 
 def _delete(kind: str, name: str) -> None:
     st.session_state.pop(_key(kind, "confirm_delete"), None)
-    user = st.session_state.get(USER_KEY)
+    user = _user()
     if not user:
         return
     try:
@@ -135,14 +137,14 @@ def saved_searches_panel(kind: Kind | str, params: Mapping[str, str]) -> None:
     with st.sidebar:
         st.subheader("Saved searches", anchor=False)
         _show_flash(kind)
-        user = st.session_state.get(USER_KEY)
-        if not user:
+        me = identity.current_user()
+        if not me.name:
             _ask_user(kind)
             return
-        _who(kind, user)
+        _who(kind, me)
         _save_box(kind, current)
         try:
-            items = _store().list(user, kind)
+            items = _store().list(me.name, kind)
         except HubExplorerError as err:
             show_error(err)
             return
@@ -150,24 +152,25 @@ def saved_searches_panel(kind: Kind | str, params: Mapping[str, str]) -> None:
 
 
 def _ask_user(kind: str) -> None:
-    with st.form(_key(kind, "user_form"), border=False):
-        st.text_input(
-            "Your name",
-            key=_key(kind, "user_input"),
-            max_chars=MAX_NAME,
-            placeholder="e.g. ada",
-            help="Your saved searches are kept on this server under this name. It is not a password: "
-            "anyone who types the same name sees the same list.",
-        )
-        st.form_submit_button("Show my saved searches", key=_key(kind, "user_submit"), on_click=_set_user,
-                              args=(kind,), icon=":material/person:")
+    """No name yet: point at the sidebar's "You" widget, else sign in or type one here."""
+    signing_in = bool(identity.sign_in_choices(identity.auth_section()))
+    if identity.sidebar_shown():
+        st.caption("Sign in at the top of the sidebar to save searches." if signing_in else
+                   "Give your name at the top of the sidebar to save searches.")
+    elif signing_in:
+        identity.sign_in_buttons(_prefix(kind))
+    else:
+        identity.ask_name(_prefix(kind), submit="Show my saved searches",
+                          help_text="Your saved searches are kept on this server under this name. It is not a "
+                          "password: anyone who types the same name sees the same list.")
 
 
-def _who(kind: str, user: str) -> None:
+def _who(kind: str, me: identity.Identity) -> None:
     left, right = st.columns([3, 1], vertical_alignment="center")
-    left.caption(f"Saving as **{md_escape(user)}**")
-    right.button("Change", key=_key(kind, "change_user"), type="tertiary", on_click=_change_user, args=(kind,),
-                 help="Use another name")
+    left.caption(f"Saving as **{md_escape(me.name or '')}**" + (" (signed in)" if me.signed_in else ""))
+    if not me.signed_in and not identity.sidebar_shown():
+        right.button("Change", key=_key(kind, "change_user"), type="tertiary", on_click=_change_user, args=(kind,),
+                     help="Use another name")
 
 
 def _save_box(kind: str, current: dict[str, str]) -> None:

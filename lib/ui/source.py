@@ -30,7 +30,7 @@ from lib.hub.client import hub_capabilities
 from lib.query import SORTS_BY_KIND, Kind, SearchQuery, SearchResult
 from lib.records import RepoRecord
 from lib.sources import Aggregates, Capabilities, Source, records_aggregates
-from lib.ui import hub
+from lib.ui import hub_cache
 from lib.urlstate import SOURCE_CHOICES, SourceChoice
 
 Choice = SourceChoice
@@ -44,20 +44,20 @@ _NOUNS: dict[Kind, str] = {"models": "models", "datasets": "datasets", "spaces":
 
 
 class HubSource:
-    """The live Hub through the app's cache boundary (`lib.ui.hub`: answers cached, errors not)."""
+    """The live Hub through the app's cache boundary (`lib.ui.hub_cache`: answers cached, errors not)."""
 
     name = "hub"
     label = "the live Hub"
 
     def search(self, query: SearchQuery) -> SearchResult:
-        return hub.search(query)
+        return hub_cache.search(query)
 
     def aggregates(self, query: SearchQuery) -> Aggregates:
-        return records_aggregates(hub.search(query), query.kind)  # the same (cached) page the table shows
+        return records_aggregates(hub_cache.search(query), query.kind)  # the same (cached) page the table shows
 
     def get(self, kind: Kind, repo_id: str) -> RepoRecord | None:
         try:
-            return hub.info(kind, repo_id)
+            return hub_cache.info(kind, repo_id)
         except NotFoundError:
             return None
 
@@ -87,7 +87,7 @@ def _catalog(root: str) -> Catalog:
 def catalog() -> Catalog | None:
     """The catalog in the app's home folder, or None when nothing has been loaded into it."""
     try:
-        cat = _catalog(str(hub.settings().home))
+        cat = _catalog(str(hub_cache.settings().home))
         return cat if cat.exists else None
     except (CatalogError, OSError):
         return None
@@ -247,7 +247,7 @@ def info(kind: Kind, repo_id: str) -> tuple[RepoRecord, str | None]:
     """A repo's full record from the Hub; when the Hub cannot answer (unreachable, slow, a server error), the
     catalog's copy with a note that says what happened."""
     try:
-        return hub.info(kind, repo_id), None
+        return hub_cache.info(kind, repo_id), None
     except HubUnavailableError as err:
         cat = _holding(kind)
         record = cat.get(kind, repo_id) if cat is not None else None

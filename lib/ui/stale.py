@@ -23,7 +23,7 @@ import streamlit as st
 
 from lib.errors import HubExplorerError, InvalidQueryError
 from lib.format import md_escape
-from lib.ui import hub
+from lib.ui import hub_cache
 
 T = TypeVar("T")
 KEY = "stale:answers"
@@ -52,7 +52,7 @@ def _store() -> OrderedDict[Hashable, tuple[Any, datetime]]:
 
 
 def _full(key: Hashable) -> Hashable:
-    return (hub.answers_key(hub.settings()), key)
+    return (hub_cache.answers_key(hub_cache.settings()), key)
 
 
 def keep(key: Hashable, value: Any) -> None:

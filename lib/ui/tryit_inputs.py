@@ -14,7 +14,7 @@ import streamlit as st
 
 from lib.errors import HubExplorerError, InvalidQueryError
 from lib.tryit import media
-from lib.tryit.inputs import InputKind
+from lib.tryit.inputs import InputKind, chat_messages, parse_turns, system_prompt, turns_text
 from lib.tryit.tasks import TaskSpec
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
@@ -77,6 +77,24 @@ def _audio(key: Key, example: Any, help_: str | None) -> Drawn:
     return data, None  # other formats: the pipeline decodes them with ffmpeg
 
 
+def _chat(key: Key, example: Any, help_: str | None) -> Drawn:
+    """A system prompt and the conversation, one turn per line ("User: ..." / "Assistant: ...")."""
+    system = st.text_area("System prompt", system_prompt(example), key=key("system"), height=68,
+                          help="Sent first, as the system message (left out when empty).")
+    try:
+        start = turns_text(chat_messages(example))
+    except HubExplorerError:
+        start = ""
+    typed = st.text_area("Messages", start, key=key("messages"), height=120, help=help_)
+    try:
+        messages = parse_turns(typed)
+        value = {"system": system, "messages": messages}
+        chat_messages(value)  # the shape checked now: the message says what is wrong before Run
+    except HubExplorerError as err:
+        return None, err
+    return value, None
+
+
 INPUTS: dict[InputKind, Callable[[Key, Any, str | None], Drawn]] = {
     "text": _text,
     "question+context": _question_context,
@@ -84,6 +102,7 @@ INPUTS: dict[InputKind, Callable[[Key, Any, str | None], Drawn]] = {
     "source_sentence+sentences": _sentences,
     "image": _image,
     "audio": _audio,
+    "chat": _chat,
 }
 
 

@@ -3,7 +3,8 @@
 Order on the page: task and where to run -> settings -> "Will it run here?" (figures from the model's record,
 before anything is downloaded; refusals disable Run) -> input widgets in the Hub widget's conventions -> Run ->
 progress (download bar with bytes and files, loading, running, in an ``st.status``) -> the task's output view and
-the run's figures (load, run, tokens/s, peak memory). Every task is drawn from its row: the input widget
+the run's figures (load, run, tokens/s, the model's own peak memory). For a text input, "Tokens" shows how the
+model's tokenizer splits it (tokenizer files only, on request). Every task is drawn from its row: the input widget
 (:mod:`lib.ui.tryit_inputs`), the output view (:mod:`lib.ui.tryit_views`); nothing here branches on a task's name.
 
 Tokens: the app's own token goes to the Hub (download, fit check) and to Inference Providers; an endpoint URL gets
@@ -31,14 +32,17 @@ from lib.tryit import endpoints, fit, remote, runner
 from lib.tryit import render as views
 from lib.tryit.cache import PipelineCache, cache_key, default_budget
 from lib.tryit.download import Download
-from lib.tryit.tasks import ALIASES, TASKS, TaskSpec, example_for, get_task, input_help, supported_tasks
+from lib.tryit.inputs import token_text
+from lib.tryit.tasks import TASKS, TaskSpec, example_for, get_task, input_help, model_task, supported_tasks
 from lib.tryit.trial import Generation, RunResult
-from lib.ui import hub, tryit_inputs, tryit_views
+from lib.ui import hub_cache, tryit_inputs, tryit_views
 from lib.ui.components import show_error
+from lib.ui.tokens_view import render_tokens
 
 DTYPES = ("auto", "float32", "float16", "bfloat16")
 CONSENTS = "tryit:remote-code-consents"
 LOCAL, PROVIDERS, ENDPOINT = "This machine", "Inference Providers", "Endpoint URL"
+MEDIA = ("image", "audio")  # input kinds without a text to split into tokens
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)
@@ -61,11 +65,9 @@ def _k(model: ModelRecord, *parts: str) -> str:
 
 
 def default_task(model: ModelRecord) -> str | None:
-    tag = model.pipeline_tag
-    if not tag:
-        return None
-    name = ALIASES.get(tag, tag)
-    return name if name in TASKS else None
+    """The row the model is tried with: its declared task (a chat for an instruct model), None when no row
+    serves it."""
+    return model_task(model.pipeline_tag, chat_template=model.has_chat_template)
 
 
 # --------------------------------------------------------------------------------------------------- render
@@ -97,6 +99,9 @@ def render(model: ModelRecord, params: ParamCounts | None) -> None:
 
     st.markdown("**Input**")
     value, input_error = _input(model, spec)
+    if spec.input_kind not in MEDIA:
+        with st.expander("Tokens", icon=":material/token:"):
+            render_tokens([model], token_text(value) or "", key=_k(model, "tokens"))
     streaming = spec.streams if where == LOCAL else spec.streams_remotely
     row = st.container(horizontal=True)
     clicked = row.button("Run", key=_k(model, "run"), type="primary", icon=":material/play_arrow:",
@@ -170,25 +175,28 @@ def _settings(model: ModelRecord, spec: TaskSpec,
                                           help="auto lets the Hub pick a provider that serves this model.")
         st.caption("The input is sent to a third-party provider through Hugging Face's router, with your token.")
     else:
-        target.update(_endpoint_target(model))
-    generation = None
-    if spec.generates:
-        with st.expander("Generation settings", icon=":material/tune:"):
-            g1, g2, g3, g4 = st.columns(4)
-            max_new = g1.number_input("Max new tokens", 1, 2048, 48, key=_k(model, "max_new"))
-            temperature = g2.slider("Temperature", 0.0, 2.0, 0.0, 0.05, key=_k(model, "temperature"),
-                                    help="0 is greedy: always the most likely token.")
-            top_p = g3.slider("Top-p", 0.05, 1.0, 1.0, 0.05, key=_k(model, "top_p"),
-                              help="Sampling keeps the smallest set of tokens whose probabilities add up to this.",
-                              disabled=temperature == 0)
-            seed = g4.number_input("Seed", 0, 2**31 - 1, None, key=_k(model, "seed"), placeholder="random")
-        generation = Generation(max_new_tokens=int(max_new), temperature=float(temperature) or None,
-                                       top_p=float(top_p) if temperature else None,
-                                       seed=int(seed) if seed is not None else None)
+        target.update(endpoint_target(model))
+    generation = generation_settings(lambda part: _k(model, part)) if spec.generates else None
     return device, dtype, generation, target
 
 
-def _endpoint_target(model: ModelRecord) -> dict[str, Any]:
+def generation_settings(key: Callable[[str], str]) -> Generation:
+    """The generation settings in an expander (widget keys ``key(part)``): max new tokens, temperature, top-p,
+    seed."""
+    with st.expander("Generation settings", icon=":material/tune:"):
+        g1, g2, g3, g4 = st.columns(4)
+        max_new = g1.number_input("Max new tokens", 1, 2048, 48, key=key("max_new"))
+        temperature = g2.slider("Temperature", 0.0, 2.0, 0.0, 0.05, key=key("temperature"),
+                                help="0 is greedy: always the most likely token.")
+        top_p = g3.slider("Top-p", 0.05, 1.0, 1.0, 0.05, key=key("top_p"),
+                          help="Sampling keeps the smallest set of tokens whose probabilities add up to this.",
+                          disabled=temperature == 0)
+        seed = g4.number_input("Seed", 0, 2**31 - 1, None, key=key("seed"), placeholder="random")
+    return Generation(max_new_tokens=int(max_new), temperature=float(temperature) or None,
+                      top_p=float(top_p) if temperature else None, seed=int(seed) if seed is not None else None)
+
+
+def endpoint_target(model: ModelRecord) -> dict[str, Any]:
     """The endpoint URL and the token typed for it (H1: the app's own token never goes to an endpoint URL).
 
     The token field is a password field; its value lives only in this session's widget state and is emptied when
@@ -218,7 +226,7 @@ def _endpoint_target(model: ModelRecord) -> dict[str, Any]:
 
 def _fit(model: ModelRecord, params: ParamCounts | None, *, device: str, dtype: str | None) -> fit.FitReport:
     """The "will it run here?" figures and verdict, with remote-code consent (per model) asked for in place."""
-    token = hub.settings().token
+    token = hub_cache.settings().token
     record = replace(model, params=params or model.params)
     budget = default_budget()
     free = min(fit.free_ram(), budget) if device == "cpu" else None
@@ -280,7 +288,7 @@ def _input(model: ModelRecord, spec: TaskSpec) -> tuple[Any, HubExplorerError | 
 def _trial(model: ModelRecord, spec: TaskSpec, value: Any, *, device: str, dtype: str | None,
            generation: Generation | None, where: str, target: dict[str, Any], report: fit.FitReport | None,
            streaming: bool) -> None:
-    token = hub.settings().token
+    token = hub_cache.settings().token
     try:
         if where == LOCAL:
             result = _local(model, spec, value, device=device, dtype=dtype, generation=generation, token=token,

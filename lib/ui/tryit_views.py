@@ -122,4 +122,4 @@ def show_figures(result: RunResult, *, remote: bool = False) -> None:
     """The run's figures (load, run, tokens/s, peak memory) as metrics, four to a row."""
     cols = st.columns(4)
     for i, (label, figure) in enumerate(render.metrics(result, remote=remote)[:8]):
-        cols[i % 4].metric(label, figure)
+        cols[i % 4].metric(label, figure, help=render.METRIC_HELP.get(label))

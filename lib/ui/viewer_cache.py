@@ -1,4 +1,4 @@
-"""The cache boundary for the dataset viewer and the `datasets` streaming fallback (like `lib.ui.hub`).
+"""The cache boundary for the dataset viewer and the `datasets` streaming fallback (like `lib.ui.hub_cache`).
 
 `st.cache_resource` holds one `ViewerClient` per settings key; `st.cache_data` holds answers for a few minutes,
 keyed by that key, the dataset (and its commit, so a new commit asks again), config and split. The key names the
@@ -13,7 +13,7 @@ import streamlit as st
 from lib import datasets_preview
 from lib.hub.viewer import ConfigInfo, FirstRows, SplitRef, SplitStatistics, ViewerClient, ViewerOverview
 from lib.settings import Settings
-from lib.ui import hub
+from lib.ui import hub_cache
 
 
 @st.cache_resource(show_spinner=False)
@@ -22,12 +22,12 @@ def _client(key: str, _settings: Settings) -> ViewerClient:
 
 
 def client() -> ViewerClient:
-    s = hub.settings()
-    return _client(hub.settings_key(s), s)
+    s = hub_cache.settings()
+    return _client(hub_cache.settings_key(s), s)
 
 
 def key() -> str:
-    return hub.settings_key(hub.settings())
+    return hub_cache.settings_key(hub_cache.settings())
 
 
 @st.cache_data(ttl=300, max_entries=256, show_spinner=False)

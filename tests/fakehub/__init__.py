@@ -26,7 +26,8 @@ started. The module imports nothing outside the standard library, so a ``conftes
 Command line (serves until SIGTERM/SIGINT; ``GET /api/models?limit=1`` answers 200 once ready)::
 
     python -m tests.fakehub --port 8765 [--host 127.0.0.1] [--fixtures DIR | --no-fixtures]
-        [--page-size N] [--tree-page-size N] [--repo-dir KIND:REPO_ID=PATH ...] [--lenient-tokens] [--verbose]
+        [--page-size N] [--tree-page-size N] [--repo-dir KIND:REPO_ID=PATH ...] [--lenient-tokens]
+        [--oauth-user NAME] [--verbose]
 
 Routes (``{kind}`` is ``models``, ``datasets`` or ``spaces``; repo ids are ``name`` or ``namespace/name``, unicode
 allowed, URL-quoted; note that huggingface_hub itself refuses non-ASCII ids with ``HFValidationError`` before
@@ -57,6 +58,13 @@ sending anything, so those are reachable through list results and raw HTTP only)
   ``Content-Range`` (416 when unsatisfiable). Missing file: 404 ``X-Error-Code: EntryNotFound``.
 * ``GET /api/whoami-v2``: the token's user; 401 without a valid token. ``GET /api/agent-harnesses``: an empty
   registry (huggingface_hub asks for it once a day to build its user agent).
+* ``/api/collections``: list, create, read, add and remove items, delete, with the real API's shapes and errors
+  (401 without a token, 403 without write access to the namespace, 409 for a title already used or an item already
+  there): see ``tests/fakehub/collections.py``. ``hub.collections`` holds them; ``POST /_fake/reset`` clears them.
+* Sign-in (OpenID Connect, like "Sign in with Hugging Face"): ``/.well-known/openid-configuration``,
+  ``/oauth/authorize`` (automatic consent for ``FakeHub(oauth_user=...)``), ``/oauth/token`` (RS256 ID token),
+  ``/oauth/userinfo``, ``/oauth/jwks``; client :data:`~tests.fakehub.oauth.OAUTH_CLIENT_ID` /
+  ``OAUTH_CLIENT_SECRET``: see ``tests/fakehub/oauth.py``.
 
 Errors carry ``X-Error-Code`` / ``X-Error-Message`` headers and a ``{"error": message}`` body, the way
 ``huggingface_hub.utils.hf_raise_for_status`` reads them: unknown or invisible repo → 404 ``RepoNotFound``
@@ -67,7 +75,9 @@ an unknown bearer token → 401 "Invalid credentials in Authorization header" on
 
 Auth: tokens come from ``tests/fixtures/hub/tokens.json``: ``hf_fake_valid_token`` (user ``fake-user``, org
 ``hub-explorer-test``: sees that org's private repos, has access to every gated repo) and
-``hf_fake_no_access_token`` (user ``no-access-user``: no private repos, 403 on gated content). Gated repos: info and
+``hf_fake_no_access_token`` (user ``no-access-user``: no private repos, 403 on gated content); both are ``read``
+tokens (``auth.accessToken.role`` in whoami). ``hf_fake_write_token`` is ``fake-user``'s ``write`` token and
+``hf_fake_fine_grained_token`` a ``fineGrained`` one (``collection.write`` on ``fake-user`` only). Gated repos: info and
 tree are public; ``/revision/{rev}`` info, resolve (except README.md and .gitattributes) and safetensors-metadata
 need access. Every response carries ``RateLimit`` / ``RateLimit-Policy`` headers (counted, not enforced).
 
@@ -87,7 +97,8 @@ over HTTP (control endpoints are never faulted nor logged)::
 A fault matches requests whose decoded path starts with ``path_prefix`` (and ``method`` if given) and answers the
 next ``times`` of them (``null`` = until cleared): 429 with ``Retry-After`` and ``RateLimit: "api";r=0;t=N``;
 other statuses with a JSON error; ``malformed`` → 200 with truncated JSON; ``delay`` → sleep first (alone: then
-answer normally, to provoke client timeouts); ``disconnect`` → close the connection without an answer.
+answer normally, to provoke client timeouts); ``disconnect`` → close the connection without an answer; ``after=N``
+lets the first N matching requests through first (the third of a series fails: ``after=2``).
 
 Files served: README.md is the card (``cards/{kind}/{id with / → __}.md``; a ``<!-- fakehub:expand-to-bytes N -->``
 marker is expanded to N bytes of filler sections; built from ``cardData`` when no card file exists);
@@ -101,13 +112,18 @@ byte for byte.
 from __future__ import annotations
 
 from .faults import Fault
-from .server import NO_ACCESS_TOKEN, VALID_TOKEN, FakeHub, RecordedRequest
+from .oauth import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
+from .server import FINE_GRAINED_TOKEN, NO_ACCESS_TOKEN, VALID_TOKEN, WRITE_TOKEN, FakeHub, RecordedRequest
 from .store import DEFAULT_FIXTURES_DIR, ApiError
 
 __all__ = [
     "DEFAULT_FIXTURES_DIR",
+    "FINE_GRAINED_TOKEN",
     "NO_ACCESS_TOKEN",
+    "OAUTH_CLIENT_ID",
+    "OAUTH_CLIENT_SECRET",
     "VALID_TOKEN",
+    "WRITE_TOKEN",
     "ApiError",
     "FakeHub",
     "Fault",

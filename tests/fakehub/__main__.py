@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lenient-tokens", action="store_true", help="treat unknown bearer tokens as anonymous instead of 401"
     )
+    parser.add_argument("--oauth-user", default="fake-user", help="who signs in through /oauth/authorize")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         tree_page_size=args.tree_page_size,
         strict_tokens=not args.lenient_tokens,
         local_repos=args.repo_dir,
+        oauth_user=args.oauth_user,
         verbose=args.verbose,
     )
 

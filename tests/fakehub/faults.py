@@ -9,8 +9,9 @@ means forever) each matching request is answered by the fault instead of the nor
 * ``malformed=True``: ``200`` with a truncated JSON body (``Content-Type: application/json``).
 * ``delay=<seconds>``: sleep first; with no status/malformed/disconnect the normal answer follows (timeouts).
 * ``disconnect=True``: close the connection without answering (``RemoteProtocolError`` client-side).
-* ``after=N``: let the first N matching requests through untouched, then fail (a paged listing whose first page
-  comes and a later one fails: ``Link: rel="next"`` pages share the list's path).
+* ``after=N``: let the first N matching requests through untouched, then fail: a paged listing whose first page
+  comes and a later one fails (``Link: rel="next"`` pages share the list's path), or "the third item added to a
+  collection fails": ``Fault("/api/collections/", method="POST", status=503, after=2)``.
 """
 
 from __future__ import annotations
@@ -112,10 +113,10 @@ class FaultRegistry:
         """Consume one use of the first matching fault, dropping faults that are used up."""
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method, path) and fault.passed < fault.after:
-                    fault.passed += 1
-                    return None
                 if fault.matches(method, path) and (fault.remaining is None or fault.remaining > 0):
+                    if fault.passed < fault.after:  # let this one through; later faults do not see it either
+                        fault.passed += 1
+                        return None
                     fault.hits += 1
                     if fault.remaining == 0:
                         self._faults.remove(fault)

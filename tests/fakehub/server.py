@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
+from .collections import CollectionStore, handle_collections
 from .content import Content, FileEntry
 from .faults import Fault, FaultRegistry
+from .oauth import OAuthProvider
 from .store import (
     DEFAULT_FIXTURES_DIR,
     EXPAND_FIELDS,
@@ -40,12 +42,16 @@ from .store import (
     Viewer,
 )
 
-__all__ = ["NO_ACCESS_TOKEN", "VALID_TOKEN", "FakeHub", "RecordedRequest"]
+__all__ = ["FINE_GRAINED_TOKEN", "NO_ACCESS_TOKEN", "VALID_TOKEN", "WRITE_TOKEN", "FakeHub", "RecordedRequest"]
 
 #: Token of ``fake-user`` (member of the ``hub-explorer-test`` org, granted access to every gated repo).
 VALID_TOKEN = "hf_fake_valid_token"
 #: Token of ``no-access-user``: valid for whoami and public repos, never granted gated access.
 NO_ACCESS_TOKEN = "hf_fake_no_access_token"
+#: A ``write`` token of ``fake-user``: may create collections in ``fake-user`` and ``hub-explorer-test``.
+WRITE_TOKEN = "hf_fake_write_token"
+#: A fine-grained token of ``fake-user``: ``collection.write`` on ``fake-user`` only (read on the org).
+FINE_GRAINED_TOKEN = "hf_fake_fine_grained_token"
 
 DEFAULT_PAGE_SIZE = 100
 DEFAULT_TREE_PAGE_SIZE = 1000
@@ -101,7 +107,7 @@ def error_response(error: ApiError) -> Response:
     if error.error_code:
         headers.append(("X-Error-Code", error.error_code))
     headers += list(error.headers.items())
-    return json_response({"error": error.message}, error.status, headers)
+    return json_response({"error": error.message, **error.extra}, error.status, headers)
 
 
 def _header_safe(text: str) -> str:
@@ -237,6 +243,7 @@ class FakeHub:
         strict_tokens: answer 401 "Invalid credentials in Authorization header" to any request carrying an unknown
             bearer token, as the real Hub does; with False, unknown tokens are treated as anonymous.
         local_repos: ``(kind, repo_id, path)`` folders to serve, as with :meth:`add_local_repo`.
+        oauth_user: who signs in through the fake Hub's OpenID Connect routes (``tests/fakehub/oauth.py``).
         verbose: log every request to stderr.
     """
 
@@ -250,6 +257,7 @@ class FakeHub:
         tree_page_size: int | None = None,
         strict_tokens: bool = True,
         local_repos: Iterable[tuple[str, str, str | Path]] = (),
+        oauth_user: str = "fake-user",
         verbose: bool = False,
     ) -> None:
         self.host = host
@@ -260,6 +268,8 @@ class FakeHub:
         self.verbose = verbose
         self.store = RepoStore()
         self.faults = FaultRegistry()
+        self.collections = CollectionStore()
+        self.oauth = OAuthProvider(self, user=oauth_user)
         if fixtures_dir is not None:
             self.store.load_fixtures(Path(fixtures_dir))
         for kind, repo_id, path in local_repos:
@@ -355,8 +365,22 @@ class FakeHub:
         """
         return self.store.add_local_repo(_kind(kind), repo_id, Path(path), **info_overrides).record
 
-    def add_token(self, token: str, name: str = "extra-user", *, gated_access: bool = True) -> None:
-        """Register another valid token."""
+    def add_token(
+        self,
+        token: str,
+        name: str = "extra-user",
+        *,
+        gated_access: bool = True,
+        role: str = "read",
+        fine_grained: Mapping[str, Any] | None = None,
+        orgs: Iterable[Mapping[str, Any]] = (),
+    ) -> None:
+        """Register another valid token. ``role``: ``read``, ``write`` or ``fineGrained`` (then ``fine_grained`` is
+        the ``{"scoped": [{"entity": {"type", "name"}, "permissions": [...]}], "global": [...]}`` block whoami
+        reports); ``orgs``: whoami's org entries (``{"name": ..., "roleInOrg": ...}``)."""
+        access: dict[str, Any] = {"displayName": "extra", "role": role}
+        if fine_grained is not None:
+            access["fineGrained"] = dict(fine_grained)
         self.store.tokens[token] = {
             "token": token,
             "gatedAccess": gated_access,
@@ -365,8 +389,8 @@ class FakeHub:
                 "id": f"fake-{name}",
                 "name": name,
                 "fullname": name,
-                "orgs": [],
-                "auth": {"type": "access_token", "accessToken": {"displayName": "extra", "role": "read"}},
+                "orgs": [{"type": "org", **org} for org in orgs],
+                "auth": {"type": "access_token", "accessToken": access},
             },
         }
 
@@ -495,6 +519,9 @@ class FakeHub:
             from .viewer import handle_viewer
 
             return handle_viewer(self, request)
+        oidc = self.oauth.handle(request)  # sign-in routes (fakehub/oauth.py): public, their own token checks
+        if oidc is not None:
+            return oidc
         if request.viewer is None:
             raise ApiError(401, INVALID_CREDENTIALS)
         segments = request.segments
@@ -505,6 +532,8 @@ class FakeHub:
             if segments[1:] == ["agent-harnesses"] and method in ("GET", "HEAD"):
                 # huggingface_hub fetches this registry once a day (at its import-time ENDPOINT) for its user agent
                 return json_response({"standardEnvVars": ["AI_AGENT", "AGENT"], "harnesses": {}})
+            if segments[1:2] == ["collections"]:  # fakehub/collections.py
+                return handle_collections(self, request, self._base_url(request))
             if len(segments) == 2 and segments[1] in KINDS and method in ("GET", "HEAD"):
                 return self._list(request, KINDS[segments[1]])
             if len(segments) >= 3 and segments[1] in KINDS:
@@ -804,6 +833,7 @@ class FakeHub:
         if path == "/_fake/reset" and method == "POST":
             self.faults.clear()
             self.clear_requests()
+            self.collections.clear()
             return json_response({"reset": True})
         return json_response({"error": "unknown control endpoint"}, 404)
 

@@ -221,13 +221,15 @@ class ApiError(Exception):
     """An error answer: status, message and the ``X-Error-Code`` huggingface_hub maps to an exception class."""
 
     def __init__(
-        self, status: int, message: str, error_code: str | None = None, headers: Mapping[str, str] | None = None
+        self, status: int, message: str, error_code: str | None = None, headers: Mapping[str, str] | None = None,
+        *, extra: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.error_code = error_code
         self.headers = dict(headers or {})
+        self.extra = dict(extra or {})  # more fields of the JSON body (a 409's existing "slug")
 
 
 @dataclass(frozen=True)
@@ -540,6 +542,10 @@ class RepoStore:
                 record["library_name"] = "transformers"
             except (ValueError, OSError):
                 pass
+            template = _chat_template(disk_files)
+            if template is not None and isinstance(record.get("config"), dict):
+                # the real Hub puts the tokenizer config's chat template in the API's config
+                record["config"]["tokenizer_config"] = {"chat_template": template}
         if "README.md" in disk_files:
             card_data = _front_matter(disk_files["README.md"].read_text(encoding="utf-8", errors="replace"))
             if card_data is not None:
@@ -784,6 +790,19 @@ def _complete_record(kind: str, record: dict[str, Any]) -> dict[str, Any]:
     ordered: dict[str, Any] = {k: out.pop(k) for k in ("_id", "id") if k in out}
     ordered.update(out)
     return ordered
+
+
+def _chat_template(disk_files: Mapping[str, Path]) -> str | None:
+    """A local model folder's chat template: ``chat_template.jinja`` (transformers 5) or the tokenizer config's."""
+    if "chat_template.jinja" in disk_files:
+        return disk_files["chat_template.jinja"].read_text(encoding="utf-8")
+    if "tokenizer_config.json" in disk_files:
+        try:
+            template = json.loads(disk_files["tokenizer_config.json"].read_text(encoding="utf-8")).get("chat_template")
+        except (ValueError, OSError):
+            return None
+        return template if isinstance(template, str) else None
+    return None
 
 
 def _front_matter(text: str) -> dict[str, Any] | None:

@@ -22,7 +22,8 @@ from lib.format import human_bytes, md_escape
 from lib.hub import Card
 from lib.query import Kind
 from lib.records import ParamCounts, RepoRecord
-from lib.ui import hub, nav, source, stale
+from lib.ui import hub_cache, nav, source, stale
+from lib.ui.add_to_list import add_to_list
 from lib.ui.components import chips, show_error
 
 #: Longest card text rendered inline; longer cards are cut there (the whole card can be downloaded).
@@ -56,11 +57,13 @@ def load(kind: Kind, repo_id: str) -> RepoRecord | None:
 
 
 def header(record: RepoRecord) -> None:
-    """The id, a link to the repo's Hub page, and badges for a gated or disabled repo."""
-    head, link = st.columns([4, 1], vertical_alignment="center")
+    """The id, "Add to a list", a link to the repo's Hub page, and badges for a gated or disabled repo."""
+    head, right = st.columns([3, 2], vertical_alignment="center")
     head.subheader(md_escape(record.id), anchor=False)
-    link.link_button("Open on the Hub", record.web_url(hub.client().endpoint), icon=":material/open_in_new:",
-                     width="stretch")
+    actions = right.container(horizontal=True, horizontal_alignment="right", gap="small")
+    with actions:
+        add_to_list([(record.kind, record.id)], key=f"{record.kind}:add_from_view:{record.id}")
+    actions.link_button("Open on the Hub", record.web_url(hub_cache.client().endpoint), icon=":material/open_in_new:")
     if record.is_gated:
         st.caption(":orange-badge[:material/lock: gated] its files need a token with access.")
     if record.disabled:
@@ -144,7 +147,7 @@ def detail_tabs(kind: Kind, tabs: Mapping[str, str]) -> dict[str, Any]:
 def card_section(kind: Kind, record: RepoRecord) -> None:
     """The README: its metadata as a table, its text as Markdown with raw HTML shown as text, cut when huge."""
     try:
-        card: Card | None = hub.card(kind, record.id, record.sha)
+        card: Card | None = hub_cache.card(kind, record.id, record.sha)
     except HubExplorerError as err:
         show_error(err, retry_key=f"retry_card:{kind}:{record.id}")
         return

@@ -22,7 +22,7 @@ from lib.errors import AccessError, HubExplorerError
 from lib.format import human_bytes, md_escape
 from lib.hub.viewer import Feature, FirstRows, SplitRef, SplitsListing, SplitStatistics, ViewerOverview
 from lib.records import DatasetRecord
-from lib.ui import hub, viewer_cache
+from lib.ui import hub_cache, viewer_cache
 from lib.ui.components import show_error
 from lib.ui.views import common
 from lib.viewer_charts import stat_chart
@@ -116,7 +116,7 @@ _GATED = (
 def _source(ds: DatasetRecord) -> _Source:
     if ds.card_data.get("viewer") is False:
         return _Source(blocked=_DISABLED.format(why="Its card sets `viewer: false`."))
-    if ds.is_gated and not hub.settings().has_token:
+    if ds.is_gated and not hub_cache.settings().has_token:
         return _Source(blocked=_GATED)
     notice: str | None
     try:

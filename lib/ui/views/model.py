@@ -11,7 +11,7 @@ from lib.errors import HubExplorerError
 from lib.format import human_bytes, md_escape
 from lib.query import SearchQuery
 from lib.records import ModelRecord, ParamCounts
-from lib.ui import compare_view, hub, nav, source, tryit_panel
+from lib.ui import compare_view, hub_cache, nav, source, tryit_panel
 from lib.ui.views import common
 
 #: Tabs by short name (the URL's `tab=`), in order; the first opens by default.
@@ -110,7 +110,7 @@ def _children(model: ModelRecord) -> None:
 
 def _parameters(model: ModelRecord) -> ParamCounts | None:
     try:
-        return hub.parameters(model)
+        return hub_cache.parameters(model)
     except HubExplorerError:
         return None  # the Parameters tab says why
 
