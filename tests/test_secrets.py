@@ -164,7 +164,7 @@ def test_exports_and_saved_data(watched, seen: Seen):
     _download(page, seen, "chart.csv", panel.get_by_test_id("stDownloadButton").filter(has_text="CSV").first)
     sidebar = page.get_by_test_id("stSidebar")  # save this search under a name
     sidebar.get_by_role("textbox", name="Your name").fill("ada")
-    sidebar.get_by_role("button", name="Show my saved searches").click()
+    sidebar.get_by_role("button", name="Use this name").click()
     wait_idle(page)
     sidebar.get_by_role("textbox", name="Name this search").fill("llama by downloads")
     sidebar.get_by_role("button", name="Save this search").click()
