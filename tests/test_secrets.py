@@ -137,6 +137,7 @@ def test_every_page_and_tab_with_the_token_set(watched, seen: Seen):
     _visit(page, seen, f"/compare?models={GATED},gpt2", ready="Only rows that differ")
     _visit(page, seen, "/insights", ready="The top 1% of models")
     _visit(page, seen, "/cache")
+    _visit(page, seen, "/shortlists", ready="Team shortlists")
     _post(f"{seen.hub}/_fake/faults", {"path_prefix": "/api/models", "status": 401, "times": None})
     _visit(page, seen, "/models?q=refused-probe", ready="refused the token")  # an error about the token itself
     urllib.request.urlopen(urllib.request.Request(f"{seen.hub}/_fake/faults", method="DELETE"), timeout=10).close()
@@ -163,8 +164,9 @@ def test_exports_and_saved_data(watched, seen: Seen):
     wait_idle(page)
     _download(page, seen, "chart.csv", panel.get_by_test_id("stDownloadButton").filter(has_text="CSV").first)
     sidebar = page.get_by_test_id("stSidebar")  # save this search under a name
-    sidebar.get_by_role("textbox", name="Your name").fill("ada")
-    sidebar.get_by_role("button", name="Use this name").click()
+    sidebar.get_by_role("textbox", name="Your name").first.fill("ada")
+    sidebar.get_by_role("button", name="Use this name").first.click()
+    sidebar.get_by_text("You are ada").first.wait_for(timeout=30_000)
     wait_idle(page)
     sidebar.get_by_role("textbox", name="Name this search").fill("llama by downloads")
     sidebar.get_by_role("button", name="Save this search").click()
