@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests import fixture_ids
-from tests.browser import serve_app_and_hub, wait_idle
+from tests.browser import serve_app_and_hub, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -116,8 +116,21 @@ def _post(url: str, data: object) -> None:
 
 
 def _download(page, seen: Seen, name: str, button) -> None:
-    with page.expect_download(timeout=60_000) as info:
-        button.click()
+    """Click a download button and keep the file. A click that lands while a rerun replaces the button (the
+    sidebar's health check reruns every 10 s) can be lost on a loaded machine: then it is clicked once more."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    button.scroll_into_view_if_needed(timeout=60_000)
+    for attempt in (1, 2):
+        try:
+            with page.expect_download(timeout=30_000 * attempt) as info:
+                button.click()
+            break
+        except PlaywrightTimeout:
+            shot(page, f"secrets-no-download-{name}-{attempt}")
+            if attempt == 2:
+                raise
+            wait_idle(page)
     seen.downloads[name] = Path(info.value.path()).read_bytes()
 
 
@@ -161,17 +174,19 @@ def test_exports_and_saved_data(watched, seen: Seen):
     _visit(page, seen, "/models?sort=downloads&q=llama", ready="models matching")
     panel = page.get_by_test_id("stExpander").filter(has_text="Charts")
     panel.get_by_text("Charts", exact=True).first.click()
+    csv_button = panel.get_by_test_id("stDownloadButton").filter(has_text="CSV").first
+    csv_button.wait_for(timeout=60_000)
     wait_idle(page)
-    _download(page, seen, "chart.csv", panel.get_by_test_id("stDownloadButton").filter(has_text="CSV").first)
+    _download(page, seen, "chart.csv", csv_button)
     sidebar = page.get_by_test_id("stSidebar")  # save this search under a name
     sidebar.get_by_role("textbox", name="Your name").first.fill("ada")
     sidebar.get_by_role("button", name="Use this name").first.click()
-    sidebar.get_by_text("You are ada").first.wait_for(timeout=30_000)
+    sidebar.get_by_text("You are ada").first.wait_for(timeout=60_000)
     wait_idle(page)
-    sidebar.get_by_role("textbox", name="Name this search").fill("llama by downloads")
+    sidebar.get_by_role("textbox", name="Name this search").fill("llama by downloads", timeout=60_000)
     sidebar.get_by_role("button", name="Save this search").click()
     wait_idle(page)
-    sidebar.get_by_text("llama by downloads").first.wait_for(timeout=30_000)
+    sidebar.get_by_text("llama by downloads").first.wait_for(timeout=60_000)
 
     assert set(seen.downloads) == {"comparison.csv", "comparison.md", "chart.csv"}
     assert all(seen.downloads.values()), "every export has content"
