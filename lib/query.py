@@ -16,11 +16,26 @@ from lib.filters import FILTERS, describe_range  # noqa: F401 - describe_range: 
 from lib.records import RepoRecord
 
 Kind = Literal["models", "datasets", "spaces"]
-Sort = Literal["trending", "downloads", "likes", "created", "updated", "parameters"]
+Sort = Literal["trending", "downloads", "likes", "created", "updated", "parameters", "relevance"]
+Mode = Literal["names", "text", "meaning"]
+"""How the search text matches (`?mode=`): a substring of the repo id (the Hub's own search), the words of what a
+repo is about (full text over id words, tags, descriptions and cards, BM25-ranked), or its meaning (similarity of
+sentence embeddings). Only ``names`` is a filter on the id; the other two rank their matches by relevance."""
 
 KINDS: tuple[Kind, ...] = get_args(Kind)
-SORTS: tuple[Sort, ...] = get_args(Sort)
+MODES: tuple[Mode, ...] = get_args(Mode)
+MODE_LABELS: dict[Mode, str] = {"names": "Names", "text": "Names and descriptions", "meaning": "Meaning"}
+MODE_HELP: dict[Mode, str] = {
+    "names": "Part of the repo id, as on the Hub: letters are matched case-insensitively, symbols literally.",
+    "text": "Words in the id, tags, description or card (every word must appear), best match first.",
+    "meaning": "Plain words for what you need; repos are ranked by how close their description is in meaning.",
+}
+#: Sorts that order repos by a field. "relevance" orders them by how well they match a text or meaning search
+#: (only with those modes), so it is in no kind's list here.
+SORTS: tuple[Sort, ...] = tuple(s for s in get_args(Sort) if s != "relevance")
+RELEVANCE: Sort = "relevance"
 SORT_LABELS: dict[Sort, str] = {
+    "relevance": "Best match",
     "trending": "Trending",
     "downloads": "Most downloads",
     "likes": "Most likes",
@@ -58,6 +73,7 @@ class SearchQuery:
 
     kind: Kind = "models"
     text: str = ""
+    mode: Mode = "names"  # how `text` matches (see `Mode`)
     author: str | None = None
     task: str | None = None  # models: pipeline_tag; datasets: a task_categories tag
     library: str | None = None  # models only: library_name
@@ -89,7 +105,13 @@ class SearchQuery:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise InvalidQueryError(f"Unknown kind {self.kind!r}; choose one of {', '.join(KINDS)}.")
-        if self.sort not in SORTS_BY_KIND[self.kind]:
+        if self.mode not in MODES:
+            raise InvalidQueryError(f"Unknown search mode {self.mode!r}; choose one of {', '.join(MODES)}.")
+        if self.sort == RELEVANCE:
+            if self.mode == "names":
+                raise InvalidQueryError("“Best match” ranks searches by words or by meaning; a name search is "
+                                        "sorted by a field: choose another sort.")  # fmt: skip
+        elif self.sort not in SORTS_BY_KIND[self.kind]:
             raise InvalidQueryError(
                 f"{self.kind} cannot be sorted by {self.sort!r}; choose one of {', '.join(SORTS_BY_KIND[self.kind])}."
             )
@@ -116,7 +138,8 @@ class SearchQuery:
         noun = plural if total != 1 else plural[:-1]
         head = f"{total:,} {noun}" if total is not None else plural.capitalize()
         if self.text:
-            head += f" matching {self.text!r}"
+            head += {"names": " matching", "text": " with the words", "meaning": " about"}[self.mode]
+            head += f" {self.text!r}"
         conds = [words for f in FILTERS if (words := f.describe(self))]
         conds += [f"tag = {t}" for t in self.tags]
         if conds:
@@ -155,3 +178,6 @@ class SearchResult:
     facets: dict[str, Facet] = field(default_factory=dict)
     took_ms: float = 0.0
     folded: int | None = None  # with originals_only: how many derivatives were folded under their base
+    #: text and meaning modes: for some items (by repo id), the text that matched, as (piece, matched) pairs
+    #: in reading order, so that a page can mark the matched words without ever reading the text as Markdown
+    snippets: dict[str, tuple[tuple[str, bool], ...]] = field(default_factory=dict)

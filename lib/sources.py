@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from lib.errors import InvalidQueryError
 from lib.filters import FILTERS, for_kind
-from lib.query import SORT_DATA, SORT_LABELS, Kind, SearchQuery, SearchResult, Sort
+from lib.query import MODE_LABELS, RELEVANCE, SORT_DATA, SORT_LABELS, Kind, Mode, SearchQuery, SearchResult, Sort
 from lib.records import RepoRecord
 
 if TYPE_CHECKING:
@@ -55,12 +55,27 @@ class Capabilities:
     unavailable: Mapping[str, str] = field(default_factory=dict)
     unsorted: Mapping[str, str] = field(default_factory=dict)
     hint: str = ""  # what to do about a refusal
+    modes: tuple[Mode, ...] = ("names",)  # how search text can match (lib.query.Mode)
+    unmoded: Mapping[str, str] = field(default_factory=dict)  # why not, for every mode not in `modes`
 
     def can_filter(self, name: str) -> bool:
         return name in self.filters
 
     def can_sort(self, sort: str) -> bool:
+        """Whether this source orders by `sort`; "relevance" goes with the ranked modes (text, meaning)."""
+        if sort == RELEVANCE:
+            return any(m != "names" for m in self.modes)
         return sort in self.sorts
+
+    def can_mode(self, mode: str) -> bool:
+        return mode in self.modes
+
+    def why_not_mode(self, mode: str) -> str:
+        """Why this source cannot search in `mode` ("" when it can)."""
+        if self.can_mode(mode):
+            return ""
+        label = MODE_LABELS.get(mode, mode)  # type: ignore[call-overload]
+        return self.unmoded.get(mode, f"{self.source} cannot search by “{label}”.")
 
     def why_not(self, name: str) -> str:
         """Why this source cannot filter by `name` ("" when it can)."""
@@ -74,6 +89,8 @@ class Capabilities:
         """The reasons this source cannot answer `query` (its filters, and its sort unless `sort` is False); empty
         when it can. Each reason appears once."""
         reasons = [self.why_not(f.name) for f in FILTERS if f.is_set(query) and not self.can_filter(f.name)]
+        if not self.can_mode(query.mode):
+            reasons.insert(0, self.why_not_mode(query.mode))
         if sort and not self.can_sort(query.sort):
             reasons.append(self.why_not_sort(query.sort))
         return list(dict.fromkeys(reasons))
@@ -86,7 +103,7 @@ class Capabilities:
 
     def fit_sort(self, query: SearchQuery) -> tuple[SearchQuery, str | None]:
         """`query` with a sort this source can answer: its own, else the default sort, with the reason."""
-        if self.can_sort(query.sort) or not self.sorts:
+        if self.can_sort(query.sort) or not self.sorts or query.sort == RELEVANCE:
             return query, None
         fitted = query.replace(sort=self.default_sort)
         label = SORT_LABELS[self.default_sort].lower().removeprefix("most ")
@@ -104,7 +121,8 @@ def default_sort(sorts: tuple[Sort, ...]) -> Sort:
 
 
 def from_coverage(kind: Kind, coverage: Mapping[str, float], sorts: tuple[Sort, ...], *, source: str,
-                  facets: tuple[str, ...], hint: str = "") -> Capabilities:  # fmt: skip
+                  facets: tuple[str, ...], hint: str = "", modes: tuple[Mode, ...] = ("names",),
+                  unmoded: Mapping[str, str] | None = None) -> Capabilities:  # fmt: skip
     """The capabilities of a source that can answer every filter and sort in principle (the catalog), limited to
     the data it holds: a filter or sort whose data field is held by fewer than `MIN_SHARE` of the rows is not
     offered, with the reason."""
@@ -122,7 +140,8 @@ def from_coverage(kind: Kind, coverage: Mapping[str, float], sorts: tuple[Sort, 
     unsorted = {s: lacks(SORT_DATA[s]) for s in sorts if s not in usable}
     return Capabilities(kind=kind, source=source, filters=filters, sorts=usable, default_sort=default_sort(usable),
                         facets=tuple(f for f in facets if f in filters), counts_matches=True, coverage=dict(coverage),
-                        unavailable=unavailable, unsorted=unsorted, hint=hint)  # fmt: skip
+                        unavailable=unavailable, unsorted=unsorted, hint=hint, modes=modes,
+                        unmoded=dict(unmoded or {}))  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from lib.filters import (  # re-exported: the URL formats of ranges and windows 
     parse_date_window,
     parse_param_range,
 )
-from lib.query import SORTS_BY_KIND, Kind, SearchQuery
+from lib.query import MODES, RELEVANCE, SORTS_BY_KIND, Kind, SearchQuery
 
 PAGE_SIZE = 25
 MAX_TEXT = 200
@@ -37,7 +37,7 @@ SourceChoice = Literal["auto", "hub", "catalog"]
 SOURCE_CHOICES: tuple[SourceChoice, ...] = get_args(SourceChoice)
 
 #: Every parameter a browse page's URL may hold: its own, and the open detail view's (`lib.detail_url`).
-KNOWN_PARAMS = frozenset({"q", "sort", "page", "repo", "source", *URL_PARAMS, *DETAIL_PARAMS})
+KNOWN_PARAMS = frozenset({"q", "mode", "sort", "page", "repo", "source", *URL_PARAMS, *DETAIL_PARAMS})
 
 __all__ = [
     "KNOWN_PARAMS", "MAX_PAGE", "MAX_TEXT", "PAGE_SIZE", "PARAM_PRESETS", "SOURCE_CHOICES", "ParsedState",
@@ -93,6 +93,13 @@ def parse_state(kind: Kind, params: Mapping[str, str | list[str]], *, page_size:
         text = text[:MAX_TEXT]
     values["text"] = text
 
+    raw_mode = _first(params.get("mode"))
+    if raw_mode:
+        if raw_mode in MODES:
+            values["mode"] = raw_mode
+        else:
+            notes.append(f"Ignored mode: {_quote(raw_mode, 20)} is not one of {', '.join(MODES)}.")
+
     for f in FILTERS:
         if f.control == "toggle":
             continue  # the words of `only=`, below
@@ -120,8 +127,10 @@ def parse_state(kind: Kind, params: Mapping[str, str | list[str]], *, page_size:
 
     sort = _first(params.get("sort"))
     if sort:
-        if sort in SORTS_BY_KIND[kind]:
+        if sort in SORTS_BY_KIND[kind] or (sort == RELEVANCE and values.get("mode", "names") != "names"):
             values["sort"] = sort
+        elif sort == RELEVANCE:
+            notes.append("Ignored sort: relevance ranks searches by words or meaning (mode=text or mode=meaning).")
         else:
             notes.append(f"Ignored sort: {_quote(sort, 40)} is not one of {', '.join(SORTS_BY_KIND[kind])}.")
 
@@ -165,6 +174,8 @@ def state_to_params(query: SearchQuery, *, page: int = 1, repo: str | None = Non
     out: dict[str, str] = {}
     if query.text:
         out["q"] = query.text
+    if query.mode != "names":
+        out["mode"] = query.mode
     only: list[str] = []
     for f in FILTERS:
         text = f.to_url(query)

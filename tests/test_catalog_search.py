@@ -369,6 +369,19 @@ def test_fulltext_is_ranked_and_filtered(catalog: Catalog) -> None:
     assert "facets" in dir(result) and set(result.facets) == {"task", "license", "author"}
 
 
+def test_the_text_mode_is_full_text_ordered_by_relevance_or_by_a_field(catalog: Catalog) -> None:
+    ranked = catalog.search(SearchQuery(kind="datasets", text="cleaned", mode="text", sort="relevance"))
+    by_likes = catalog.search(SearchQuery(kind="datasets", text="cleaned", mode="text", sort="likes"))
+    assert ranked.total == by_likes.total == 2
+    assert {r.id for r in ranked.items} == {r.id for r in by_likes.items}
+    likes = [r.likes for r in by_likes.items]
+    assert likes == sorted(likes, reverse=True)
+    # the words are not an id substring: no dataset id contains "cleaned"
+    assert catalog.search(SearchQuery(kind="datasets", text="cleaned", sort="likes")).total == 0
+    assert catalog.capabilities("datasets").can_mode("text")
+    assert "python -m lib.catalog embed --kind datasets" in catalog.capabilities("datasets").why_not_mode("meaning")
+
+
 @pytest.mark.parametrize("text", ['"', "NEAR(a b)", "a OR", "*", "description:", "^x", "", "   "])
 def test_fulltext_treats_query_syntax_as_words(catalog: Catalog, text: str) -> None:
     assert catalog.fulltext(text).total == 0

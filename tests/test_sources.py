@@ -20,10 +20,10 @@ from lib.settings import load_settings
 from lib.sources import DATA_WORDS, MIN_SHARE, Capabilities, Source
 
 # --- the table -----------------------------------------------------------------------------------------------------
-_NOT_FILTERS = {"kind", "text", "tags", "sort", "limit", "offset"}
+_NOT_FILTERS = {"kind", "text", "mode", "tags", "sort", "limit", "offset"}
 
 
-def test_every_query_field_but_text_tags_and_paging_belongs_to_exactly_one_filter():
+def test_every_query_field_but_text_mode_tags_and_paging_belongs_to_exactly_one_filter():
     fields = [f for row in FILTERS for f in row.fields]
     assert len(fields) == len(set(fields))
     assert set(fields) == {f.name for f in dataclasses.fields(SearchQuery)} - _NOT_FILTERS
@@ -249,3 +249,24 @@ def test_list_answers_carry_every_field_a_filter_or_sort_reads():
                                             "trendingScore", "tags", "gated", "private"}
     assert set(LIST_EXPAND["spaces"]) == {"author", "createdAt", "lastModified", "likes", "trendingScore", "sdk",
                                           "tags", "runtime", "private"}
+
+
+def test_a_source_says_which_search_modes_it_answers_and_why_not_the_others():
+    from lib.hub.client import hub_capabilities
+
+    live = hub_capabilities("models")
+    assert live.modes == ("names",) and not live.can_sort("relevance")
+    for mode in ("text", "meaning"):
+        query = SearchQuery(kind="models", text="speech", mode=mode, sort="relevance")
+        (reason,) = live.refusals(query, sort=False)
+        assert reason.startswith("The live Hub searches repo names only") and "local catalog" in reason
+    with pytest.raises(InvalidQueryError, match="names only"):
+        live.check(SearchQuery(kind="models", text="speech", mode="text"))
+
+
+def test_relevance_goes_only_with_the_ranked_modes():
+    with pytest.raises(InvalidQueryError, match="Best match"):
+        SearchQuery(kind="models", text="bert", sort="relevance")
+    assert SearchQuery(kind="spaces", text="chat", mode="text", sort="relevance").sort == "relevance"
+    assert SearchQuery(kind="models", text="asr", mode="meaning").describe(3) == (
+        "3 models about 'asr', by trending")

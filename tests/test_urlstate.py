@@ -190,7 +190,27 @@ def test_the_url_parameters_are_those_of_links_in_the_wild():
 
     legacy = {"q", "sort", "page", "repo", "task", "library", "language", "license", "author", "sdk", "hardware",
               "gated", "params", "downloads", "likes", "created", "updated", "only"}
-    assert KNOWN_PARAMS == legacy | {"source", "tab", "config", "split"}  # with the detail view's (lib.detail_url)
+    # with the search mode and the detail view's (lib.detail_url)
+    assert KNOWN_PARAMS == legacy | {"mode", "source", "tab", "config", "split"}
+
+
+@pytest.mark.parametrize(
+    ("params", "mode", "sort", "notes", "why"),
+    [
+        ({"q": "speech", "mode": "text"}, "text", "trending", (), "full text over what repos are about"),
+        ({"q": "speech", "mode": "meaning", "sort": "relevance"}, "meaning", "relevance", (), "ranked by meaning"),
+        ({"mode": "names"}, "names", "trending", (), "the default, spelled out"),
+        ({"mode": "vibes"}, "names", "trending", ("Ignored mode: 'vibes' is not one of names, text, meaning.",),
+         "an unknown mode"),
+        ({"sort": "relevance"}, "names", "trending",
+         ("Ignored sort: relevance ranks searches by words or meaning (mode=text or mode=meaning).",),
+         "a name search has no relevance"),
+    ],
+)
+def test_the_search_mode_in_the_url(params, mode, sort, notes, why):
+    state = parse_state("models", params)
+    assert (state.query.mode, state.query.sort, state.notes) == (mode, sort, notes), why
+    assert parse_state("models", state_to_params(state.query)).query == state.query  # a link gives it back
 
 
 @pytest.mark.parametrize(

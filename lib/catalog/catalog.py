@@ -40,7 +40,7 @@ from lib.catalog.store import Store
 from lib.catalog.sync import SyncEvent, SyncReport, run_sync
 from lib.errors import InvalidQueryError
 from lib.filters import for_kind
-from lib.query import KINDS, SORTS_BY_KIND, Facet, Kind, SearchQuery, SearchResult, Sort
+from lib.query import KINDS, RELEVANCE, SORTS_BY_KIND, Facet, Kind, Mode, SearchQuery, SearchResult, Sort
 from lib.records import RepoRecord, record_from_api
 from lib.settings import load_settings
 from lib.sources import Aggregates, Capabilities, from_coverage
@@ -195,51 +195,60 @@ class Catalog:
         """Every match of `query` counted, one page of records in the query's order, and facet counts.
 
         `facets` names the fields to count (default `FACETS[kind]`: task, library, license, author; any field of
-        `facet_fields(kind)` may be asked for, e.g. ``language`` for a filter list)."""
+        `facet_fields(kind)` may be asked for, e.g. ``language`` for a filter list). The query's `mode` says how
+        its text matches: a substring of the id (``names``), or the ranked full-text and meaning searches (their
+        hits are matched against the filters like any other rows, and ordered by relevance or by the sort)."""
         started = time.perf_counter()
         index = self.index(query.kind)
         self.capabilities(query.kind).check(query)
         names = self._facet_names(index, facets)
-        matches = match(index, query)
+        if query.mode == "names":
+            matches = match(index, query)
+            scores = None
+        else:
+            hit_rows, hit_scores = self._ranked_hits(index, query)
+            matches = match(index, query, base=RowSet(index.n, idx=hit_rows))
+            scores = hit_scores[np.searchsorted(hit_rows, matches.rows.to_idx())] if matches.rows.count() else None
         rows = matches.rows
         total = rows.count()
-        page = page_rows(index, rows, query.sort, query.offset, query.limit)
+        if query.sort == RELEVANCE:
+            page = (
+                page_by_score(rows.to_idx(), scores, query.offset, query.limit) if scores is not None else _NO_HITS[0]
+            )
+        else:
+            page = page_rows(index, rows, query.sort, query.offset, query.limit)
+        items = index.records(page)
         return SearchResult(
             query=query,
-            items=index.records(page),
+            items=items,
             source="catalog",
             total=total,
             has_more=query.offset + page.size < total,
             facets=count_facets(index, rows, facet_limit, names),
             took_ms=(time.perf_counter() - started) * 1000,
             folded=matches.folded,
+            snippets=self._snippets(index, query, items),
         )
+
+    def _ranked_hits(self, index: KindIndex, query: SearchQuery) -> tuple[np.ndarray, np.ndarray]:
+        """(rows ascending, scores: lower is better) of a text or meaning search's text."""
+        if query.mode == "text":
+            return fulltext.search(index.folder / fulltext.FILE_NAME, query.text) if index.folder else _NO_HITS
+        raise InvalidQueryError(self._no_meaning(query.kind))
+
+    def _snippets(self, index: KindIndex, query: SearchQuery, items: Sequence[RepoRecord]) -> dict[str, Any]:
+        """What matched, per item, for a text search (see `SearchResult.snippets`); none for the other modes."""
+        return {}
 
     def fulltext(self, text: str, query: SearchQuery | None = None, *, facet_limit: int = 20,
                  facets: Sequence[str] | None = None) -> SearchResult:  # fmt: skip
         """Repos whose description or card text contains every word of `text`, best BM25 match first.
 
-        `query` (default: datasets) narrows the matches with its filters and id text and chooses the page;
-        its sort is ignored: full-text results are ranked."""
-        started = time.perf_counter()
+        `query` (default: datasets) narrows the matches with its filters and chooses the page; its id text and
+        sort are replaced: this is `search` in ``text`` mode, by relevance."""
         query = query or SearchQuery(kind="datasets")
-        index = self.index(query.kind)
-        self.capabilities(query.kind).check(query, sort=False)
-        names = self._facet_names(index, facets)
-        hit_rows, scores = fulltext.search(index.folder / fulltext.FILE_NAME, text) if index.folder else _NO_HITS
-        matches = match(index, query, base=RowSet(index.n, idx=hit_rows))
-        idx = matches.rows.to_idx()
-        page = page_by_score(idx, scores[np.searchsorted(hit_rows, idx)], query.offset, query.limit)
-        return SearchResult(
-            query=query,
-            items=index.records(page),
-            source="catalog",
-            total=int(idx.size),
-            has_more=query.offset + page.size < idx.size,
-            facets=count_facets(index, matches.rows, facet_limit, names),
-            took_ms=(time.perf_counter() - started) * 1000,
-            folded=matches.folded,
-        )
+        return self.search(query.replace(text=text, mode="text", sort=RELEVANCE), facet_limit=facet_limit,
+                           facets=facets)  # fmt: skip
 
     def aggregates(self, query: SearchQuery) -> Aggregates:
         """The chart frames of `lib.charts` over every match of `query` (its sort, offset and limit are
@@ -267,8 +276,28 @@ class Catalog:
                                 holds=False, unavailable={f.name: reason for f in for_kind(kind)},
                                 unsorted=dict.fromkeys(SORTS_BY_KIND[kind], reason), hint=hint)  # fmt: skip
         facets = tuple(f.name for f in for_kind(kind) if f.control == "choice")
+        modes, unmoded = self._modes(kind)
         return from_coverage(kind, self.index(kind).coverage, SORTS_BY_KIND[kind], source=self.label, facets=facets,
-                             hint=hint)  # fmt: skip
+                             hint=hint, modes=modes, unmoded=unmoded)  # fmt: skip
+
+    def _modes(self, kind: Kind) -> tuple[tuple[Mode, ...], dict[str, str]]:
+        """The search modes this catalog answers for a kind (names always; text with a full-text index; meaning
+        with embeddings), and why not the others."""
+        index = self.index(kind)
+        modes: list[Mode] = ["names"]
+        unmoded: dict[str, str] = {}
+        if index.folder is not None and (index.folder / fulltext.FILE_NAME).exists():
+            modes.append("text")
+        else:
+            unmoded["text"] = (f"This catalog has no full-text index for its {kind}: rebuild it with "
+                               f"`python -m lib.catalog rebuild --kind {kind}`.")  # fmt: skip
+        unmoded["meaning"] = self._no_meaning(kind)
+        return tuple(modes), unmoded
+
+    @staticmethod
+    def _no_meaning(kind: Kind) -> str:
+        return (f"This catalog has no embeddings for its {kind}: build them with "
+                f"`python -m lib.catalog embed --kind {kind}`.")  # fmt: skip
 
     @staticmethod
     def _facet_names(index: KindIndex, facets: Sequence[str] | None) -> tuple[str, ...]:

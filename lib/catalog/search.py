@@ -227,7 +227,7 @@ def match(index: KindIndex, q: SearchQuery, base: RowSet | None = None) -> Match
     if p.impossible:
         return Matches(RowSet(index.n, idx=np.zeros(0, np.int64)), 0 if getattr(q, "originals_only", False) else None)
     rows = base if base is not None else RowSet(index.n)
-    hits = index.text.find(q.text)
+    hits = index.text.find(q.text) if q.mode == "names" else None  # other modes rank their own hits (`base`)
     if hits is not None:
         found = RowSet.from_hits(index.n, hits)
         rows = found if rows.is_all else rows.intersect(found.to_idx())

@@ -85,6 +85,14 @@ _REPO_TYPE: dict[Kind, str] = {"models": "model", "datasets": "dataset", "spaces
 _NOUN: dict[Kind, str] = {"models": "Model", "datasets": "Dataset", "spaces": "Space"}
 
 
+#: The Hub's listing matches a substring of the repo id only.
+_HUB_UNMODED = {
+    "text": "The live Hub searches repo names only; searching descriptions and cards needs the local catalog.",
+    "meaning": "The live Hub searches repo names only; searching by meaning needs the local catalog and its "
+    "embeddings.",
+}
+
+
 def hub_capabilities(kind: Kind) -> Capabilities:
     """What the live Hub's listing answers for a kind: `HUB_FILTERS`, every sort but parameters, no counts."""
     filters = HUB_FILTERS[kind]
@@ -94,7 +102,8 @@ def hub_capabilities(kind: Kind) -> Capabilities:
     unsorted = {s: f"The live Hub cannot sort by {'parameters' if s == 'parameters' else s}."
                 for s in SORTS_BY_KIND[kind] if s not in sorts}  # fmt: skip
     return Capabilities(kind=kind, source="the live Hub", filters=filters, sorts=sorts, default_sort="trending",
-                        unavailable=unavailable, unsorted=unsorted, hint=_HUB_HINT)  # fmt: skip
+                        unavailable=unavailable, unsorted=unsorted, hint=_HUB_HINT, modes=("names",),
+                        unmoded=_HUB_UNMODED)  # fmt: skip
 
 
 def _count(n: int) -> str:
