@@ -14,8 +14,8 @@ its five minutes are over) and checks, in AppTest:
    page fresh, with no error and no stale note.
 
 Try it has its own rows below (its Hub calls happen on Run, and a loaded model keeps running while the Hub fails).
-The Shortlists page's row (`SHORTLISTS`) is a strict xfail for now: the gap is said in its `xfail`, and the row fails
-the suite as soon as the page meets the guarantees (then drop the mark).
+A page row may carry an `xfail` naming a known gap (strict: the row fails the suite once the gap is closed); none
+does now.
 """
 
 from __future__ import annotations
@@ -180,10 +180,7 @@ PAGES = [
     PageRow("compare", lambda: _app("pages/compare.py", models=PAIR), "/api/models/", _compare_table,
             _has_widget("text_input", "compare:find")),
     PageRow(SHORTLISTS, _shortlists_open, "/api/models/", _shortlist_figures,
-            _has_widget("segmented_control", "shortlists:sort"), setup=_shortlists_setup, expire=_shortlists_expire,
-            xfail="a known gap of lib/ui/shortlists_view.py (_fetch, _read_records): a Hub failure while reading the "
-                  "items' records is shown as dashes with no message, no Retry or countdown, and the last good "
-                  "figures are dropped instead of kept as stale"),
+            _has_widget("segmented_control", "shortlists:sort"), setup=_shortlists_setup, expire=_shortlists_expire),
 ]
 #: Cells that cannot exist, with the reason (every other page x fault pair is tested).
 NOT_APPLICABLE = {

@@ -10,6 +10,7 @@ API on the same store (the page and the test share the process).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import json
@@ -286,14 +287,168 @@ def test_sorted_by_downloads_from_the_hub(picks):
     assert frame["repo"].iloc[2].endswith("/datasets/" + SQUAD), "the fake Hub's dataset has fewer downloads"
 
 
-def test_a_repo_the_hub_cannot_read_is_a_dash_not_an_error(picks):
+# --- when the Hub fails on the items' key facts ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def failing(hub, monkeypatch):
+    """The fake Hub, for a test that makes it fail on the key facts: Streamlit's answer cache starts empty, the
+    sidebar's health check answers without asking the Hub, and the page's own keeping of good answers is over at
+    once (so each run of the whole page reads them again, as it does when its ten minutes are over)."""
+    import streamlit as st
+
+    from lib.hub import Reachability
+    from lib.ui import components, shortlists_view
+
+    st.cache_data.clear()
+    monkeypatch.setattr(components, "health_check", lambda: Reachability("fake", ok=True, latency_ms=1.0))
+    monkeypatch.setattr(shortlists_view, "RECORD_KEEP_S", 0.0)
+    return hub
+
+
+def the_hub_answers_again_only_after_asking() -> None:
+    """Streamlit's five-minute answer cache is over: the page's next read asks the Hub."""
+    from lib.ui import hub_cache
+
+    hub_cache._info.clear()
+
+
+def figures(at: AppTest) -> dict[str, float]:
+    """The downloads each row shows, by repo (-1: a dash)."""
+    frame = items_table(at)
+    return {url.split("/", 3)[3].removeprefix("datasets/"): n
+            for url, n in zip(frame["repo"], frame["downloads"].fillna(-1), strict=True)}
+
+
+def said(at: AppTest) -> list[str]:
+    """Every error and warning, as read (escapes and bold dropped)."""
+    return [shown(str(m.value)).replace("**", "") for kind in ("error", "warning") for m in at.get(kind)]
+
+
+def stale_notes(at: AppTest) -> list[str]:
+    return [m for m in said(at) if m.startswith("Stale")]
+
+
+def captions(at: AppTest) -> str:
+    return "\n".join(shown(c.value) for c in at.caption)
+
+
+def test_a_repo_the_hub_does_not_have_is_a_dash_and_a_note_for_it_alone(picks, failing):
     picks.add_item("picks", "nobody/nothing", kind="models", user="bob")
     at = page(list="picks")
-    assert not at.exception and not at.error
+    assert not at.exception and not at.error, "not an outage: no error"
     frame = items_table(at)
     row = next(i for i, u in enumerate(frame["repo"]) if u.endswith("/nobody/nothing"))
     assert frame["downloads"].isna().iloc[row]
     assert next(d for d in at.dataframe if "votes" in d.value.columns).proto.placeholder == "–"
+    [warning] = said(at)
+    assert warning.startswith("nobody/nothing: Not found."), warning
+    assert "was not found on the Hub" in warning and "Check the spelling of the id" in warning
+    assert GPT2 not in warning and NER not in warning
+    assert "nobody/nothing: deleted, renamed or made private on the Hub? Then remove it" in captions(at)
+    assert not stale_notes(at) and "Retrying by itself" not in captions(at), "nothing to retry, nothing stale"
+    assert figures(at)[GPT2] == MODELS[GPT2]["downloads"], "the others are read as ever"
+
+
+def test_a_repo_deleted_from_the_hub_is_said_for_that_item_only(picks, failing):
+    at = page(list="picks")
+    before = figures(at)
+    assert before[NER] == MODELS[NER]["downloads"] and before[GPT2] == MODELS[GPT2]["downloads"]
+
+    the_hub_answers_again_only_after_asking()
+    failing.add_fault(f"/api/models/{NER}", status=404, times=None)  # its owner deleted it
+    at.run()
+    assert not at.exception
+    assert not at.error, f"one missing repo is not an outage: {[e.value for e in at.error]}"
+    messages = [m for m in said(at) if not m.startswith("Stale")]
+    assert len(messages) == 1, messages
+    assert messages[0].startswith(f"{NER}: Not found.") and "HTTP 404" in messages[0], messages[0]
+    assert GPT2 not in messages[0] and SQUAD not in messages[0]
+    assert f"{NER}: deleted, renamed or made private on the Hub? Then remove it from the list" in captions(at)
+    assert figures(at) == before, "its last figures stay; the others are the Hub's of now"
+    [note] = stale_notes(at)
+    assert note.startswith(f"Stale ({NER}): from "), "only its figures are marked stale"
+    assert "the Hub is failing now (Not found)" in note
+
+    failing.clear_faults()  # it was only renamed back: the next run of the page shows it fresh
+    at.run()
+    assert not at.exception and not said(at)
+    assert figures(at) == before
+
+
+def test_a_hub_failure_keeps_the_last_figures_marked_stale_and_the_rest_works(picks, failing, monkeypatch):
+    from datetime import datetime
+
+    read = {f"{datetime.now().astimezone():%H:%M %Z}"}
+    at = page(list="picks")
+    read.add(f"{datetime.now().astimezone():%H:%M %Z}")
+    before = figures(at)
+    assert before == {GPT2: MODELS[GPT2]["downloads"], NER: MODELS[NER]["downloads"], SQUAD: before[SQUAD]}
+    assert before[SQUAD] > 0
+
+    the_hub_answers_again_only_after_asking()
+    failing.add_fault("/api/models/", status=503, times=None)  # the models fail; the dataset is read as ever
+    at.run()
+    assert not at.exception
+    assert figures(at) == before, "the last good figures are still shown"
+    [error] = [m for m in said(at) if not m.startswith("Stale")]
+    assert error.startswith(f"{GPT2} and {NER}: The Hub is having trouble."), error
+    assert "HTTP 503" in error and "Try again shortly" in error and SQUAD not in error
+    [note] = stale_notes(at)
+    assert note.startswith(f"Stale ({GPT2} and {NER}): from "), note
+    assert note.split("from ", 1)[1].split(",", 1)[0] in read, "as of when they were read"
+    assert "the Hub is failing now (The Hub is having trouble)" in note
+    assert "Retrying by itself in 5 s." in captions(at)
+    assert any(b.label == "Retry" for b in at.button)
+
+    # the rest of the page works meanwhile: the list, votes, the exports (with the last good figures)
+    at = tick(at, "picks", NER)
+    at.button(key=f"shortlists:vote:{item_id('picks', NER)}").click().run()
+    assert not at.exception
+    assert picks.get_list("picks").item(NER).voters == ("ada",)
+    assert figures(at) == before and stale_notes(at)
+    assert history_table(at)["what"].iloc[0] == f"voted for {NER} (model)"
+
+    # the live part's own reruns (every 2 s) do not ask the failing Hub again; they keep saying what is wrong
+    asked = len([r for r in failing.requests if r.path.startswith("/api/models/")])
+    at = run_fragment(at, monkeypatch)
+    assert not at.exception
+    assert len([r for r in failing.requests if r.path.startswith("/api/models/")]) == asked
+    assert figures(at) == before and stale_notes(at) and at.error
+    assert "Retrying by itself in" in captions(at)
+    # ... and each redraw counts down from the failure, not from the redraw (else it would never reach zero)
+    trouble = at.session_state["shortlists:trouble"]
+    at.session_state["shortlists:trouble"] = {k: dataclasses.replace(t, at=t.at - 3) for k, t in trouble.items()}
+    at = run_fragment(at, monkeypatch)
+    assert "Retrying by itself in 2 s." in captions(at)
+
+    failing.clear_faults()
+    at.run()  # what the countdown does at zero: the page is fresh again
+    assert not at.exception and not said(at)
+    assert figures(at) == before
+
+
+def test_an_export_while_the_hub_fails_holds_the_last_good_figures(picks, failing, downloads):
+    at = page(list="picks")
+    the_hub_answers_again_only_after_asking()
+    failing.add_fault("/api/models/", status=500, times=None)
+    at.run()
+    assert at.error
+    rows = {r["repo"]: r for r in csv.DictReader(io.StringIO(download(at, downloads, "CSV")))}
+    assert rows[GPT2]["Downloads"] == f"{MODELS[GPT2]['downloads']:,}"
+    assert rows[NER]["Likes"] == f"{MODELS[NER]['likes']:,}"
+
+
+def test_figures_read_with_another_token_are_never_shown(picks, failing, monkeypatch):
+    at = page(list="picks")
+    assert figures(at)[GPT2] == MODELS[GPT2]["downloads"]
+    monkeypatch.setenv("HF_TOKEN", VALID_TOKEN)  # the app's token changed; the Hub now fails
+    failing.add_fault("/api/models/", status=503, times=None)
+    at.run()
+    assert not at.exception
+    assert figures(at)[GPT2] == -1, "a dash: nothing read with this token yet"
+    assert not stale_notes(at)
+    assert any("The Hub is having trouble" in e for e in said(at))
 
 
 def test_note_save_and_a_conflict_is_refused_with_the_other_text_shown(picks):

@@ -18,13 +18,17 @@ from lib.ui import hub_cache, identity, source
 PING_EVERY_S = 10  # the sidebar asks the Hub again this often while it fails (a good answer is kept 30 s)
 
 
-def show_error(err: HubExplorerError, *, retry_key: str | None = None, worked_before: bool = False) -> None:
+def show_error(err: HubExplorerError, *, retry_key: str | None = None, worked_before: bool = False,
+               about: str | None = None, since: float | None = None) -> None:
     """A readable message (title, what happened, what to do) and, with a `retry_key`, a Retry button where retrying
     can help (an access error too: its hint says to set a token, then retry). A failure retrying can help is also
     counted down and retried by itself (`lib.retrying`), so the page recovers without a click; so is any failure of
-    a request that `worked_before` (a stale answer stands in)."""
+    a request that `worked_before` (a stale answer stands in). `about` names what failed (plain text, shown escaped)
+    when the page asks for several things; `since` as in `retry_controls`."""
     icon = ":material/search_off:" if isinstance(err, NotFoundError) else ":material/error:"
     body = f"**{err.title}.** {md_escape(str(err))}"
+    if about:
+        body = f"{md_escape(about)}: {body}"
     if err.hint:
         body += f"\n\n{err.hint}"
     if isinstance(err, (NotFoundError,)):
@@ -32,11 +36,15 @@ def show_error(err: HubExplorerError, *, retry_key: str | None = None, worked_be
     else:
         st.error(body, icon=icon)
     if retry_key:
-        retry_controls(err, retry_key, worked_before=worked_before)
+        retry_controls(err, retry_key, worked_before=worked_before, since=since)
 
 
-def retry_controls(err: HubExplorerError, retry_key: str, *, worked_before: bool = False) -> None:
-    """The Retry button and the countdown to the automatic retry for `err` (nothing when retrying cannot help)."""
+def retry_controls(err: HubExplorerError, retry_key: str, *, worked_before: bool = False,
+                   since: float | None = None) -> None:
+    """The Retry button and the countdown to the automatic retry for `err` (nothing when retrying cannot help).
+    The countdown starts now, or at `since` (monotonic seconds: when the request failed) for a caller that draws
+    the same failure again before it is asked again (a fragment that reruns every few seconds), so that each
+    redraw does not start the wait over."""
     if not (err.retryable or worked_before or isinstance(err, AccessError)):
         return
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")
@@ -50,7 +58,7 @@ def retry_controls(err: HubExplorerError, retry_key: str, *, worked_before: bool
     plan = retrying.plan(err, tries, worked_before=worked_before)
     if plan is not None:
         with row:
-            _countdown(retry_key, time.monotonic() + plan.wait, plan.auto, tries)
+            _countdown(retry_key, (time.monotonic() if since is None else since) + plan.wait, plan.auto, tries)
 
 
 _TRIES = "retry:tries"  # retry key -> (automatic retries made, monotonic time of the last), per session

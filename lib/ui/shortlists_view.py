@@ -8,10 +8,21 @@ render()
   top bar: the list picker, New list
   no list open: every list as a table
   a list open: header (All lists), actions (Compare these, CSV, Markdown, Share, Edit list: outside the fragment)
+    _records(items, ask_again=True)           the items' key facts; a run of the whole page asks failed ones again
     _live(name)   fragment, every REFRESH_S: asks the store for the list's version (one row); only when it changed
-                  reads the list and its history again; draws the description, the items table, the open item's
-                  panel (vote, status, note, remove) and the history
+                  reads the list and its history again; draws the description, what went wrong reading the key
+                  facts (_record_trouble), the items table, the open item's panel (vote, status, note, remove) and
+                  the history
 ```
+
+Key facts (downloads, likes, licence...) come from the Hub, or the local catalog, and are kept in the session
+(`RECORDS`, for the settings' endpoint and token). When the Hub fails on them, the failure goes to `TROUBLE` and the
+last good figures stay in the table: said once per kind of failure, naming the items it hit (a repo the Hub no longer
+has is named alone, not taken for an outage), marked stale ("Stale (...): from HH:MM"), with one Retry and a
+countdown that runs from the failure (the fragment redraws it every `REFRESH_S` without starting it over). Failed
+ones are asked again by a run of the whole page (the countdown, Retry, any action outside the fragment), else after a
+minute (or the Hub's longer wait): the fragment's own reruns never hammer a failing Hub. Votes, status, notes and the
+exports are the store's and keep working meanwhile.
 
 Live without losing what is typed: the fragment reruns alone (the page around it stays), and its widgets keep their
 state across its reruns; the note box is never overwritten by someone else's save. When the note changed since the
@@ -28,6 +39,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -35,7 +47,7 @@ import streamlit as st
 
 from lib.catalog import Catalog
 from lib.compare import MAX_MODELS
-from lib.errors import HubExplorerError, HubUnavailableError
+from lib.errors import HubExplorerError, HubUnavailableError, InvalidQueryError, NotFoundError, RateLimitedError
 from lib.format import md_escape
 from lib.query import Kind
 from lib.records import RepoRecord
@@ -64,9 +76,9 @@ from lib.shortlists.table import (
     sort_items,
 )
 from lib.store.schema import MAX_DESCRIPTION, MAX_LIST_NAME, MAX_NOTE, MAX_USER
-from lib.ui import compare_view, hub_cache, identity, nav, source
+from lib.ui import compare_view, hub_cache, identity, nav, source, stale
 from lib.ui.add_to_list import signing_in, store, who
-from lib.ui.components import show_error
+from lib.ui.components import retry_controls, show_error
 
 REFRESH_S = 2.0  # how often the open list asks the store whether it changed
 LIVE_KEY = "shortlists-live"  # the fragment's name
@@ -77,10 +89,13 @@ DATA = "shortlists:data"  # the open list as last read: Loaded
 ITEM = "shortlists:item"  # the open item's id
 FLASH = "shortlists:flash"  # a message about the page's last action
 LIVE_FLASH = "shortlists:live_flash"  # ... and about the last action in the fragment
-RECORDS = "shortlists:records"  # (kind, repo) -> (record or None, when read): key facts
+RECORDS = "shortlists:records"  # (kind, repo) -> (last good record or None, monotonic time read): key facts
+TROUBLE = "shortlists:trouble"  # (kind, repo) -> Trouble: the last read failed, or the catalog stood in
+RECORDS_FOR = "shortlists:records_for"  # whose answers RECORDS holds (hub_cache.answers_key: endpoint, token's print)
+RECORDS_RETRY = "shortlists:records_retry"  # the Retry button (and countdown) of the key facts
 SORT = "shortlists:sort"
 GO_COMPARE = "shortlists:go_compare"  # "Compare these" was clicked: these models
-RECORD_RETRY_S = 60.0  # a repo that could not be read is asked again after this long
+RECORD_RETRY_S = 60.0  # a repo that could not be read is asked again after this long (or at the next full run)
 RECORD_KEEP_S = 600.0  # ... one that could, after this long (the cache boundary keeps answers 5 minutes anyway)
 HISTORY_SHOWN = 200
 TABLE_MAX_ROWS = 15  # rows shown before the items table scrolls
@@ -192,29 +207,71 @@ def _load(name: str) -> Loaded:
     return loaded
 
 
-def _fetch(kind: Kind, repo: str, use_catalog: bool, cat: Catalog | None) -> RepoRecord | None:
-    """A repo's record from the answering source; None when it cannot be read (shown as dashes)."""
+@dataclass(frozen=True)
+class Trouble:
+    """Why an item's key facts are not the Hub's answer of now: asking failed with `error` (this session's last
+    good record, if any, stands in, marked stale), or, when `stand_in`, the local catalog answered instead because
+    the Hub failed with `error`. Either is asked again sooner than a good answer (`_due`)."""
+
+    error: HubExplorerError
+    at: float  # monotonic time of the failure
+    stand_in: bool = False
+
+
+def _fetch(kind: Kind, repo: str, use_catalog: bool, cat: Catalog | None) -> tuple[RepoRecord | None, Trouble | None]:
+    """A repo's record from the answering source (None: the catalog does not hold it), with the trouble of asking:
+    the failure (no record), or the Hub's failure when the local catalog's copy stands in for its answer. Runs in a
+    worker thread: it reads no session state."""
     try:
         if use_catalog and cat is not None:
-            return cat.get(kind, repo)
+            return cat.get(kind, repo), None
         try:
-            return hub_cache.info(kind, repo)
-        except HubUnavailableError:
-            return cat.get(kind, repo) if cat is not None and cat.has(kind) else None
-    except HubExplorerError:
-        return None
+            return hub_cache.info(kind, repo), None
+        except HubUnavailableError as err:  # unreachable, slow, a server error: the catalog's copy, if it has one
+            record = cat.get(kind, repo) if cat is not None and cat.has(kind) else None
+            if record is None:
+                raise
+            return record, Trouble(err, time.monotonic(), stand_in=True)
+    except HubExplorerError as err:
+        return None, Trouble(err, time.monotonic())
 
 
-def _read_records(keys: list[tuple[Kind, str]], memo: dict, use_catalog: bool, cat: Catalog | None) -> None:
+def _due(key: tuple[Kind, str], memo: dict, trouble: dict, now: float, ask_again: bool) -> bool:
+    """Whether an item's key facts are to be read (again) now."""
+    had = trouble.get(key)
+    if had is not None:  # failed, or the catalog stood in: at once when asked to, else after a minute or the Hub's wait
+        wait = RECORD_RETRY_S
+        if isinstance(had.error, RateLimitedError) and had.error.retry_after:
+            wait = max(wait, float(had.error.retry_after))
+        return ask_again or now - had.at > wait
+    if key not in memo:
+        return True
+    record, when = memo[key]
+    return now - when > (RECORD_RETRY_S if record is None else RECORD_KEEP_S)
+
+
+def _read_records(keys: list[tuple[Kind, str]], memo: dict, trouble: dict, use_catalog: bool, cat: Catalog | None,
+                  *, ask_again: bool = False) -> None:
+    """Read the key facts that are due into `memo` ((record, when read)) and what went wrong into `trouble`. A
+    failure keeps the last good record in `memo`: it is shown, marked stale, until the Hub answers again.
+    `ask_again`: the failed ones are due now (a run of the whole page: the countdown, Retry, an action outside the
+    live part), not only after a minute (the live part's own reruns, every `REFRESH_S`, never hammer a failing
+    Hub). Reads no session state (an export calls it while the file is made)."""
     now = time.monotonic()
-    missing = [k for k in keys if k not in memo
-               or now - memo[k][1] > (RECORD_RETRY_S if memo[k][0] is None else RECORD_KEEP_S)]
+    missing = [k for k in dict.fromkeys(keys) if _due(k, memo, trouble, now, ask_again)]
     if not missing:
         return
     with ThreadPoolExecutor(max_workers=min(len(missing), 6)) as pool:
         found = list(pool.map(lambda k: _fetch(k[0], k[1], use_catalog, cat), missing))
-    for k, record in zip(missing, found, strict=True):
-        memo[k] = (record, time.monotonic())
+    for k, (record, why) in zip(missing, found, strict=True):
+        if why is None or why.stand_in:
+            memo[k] = (record, time.monotonic())
+        elif isinstance(why.error, InvalidQueryError):  # the request itself is wrong: nothing stands in
+            memo.pop(k, None)
+        if why is None:
+            trouble.pop(k, None)
+        else:
+            trouble[k] = why
 
 
 def _source() -> tuple[bool, Catalog | None]:
@@ -222,13 +279,73 @@ def _source() -> tuple[bool, Catalog | None]:
     return source.choice() == "catalog" and cat is not None, cat
 
 
-def _records(items: tuple[Item, ...]) -> dict[tuple[str, str], RepoRecord | None]:
-    """Each item's record (the session keeps them; a failure is asked again after a minute)."""
-    memo = st.session_state.setdefault(RECORDS, {})
+def _memo() -> tuple[dict, dict]:
+    """The session's key facts ((kind, repo) -> (record or None, when read)) and their troubles, for the app's
+    settings of now: answers read with another token (or from another endpoint) are dropped, never shown."""
+    whose = hub_cache.answers_key(hub_cache.settings())
+    if st.session_state.get(RECORDS_FOR) != whose:
+        st.session_state[RECORDS_FOR] = whose
+        st.session_state[RECORDS] = {}
+        st.session_state[TROUBLE] = {}
+    return st.session_state.setdefault(RECORDS, {}), st.session_state.setdefault(TROUBLE, {})
+
+
+def _records(items: tuple[Item, ...], *, ask_again: bool = False) -> dict[tuple[str, str], RepoRecord | None]:
+    """Each item's record (the session keeps them; a failure is asked again on the next run of the whole page, or
+    after a minute, and the last good record stands in meanwhile)."""
+    memo, trouble = _memo()
     keys = [(i.kind, i.repo) for i in items]
     use_catalog, cat = _source()
-    _read_records(keys, memo, use_catalog, cat)
+    _read_records(keys, memo, trouble, use_catalog, cat, ask_again=ask_again)
     return {k: memo[k][0] for k in keys if k in memo}
+
+
+def _names(repos: list[str], shown: int = 3) -> str:
+    """`a`, `a and b`, `a, b and c`, `a, b, c and 4 more` (plain text)."""
+    if len(repos) <= shown:
+        return repos[0] if len(repos) == 1 else ", ".join(repos[:-1]) + " and " + repos[-1]
+    return ", ".join(repos[:shown]) + f" and {len(repos) - shown} more"
+
+
+def _wall_time(when: float) -> datetime:
+    """A monotonic time as the server's local time."""
+    return datetime.now().astimezone() - timedelta(seconds=max(0.0, time.monotonic() - when))
+
+
+def _record_trouble(items: tuple[Item, ...]) -> None:
+    """What went wrong reading the items' key facts, said once per kind of failure and naming the items it hit
+    (a repo the Hub no longer has is named alone: the others are not affected); the last good figures, marked
+    stale; one Retry and countdown for them all. The rest of the page (votes, status, notes, exports) is the
+    store's and keeps working."""
+    memo, trouble = _memo()
+    hit = [(i, why) for i in items if (why := trouble.get((i.kind, i.repo))) is not None]
+    if not hit:
+        return
+    stand_in = [i.repo for i, why in hit if why.stand_in]
+    if stand_in:
+        down = next(why.error for _, why in hit if why.stand_in)
+        st.info(md_escape(f"{down.title}: the key facts of {_names(stand_in)} are the local catalog's copy; the Hub "
+                          "is asked again within a minute."), icon=":material/cloud_off:")
+    failed = [(i, why) for i, why in hit if not why.stand_in]
+    if not failed:
+        return
+    by_kind: dict[type, list[tuple[Item, Trouble]]] = {}
+    for i, why in failed:
+        by_kind.setdefault(type(why.error), []).append((i, why))
+    for group in by_kind.values():
+        show_error(group[0][1].error, about=_names([i.repo for i, _ in group]))
+    gone = [i.repo for i, why in failed if isinstance(why.error, NotFoundError)]
+    if gone:
+        st.caption(f"{md_escape(_names(gone))}: deleted, renamed or made private on the Hub? Then remove "
+                   f"{'it' if len(gone) == 1 else 'them'} from the list (tick the row). The other items are not "
+                   "affected.")
+    kept = [(i, why, memo[(i.kind, i.repo)][1]) for i, why in failed
+            if memo.get((i.kind, i.repo), (None, 0.0))[0] is not None]
+    if kept:
+        _, why, oldest = min(kept, key=lambda k: k[2])
+        stale.show(stale.Stale(_wall_time(oldest), why.error), what=_names([i.repo for i, _, _ in kept]))
+    first = next((why.error for _, why in failed if why.error.retryable), failed[0][1].error)
+    retry_controls(first, RECORDS_RETRY, worked_before=bool(kept), since=max(why.at for _, why in failed))
 
 
 # --- the page --------------------------------------------------------------------------------------------------------
@@ -340,6 +457,7 @@ def _list_page(name: str) -> None:
     head.subheader(md_escape(shortlist.name), anchor=False)
     back.button("All lists", key="shortlists:close", icon=":material/arrow_back:", on_click=_close, type="tertiary")
     _actions(shortlist)
+    _records(shortlist.items, ask_again=True)  # a run of the whole page asks failed ones again (the live part: not)
     _live(name)
 
 
@@ -364,14 +482,15 @@ def _compare(name: str) -> None:
     st.session_state[GO_COMPARE] = ids
 
 
-def _export(name: str, fmt: str, use_catalog: bool, cat: Catalog | None, memo: dict, endpoint: str):
-    """The file's text, made when its button is clicked, from the list as it is then."""
+def _export(name: str, fmt: str, use_catalog: bool, cat: Catalog | None, memo: dict, trouble: dict, endpoint: str):
+    """The file's text, made when its button is clicked, from the list as it is then (key facts the Hub fails on
+    now: the last good ones, else blank)."""
 
     def make() -> str:
         lists = store()
         shortlist = lists.get_list(name)
-        _read_records([(i.kind, i.repo) for i in shortlist.items], memo, use_catalog, cat)
-        facts = export_facts(shortlist, {k: v[0] for k, v in memo.items()})
+        _read_records([(i.kind, i.repo) for i in shortlist.items], memo, trouble, use_catalog, cat)
+        facts = export_facts(shortlist, {k: v[0] for k, v in dict(memo).items()})
         if fmt == "csv":
             return to_csv(shortlist, facts)
         return to_markdown(shortlist, lists.history(name), facts, endpoint=endpoint)
@@ -396,13 +515,14 @@ def _actions(shortlist: Shortlist) -> None:
                help=(f"Opens the Compare page with the list's models in the table's order (at most {MAX_MODELS})."
                      if models else "The list has no models."))
     use_catalog, cat = _source()
-    memo = st.session_state.setdefault(RECORDS, {})
+    memo, trouble = _memo()
     endpoint = hub_cache.settings().endpoint
     stem = _file_stem(name)
-    row.download_button("CSV", data=_export(name, "csv", use_catalog, cat, memo, endpoint), file_name=f"{stem}.csv",
+    row.download_button("CSV", data=_export(name, "csv", use_catalog, cat, memo, trouble, endpoint),
+                        file_name=f"{stem}.csv",
                         mime="text/csv", icon=":material/download:", key="shortlists:csv", on_click="ignore",
                         help="One row per item with its key facts (task, downloads, likes, license, parameters).")
-    row.download_button("Decision record", data=_export(name, "md", use_catalog, cat, memo, endpoint),
+    row.download_button("Decision record", data=_export(name, "md", use_catalog, cat, memo, trouble, endpoint),
                         file_name=f"{stem}.md", mime="text/markdown", icon=":material/download:", key="shortlists:md",
                         on_click="ignore", help="Markdown for meeting notes: the decision, each item with its "
                         "votes, note and key facts, and the recent history.")
@@ -619,12 +739,14 @@ def _rows(state: Any) -> list[int]:
 
 
 def _items(shortlist: Shortlist, me: str | None) -> Item | None:
-    """The items table (sorted as asked); the item whose row is ticked, followed across reorderings."""
+    """The items table (sorted as asked), under what went wrong reading the items' key facts; the item whose row
+    is ticked, followed across reorderings."""
+    records = _records(shortlist.items)
+    _record_trouble(shortlist.items)
     if st.session_state.get(SORT) not in SORTS:
         st.session_state[SORT] = "votes"
     st.segmented_control("Sort by", SORTS, key=SORT, format_func=SORT_LABELS.__getitem__)
     sort = st.session_state.get(SORT) or "votes"
-    records = _records(shortlist.items)
     items = sort_items(shortlist.items, sort, records)
     ids = [i.id for i in items]
 
