@@ -27,11 +27,10 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lib.catalog import fulltext
 from lib.catalog.errors import CatalogBusyError, CatalogError, CatalogMissingError, DumpError
-from lib.catalog.fields import arrow_numpy, top_values
+from lib.catalog.fields import top_values
 from lib.catalog.formats import snapshot_date_from_name
 from lib.catalog.index import FACETS, KindIndex
 from lib.catalog.search import RowSet, match, page_by_score, page_rows
