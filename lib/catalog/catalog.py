@@ -247,7 +247,8 @@ class Catalog:
 
     def fulltext(self, text: str, query: SearchQuery | None = None, *, facet_limit: int = 20,
                  facets: Sequence[str] | None = None) -> SearchResult:  # fmt: skip
-        """Repos whose description or card text contains every word of `text`, best BM25 match first.
+        """Repos whose full-text document (id words, task, library and tags, description, card text: see
+        `lib.catalog.fulltext`) holds every word of `text`, best BM25 match first.
 
         `query` (default: datasets) narrows the matches with its filters and chooses the page; its id text and
         sort are replaced: this is `search` in ``text`` mode, by relevance."""
