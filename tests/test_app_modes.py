@@ -117,14 +117,19 @@ def test_names_mode_is_unchanged_and_offers_no_best_match(with_catalog):
 
 
 def test_switching_modes_selects_best_match_and_back_and_goes_to_the_url(with_catalog):
-    at = app("pages/models.py", source="catalog", q="speech").run()
+    at = app("pages/models.py", source="catalog", q="speech", sort="likes").run()
     before = at.selectbox(key="models:sort").value
+    assert before == "likes"
     control(at).set_value("text").run()
     assert not at.exception
     assert at.selectbox(key="models:sort").value == "relevance"
     assert param(at, "mode") == "text" and param(at, "sort") == "relevance"
     control(at).set_value("names").run()
-    assert at.selectbox(key="models:sort").value == before  # a field sort again
+    assert at.selectbox(key="models:sort").value == before  # the field sort chosen before, again
+    control(at).set_value("meaning").run()
+    assert at.selectbox(key="models:sort").value == "relevance"
+    control(at).set_value(None).run()  # no segment chosen: names, and a field sort
+    assert control(at).value == "names" and at.selectbox(key="models:sort").value == before
     assert param(at, "mode") is None and param(at, "sort") != "relevance"
 
 

@@ -45,13 +45,18 @@ _PLACEHOLDER: dict[Mode, str] = {"names": "Search {kind} by name, e.g. {example}
 
 
 def _mode_changed(kind: Kind) -> None:
-    """A new search mode: the ranked modes select "Best match"; Names gets its field sort back in `search_bar`
-    (relevance is not offered there). Unselecting the chosen segment means Names."""
+    """A new search mode: the ranked modes select "Best match" (the field sort before it is kept); Names gets that
+    field sort back (or the default, in `search_bar`). Unselecting the chosen segment means Names."""
     key = lambda name: state.widget_key(kind, name)
     mode = st.session_state.get(key("mode")) or "names"
     st.session_state[key("mode")] = mode
+    sort = st.session_state.get(key("sort"))
     if mode != "names":
+        if sort != RELEVANCE:
+            st.session_state[key("field_sort")] = sort
         st.session_state[key("sort")] = RELEVANCE
+    elif sort == RELEVANCE:
+        st.session_state[key("sort")] = st.session_state.pop(key("field_sort"), None)
 
 
 def mode_control(kind: Kind, caps: Capabilities) -> Mode:
