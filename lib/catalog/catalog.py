@@ -18,7 +18,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,11 +27,10 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lib.catalog import fulltext
 from lib.catalog.errors import CatalogBusyError, CatalogError, CatalogMissingError, DumpError
-from lib.catalog.fields import arrow_numpy, top_values
+from lib.catalog.fields import top_values
 from lib.catalog.formats import snapshot_date_from_name
 from lib.catalog.index import FACETS, KindIndex
 from lib.catalog.search import RowSet, match, page_by_score, page_rows
@@ -236,13 +235,20 @@ class Catalog:
             return fulltext.search(index.folder / fulltext.FILE_NAME, query.text) if index.folder else _NO_HITS
         raise InvalidQueryError(self._no_meaning(query.kind))
 
-    def _snippets(self, index: KindIndex, query: SearchQuery, items: Sequence[RepoRecord]) -> dict[str, Any]:
-        """What matched, per item, for a text search (see `SearchResult.snippets`); none for the other modes."""
-        return {}
+    def _snippets(self, index: KindIndex, query: SearchQuery,
+                  items: Sequence[RepoRecord]) -> dict[str, tuple[tuple[str, bool], ...]]:  # fmt: skip
+        """What matched, per item, for a text search (see `SearchResult.snippets` and `fulltext.snippets`); none
+        for the other modes."""
+        if query.mode != "text" or not items or index.folder is None:
+            return {}
+        rows = {row: item.id for item in items if (row := index.row_of(item.id)) is not None}
+        found = fulltext.snippets(index.folder / fulltext.FILE_NAME, query.text, rows)
+        return {rows[row]: pieces for row, pieces in found.items()}
 
     def fulltext(self, text: str, query: SearchQuery | None = None, *, facet_limit: int = 20,
                  facets: Sequence[str] | None = None) -> SearchResult:  # fmt: skip
-        """Repos whose description or card text contains every word of `text`, best BM25 match first.
+        """Repos whose full-text document (id words, task, library and tags, description, card text: see
+        `lib.catalog.fulltext`) holds every word of `text`, best BM25 match first.
 
         `query` (default: datasets) narrows the matches with its filters and chooses the page; its id text and
         sort are replaced: this is `search` in ``text`` mode, by relevance."""
@@ -287,7 +293,12 @@ class Catalog:
         modes: list[Mode] = ["names"]
         unmoded: dict[str, str] = {}
         if index.folder is not None and (index.folder / fulltext.FILE_NAME).exists():
-            modes.append("text")
+            if index.meta.get("fulltext_format") == fulltext.FORMAT:
+                modes.append("text")
+            else:
+                unmoded["text"] = (f"This catalog's full-text index for its {kind} is of an older format (without "
+                                   f"names, tasks and tags): rebuild it with "
+                                   f"`python -m lib.catalog rebuild --kind {kind}`.")  # fmt: skip
         else:
             unmoded["text"] = (f"This catalog has no full-text index for its {kind}: rebuild it with "
                                f"`python -m lib.catalog rebuild --kind {kind}`.")  # fmt: skip
@@ -491,6 +502,7 @@ class Catalog:
         index.save(tmp)
         report("index", f"Indexing {kind}: full text", 0.8)
         index.meta["fulltext_docs"] = fulltext.build(tmp / fulltext.FILE_NAME, _fulltext_docs(table))
+        index.meta["fulltext_format"] = fulltext.FORMAT
         del table
         index.save_meta(tmp)
         tmp.rename(kind_dir / name)
@@ -512,11 +524,33 @@ def _source_meta(store: Store, kind: Kind) -> dict[str, Any]:
     }
 
 
-def _fulltext_docs(table: pa.Table) -> Iterable[tuple[int, str | None, str | None]]:
-    has_text = pc.or_(pc.is_valid(table.column("description")), pc.is_valid(table.column("card_text")))
-    rows = np.flatnonzero(arrow_numpy(has_text, bool)).tolist()
-    chosen = table.filter(has_text)
-    return zip(rows, chosen.column("description").to_pylist(), chosen.column("card_text").to_pylist(), strict=True)
+def _fulltext_docs(table: pa.Table) -> Iterator[tuple[int, str, str | None, str | None, str | None, str | None]]:
+    """Every row's full-text document (see `fulltext.COLUMNS`): id words, task(s) in words (a model's
+    `pipeline_tag`, a dataset's `task_categories:` tags), library and tags in words, description, card text."""
+    columns = [table.column(name).to_pylist() for name in
+               ("id", "pipeline_tag", "library_name", "tags", "description", "card_text")]  # fmt: skip
+    words = _Words()
+    for row, (repo_id, pipeline_tag, library, tags, description, card) in enumerate(zip(*columns, strict=True)):
+        tags = tags or ()
+        tasks = [pipeline_tag] if pipeline_tag else []
+        tasks += [t[len(_TASK_TAG):] for t in tags if t.startswith(_TASK_TAG)]
+        kept = [t for t in tags if not t.startswith(_NOISE_TAGS) and t != pipeline_tag and t != library]
+        task = " ".join(dict.fromkeys(words[t] for t in tasks)) or None
+        tag_words = " ".join(words[t] for t in ([library] if library else []) + kept) or None
+        yield row, fulltext.id_words(repo_id), task, tag_words, description, card
+
+
+class _Words(dict[str, str]):
+    """Tag and task words, each distinct value split once (a few thousand values over hundreds of thousands of rows)."""
+
+    def __missing__(self, value: str) -> str:
+        self[value] = fulltext.task_words(value)
+        return self[value]
+
+
+_TASK_TAG = "task_categories:"
+#: Tags that say nothing about what a repo is: the region every repo of the Hub is stored in, paper ids.
+_NOISE_TAGS = ("region:", "arxiv:", _TASK_TAG)
 
 
 def _prune(kind_dir: Path, keep: set[str]) -> None:

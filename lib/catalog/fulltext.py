@@ -1,21 +1,48 @@
-"""Full-text search over descriptions and card text: SQLite FTS5 (in Python's standard library), ranked by BM25.
+"""Full-text search over what a repo is about: SQLite FTS5 (in Python's standard library), ranked by BM25.
+
+Every repo has a document, in columns weighted for BM25 (`WEIGHTS`): the words of its id (`id_words`), its
+task(s) in words, its library and tags, and, where the dump has them, its description and card text. So a word of
+the name or the task ranks a repo above one whose card merely mentions it.
 
 This is a separate mode from the id search: words, not substrings, with stemming (`porter`) and accents folded.
 The FTS table's rowid is the row number in the index generation it is built with, so a hit is a row at once.
 A person's words are never passed as FTS syntax: every word becomes a quoted term, and all must appear.
+
+`FORMAT` is written into the generation's meta.json (`fulltext_format`); a generation built with another format
+answers names only and asks for ``python -m lib.catalog rebuild`` (see `Catalog._modes`).
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 FILE_NAME = "fulltext.sqlite"
+FORMAT = 2  # 1: description and card only; 2: + id words, task, tags (columns of `COLUMNS`)
+
+#: The document's columns and their BM25 weights, best first.
+COLUMNS: tuple[str, ...] = ("name", "task", "tags", "description", "card")
+WEIGHTS: tuple[float, ...] = (10.0, 8.0, 3.0, 2.0, 1.0)
+#: Where a snippet is taken from: the first of these columns that matched (the text a results table does not show
+#: first), with the words that say which field it is (none for a description or card).
+SNIPPET_ORDER: tuple[tuple[str, str], ...] = (
+    ("description", ""), ("card", ""), ("task", "Task: "), ("name", "Name: "), ("tags", "Tags: "),
+)  # fmt: skip
+SNIPPET_CHARS = 160
+
 _WORD = re.compile(r"\w+", re.UNICODE)
+_SEGMENT = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: "_" separates like "-", "/" and "."
+# Markers of a matched word in FTS5's highlight(): private-use characters, removed from every stored text first
+# so that no text can forge them.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_MARKERS = str.maketrans("", "", _OPEN + _CLOSE)
+_SPACES = re.compile(r"\s+")
+
+Pieces = tuple[tuple[str, bool], ...]
 
 
 def terms_of(text: str) -> list[str]:
@@ -31,17 +58,62 @@ def match_expression(text: str) -> str | None:
     return " ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
-def build(path: Path, docs: Iterable[tuple[int, str | None, str | None]]) -> int:
-    """Write the FTS file for (row, description, card text) triples; returns how many rows have any text."""
+def id_words(repo_id: str) -> str:
+    """The words of a repo id: its segments (split on / - _ . and every other symbol), then, for a segment that
+    splits further at digit/letter or camelCase boundaries, its parts. "openai/whisper-large-v3" -> "openai whisper
+    large v3 v 3"; "Qwen/Qwen2-0.5B" -> "Qwen Qwen2 0 5B Qwen 2 5 B"; "FacebookAI" -> "FacebookAI Facebook AI"."""
+    segments = _SEGMENT.findall(repo_id)
+    parts = [p for s in segments if not _ONE_PART(s) and len(split := _parts(s)) > 1 for p in split]
+    return " ".join(segments + parts)
+
+
+_ASCII_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+").findall  # what the loop below does
+_ONE_PART = re.compile(r"[a-z]+|[A-Z]?[a-z]*|[A-Z]+|\d+").fullmatch  # most segments: no need to split them
+
+
+def _parts(segment: str) -> list[str]:
+    """A run of letters and digits split where digits meet letters, before a capital that follows a lowercase
+    letter ("FacebookAI"), and before the last capital of an acronym followed by lowercase ("XMLHttp")."""
+    if segment.isascii():
+        return _ASCII_PARTS(segment)
+    parts: list[str] = []
+    start = 0
+    for i in range(1, len(segment)):
+        prev, ch = segment[i - 1], segment[i]
+        nxt = segment[i + 1] if i + 1 < len(segment) else ""
+        if (
+            prev.isdigit() != ch.isdigit()
+            or (prev.islower() and ch.isupper())
+            or (prev.isupper() and ch.isupper() and nxt.islower())
+        ):
+            parts.append(segment[start:i])
+            start = i
+    parts.append(segment[start:])
+    return parts
+
+
+def task_words(task: str) -> str:
+    """A task id in words: "automatic-speech-recognition" -> "automatic speech recognition"."""
+    return " ".join(_SEGMENT.findall(task.replace("text2text", "text-to-text")))
+
+
+def build(path: Path, docs: Iterable[Sequence[object]]) -> int:
+    """Write the FTS file for (row, name, task, tags, description, card) documents (None for a missing column);
+    returns how many rows have any text."""
     path.unlink(missing_ok=True)
     con = sqlite3.connect(path)
     try:
         con.execute(
-            "CREATE VIRTUAL TABLE docs USING fts5(description, card, "
+            f"CREATE VIRTUAL TABLE docs USING fts5({', '.join(COLUMNS)}, "
             "tokenize = 'porter unicode61 remove_diacritics 2')"
         )
-        rows = ((row, d, c) for row, d, c in docs if d or c)
-        con.executemany("INSERT INTO docs(rowid, description, card) VALUES (?, ?, ?)", rows)
+        rows = (
+            (row, *(t.translate(_MARKERS) if isinstance(t, str) else None for t in texts))
+            for row, *texts in docs
+            if any(texts)
+        )
+        marks = ", ".join("?" * (len(COLUMNS) + 1))
+        con.executemany(f"INSERT INTO docs(rowid, {', '.join(COLUMNS)}) VALUES ({marks})", rows)
         count = con.execute("SELECT count(*) FROM docs").fetchone()[0]
         con.commit()
         con.execute("INSERT INTO docs(docs) VALUES ('optimize')")
@@ -51,14 +123,22 @@ def build(path: Path, docs: Iterable[tuple[int, str | None, str | None]]) -> int
     return int(count)
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
 def search(path: Path, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, scores) of every document matching all words of `text`; lower scores are better (BM25)."""
+    """(rows, scores) of every document matching all words of `text`; lower scores are better (BM25, weighted
+    by column: `WEIGHTS`)."""
     expression = match_expression(text)
     if expression is None or not path.exists():
         return np.zeros(0, np.int64), np.zeros(0, np.float64)
-    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    con = _connect(path)
     try:
-        found = con.execute("SELECT rowid, bm25(docs) FROM docs WHERE docs MATCH ?", [expression]).fetchall()
+        weights = ", ".join("?" * len(WEIGHTS))
+        found = con.execute(
+            f"SELECT rowid, bm25(docs, {weights}) FROM docs WHERE docs MATCH ?", [*WEIGHTS, expression]
+        ).fetchall()
     finally:
         con.close()
     if not found:
@@ -67,3 +147,103 @@ def search(path: Path, text: str) -> tuple[np.ndarray, np.ndarray]:
     scores = np.fromiter((s for _, s in found), np.float64, len(found))
     order = np.argsort(rows)
     return rows[order], scores[order]
+
+
+def snippets(path: Path, text: str, ids: Mapping[int, str], *, width: int = SNIPPET_CHARS) -> dict[int, Pieces]:
+    """For each row of `ids` (row -> repo id) that matches `text`: where it matched, as (piece, matched) pairs in
+    reading order, the matched words marked as FTS5 itself matched them (stemmed, accents folded); about `width`
+    characters around the first match of the first column of `SNIPPET_ORDER` that matched, cut with "…". A match
+    in the name is shown as the repo id itself with the matched words marked."""
+    expression = match_expression(text)
+    if expression is None or not ids or not path.exists():
+        return {}
+    shown = [COLUMNS.index(name) for name, _ in SNIPPET_ORDER]
+    marked = ", ".join(f"highlight(docs, {i}, ?, ?)" for i in shown)
+    params = [m for _ in shown for m in (_OPEN, _CLOSE)]
+    rows = [int(r) for r in ids]
+    con = _connect(path)
+    try:
+        found = con.execute(
+            f"SELECT rowid, {marked} FROM docs WHERE docs MATCH ? AND rowid IN ({', '.join('?' * len(rows))})",
+            [*params, expression, *rows],
+        ).fetchall()
+    finally:
+        con.close()
+    out: dict[int, Pieces] = {}
+    for row, *texts in found:
+        for (name, label), value in zip(SNIPPET_ORDER, texts, strict=True):
+            if value and _OPEN in value:
+                pieces = split_marked(_SPACES.sub(" ", value).strip())
+                if name == "name":
+                    pieces = mark_id(ids[row], {p for p, matched in pieces if matched})
+                pieces = cut(pieces, width)
+                out[int(row)] = ((label, False), *pieces) if label else pieces
+                break
+    return out
+
+
+def mark_id(repo_id: str, words: set[str]) -> list[tuple[str, bool]]:
+    """`repo_id` as (piece, matched) pairs, its id words (`id_words`: segments, then their parts) that are among
+    `words` marked."""
+    marked = [False] * len(repo_id)
+    for m in _SEGMENT.finditer(repo_id):
+        if m.group() in words:
+            marked[m.start():m.end()] = [True] * (m.end() - m.start())
+            continue
+        at = m.start()
+        for part in _parts(m.group()):
+            if part in words:
+                marked[at:at + len(part)] = [True] * len(part)
+            at += len(part)
+    pieces: list[tuple[str, bool]] = []
+    for ch, flag in zip(repo_id, marked, strict=True):
+        if pieces and pieces[-1][1] == flag:
+            pieces[-1] = (pieces[-1][0] + ch, flag)
+        else:
+            pieces.append((ch, flag))
+    return pieces
+
+
+def split_marked(value: str) -> list[tuple[str, bool]]:
+    """A highlighted text as (piece, matched) pairs: the pieces between `_OPEN` and `_CLOSE` are matched."""
+    pieces: list[tuple[str, bool]] = []
+    for i, chunk in enumerate(re.split(f"[{_OPEN}{_CLOSE}]", value)):
+        if chunk:
+            pieces.append((chunk, i % 2 == 1))
+    return pieces
+
+
+def cut(pieces: Sequence[tuple[str, bool]], width: int) -> Pieces:
+    """About `width` characters of `pieces` around the first matched piece (a third of them before it), cut at
+    spaces and never inside a matched piece; "…" where text was left out."""
+    total = sum(len(p) for p, _ in pieces)
+    if total <= width:
+        return tuple(pieces)
+    first = 0
+    for piece, matched in pieces:
+        if matched:
+            break
+        first += len(piece)
+    start = max(0, min(first - width // 3, total - width))
+    end = start + width
+    out: list[tuple[str, bool]] = []
+    at = 0
+    for piece, matched in pieces:
+        lo, hi = at, at + len(piece)
+        at = hi
+        if hi <= start or lo >= end:
+            continue
+        if not matched:
+            whole = piece
+            piece = whole[max(0, start - lo): end - lo]
+            if lo < start and whole[start - lo - 1] != " " and " " in piece:  # begin at a word
+                piece = piece[piece.index(" ") + 1:]
+            if hi > end and whole[end - lo] != " " and " " in piece:  # end at a word
+                piece = piece[: piece.rindex(" ")]
+        if piece:
+            out.append((piece, matched))
+    if start > 0:
+        out.insert(0, ("… ", False))
+    if end < total:
+        out.append((" …", False))
+    return tuple(out)

@@ -8,7 +8,7 @@ from lib.compare import MAX_MODELS
 from lib.errors import HubExplorerError, InvalidQueryError
 from lib.filters import BY_NAME
 from lib.format import md_escape
-from lib.query import SORT_LABELS, Facet, Kind, SearchResult
+from lib.query import MODE_HELP, MODES, RELEVANCE, SORT_LABELS, Facet, Kind, Mode, SearchResult
 from lib.sources import MIN_SHARE, Capabilities
 from lib.tables import results_frame, visible_columns
 from lib.task_ids import ALL_TASKS
@@ -16,11 +16,11 @@ from lib.ui import compare_view, filters, hub_cache, saved_panel, source, stale,
 from lib.ui.add_to_list import add_to_list
 from lib.ui.charts_panel import charts_panel
 from lib.ui.components import show_cut_note, show_error, text_box
+from lib.ui.search_modes import mode_help, mode_label, snippet_markdown
 from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE, state_to_params
 
 ROW_HEIGHT = 35  # st.dataframe's default row height in pixels
 _NOUN = {"models": "model", "datasets": "dataset", "spaces": "Space"}
-_EXAMPLE = {"models": "bert", "datasets": "squad", "spaces": "chat"}
 #: The data field each table column shows: a column whose data the answering source lacks is left out.
 _COLUMN_DATA = {"task": "task", "library": "library", "params": "params", "downloads": "downloads",
                 "share": "downloads", "likes": "likes", "created": "created", "updated": "updated"}  # fmt: skip
@@ -33,11 +33,51 @@ def _turn_page(kind: Kind, step: int) -> None:
     st.session_state[state.widget_key(kind, "table_baseline")] = None
 
 
-def search_bar(kind: Kind, facets: dict[str, Facet], caps: Capabilities) -> None:
-    """Text, task and sort, above the table. Their values live in session state (see `lib.ui.state`).
-    When a source counted tasks, each task shows its number of matches; only the sorts `caps` allows are
-    offered, and the sort box's help says why the others are not."""
+_EXAMPLES: dict[Mode, dict[Kind, str]] = {
+    "names": {"models": "bert", "datasets": "squad", "spaces": "chat"},
+    "text": {"models": "speech recognition", "datasets": "multiple choice questions", "spaces": "image generation"},
+    "meaning": {"models": "turn recorded speech into written text", "datasets": "science questions with answers",
+                "spaces": "draw pictures from a description"},
+}  # fmt: skip
+_PLACEHOLDER: dict[Mode, str] = {"names": "Search {kind} by name, e.g. {example}",
+                                 "text": "Words about the {kind}, e.g. {example}",
+                                 "meaning": "Describe what you need, e.g. {example}"}  # fmt: skip
+
+
+def _mode_changed(kind: Kind) -> None:
+    """A new search mode: the ranked modes select "Best match" (the field sort before it is kept); Names gets that
+    field sort back (or the default, in `search_bar`). Unselecting the chosen segment means Names."""
     key = lambda name: state.widget_key(kind, name)
+    mode = st.session_state.get(key("mode")) or "names"
+    st.session_state[key("mode")] = mode
+    sort = st.session_state.get(key("sort"))
+    if mode != "names":
+        if sort != RELEVANCE:
+            st.session_state[key("field_sort")] = sort
+        st.session_state[key("sort")] = RELEVANCE
+    elif sort == RELEVANCE:
+        st.session_state[key("sort")] = st.session_state.pop(key("field_sort"), None)
+
+
+def mode_control(kind: Kind, caps: Capabilities) -> Mode:
+    """How the search text matches (`lib.query.Mode`), kept in ?mode=: every mode is shown, those the source
+    cannot search in locked, with the reasons in the help; picking one says why (the search's error) and, for
+    meaning, how to build what it needs. Returns the chosen mode."""
+    key = state.widget_key(kind, "mode")
+    if st.session_state.get(key) not in MODES:
+        st.session_state[key] = "names"
+    st.segmented_control("Search by", MODES, key=key, format_func=lambda m: mode_label(m, caps),
+                         on_change=_mode_changed, args=(kind,), help=mode_help(caps))  # fmt: skip
+    mode: Mode = st.session_state.get(key) or "names"
+    return mode
+
+
+def search_bar(kind: Kind, facets: dict[str, Facet], caps: Capabilities) -> None:
+    """Mode, text, task and sort, above the table. Their values live in session state (see `lib.ui.state`).
+    When a source counted tasks, each task shows its number of matches; only the sorts `caps` allows are
+    offered ("Best match" only in the ranked modes), and the sort box's help says why the others are not."""
+    key = lambda name: state.widget_key(kind, name)
+    mode = mode_control(kind, caps)
     task = BY_NAME["task"]
     if kind in task.kinds:
         c_text, c_task, c_sort = st.columns([3, 2, 1.4], vertical_alignment="bottom")
@@ -48,8 +88,8 @@ def search_bar(kind: Kind, facets: dict[str, Facet], caps: Capabilities) -> None
         "Search",
         key=key("q"),
         limit=MAX_TEXT,
-        placeholder=f"Search {kind} by name, e.g. {_EXAMPLE[kind]}",
-        help="Part of the repo id, as on the Hub: letters are matched case-insensitively, symbols literally.",
+        placeholder=_PLACEHOLDER[mode].format(kind=kind, example=_EXAMPLES[mode][kind]),
+        help=MODE_HELP[mode],
     )
     if c_task is not None:
         can = caps.can_filter("task")
@@ -57,12 +97,43 @@ def search_bar(kind: Kind, facets: dict[str, Facet], caps: Capabilities) -> None
                        disabled=not can and not st.session_state.get(key("task")),
                        help=None if can else caps.why_not("task"))  # fmt: skip
     sorts = list(caps.sorts) or [caps.default_sort]
+    if mode != "names" and caps.can_sort(RELEVANCE):
+        sorts.insert(0, RELEVANCE)
     if st.session_state.get(key("sort")) not in sorts:
         st.session_state[key("sort")] = caps.default_sort if caps.default_sort in sorts else sorts[0]
     missing = [f"{SORT_LABELS[s]}: {caps.why_not_sort(s)}" for s in caps.unsorted]  # type: ignore[index]
+    if mode == "names":
+        missing.append(f"{SORT_LABELS[RELEVANCE]}: ranks a search by words or by meaning.")
     c_sort.selectbox("Sort", sorts, key=key("sort"), format_func=SORT_LABELS.__getitem__,
                      help=("Not offered here: " + " ".join(missing)) if missing else None)  # fmt: skip
     show_cut_note(key("q"))
+    if mode == "meaning" and not caps.can_mode("meaning"):
+        build_embeddings(kind)
+
+
+def build_embeddings(kind: Kind) -> None:
+    """A "Build embeddings" button with a progress bar, where the loaded catalog can build them
+    (`Catalog.embed`, when this version has it) and holds the kind; nothing where that cannot work."""
+    cat = source.catalog()
+    if cat is None or not cat.has(kind) or not hasattr(cat, "embed"):
+        return
+    if not st.button("Build embeddings", key=state.widget_key(kind, "embed"), icon=":material/neurology:",
+                     help=f"Embed the catalog's {kind} here, so that they can be searched by meaning (this can "
+                          "take a while)."):  # fmt: skip
+        return
+    bar = st.progress(0.0, text=f"Embedding {kind}…")
+
+    def progress(step: object) -> None:
+        fraction = getattr(step, "fraction", None)
+        bar.progress(min(max(float(fraction or 0.0), 0.0), 1.0), text=md_escape(str(getattr(step, "message", ""))))
+
+    try:
+        cat.embed(kind, progress=progress)
+    except HubExplorerError as err:
+        show_error(err)
+        return
+    bar.progress(1.0, text=f"Embedded the {kind}.")
+    st.rerun()
 
 
 def browse(kind: Kind) -> str | None:
@@ -177,9 +248,21 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
         st.session_state[key("table_baseline")] = rows
         st.session_state[key("repo")] = opened_row(rows, baseline, [r.id for r in result.items],
                                                    st.session_state.get(key("repo")))
+    matched(result)
     _selected_actions(kind, result, rows)
     _pager(kind, page, result.has_more)
     charts_panel(kind, q, result, answer.source, offered)
+
+
+def matched(result: SearchResult) -> None:
+    """Under the table of a search by words: where each repo matched, the matched words highlighted (a table
+    cell is plain text and cannot mark words, so these are lines of their own, in the table's order)."""
+    lines = [f"**{md_escape(r.id)}** · {snippet_markdown(result.snippets[r.id])}" for r in result.items
+             if r.id in result.snippets]  # fmt: skip
+    if lines:
+        with st.container(key="matched_words"):
+            st.caption("Where the words matched")
+            st.markdown("  \n".join(lines))
 
 
 def opened_row(rows: list[int], before: list[int], ids: list[str], open_now: str | None) -> str | None:

@@ -4,7 +4,8 @@ The person chooses in the sidebar, and the choice travels in the URL (`?source=a
 *Automatic*):
 
 * *Automatic*: the live Hub; the local catalog (when it holds the kind) when the query needs what only the catalog
-  can answer (a date window, a count range, "has a card", sorting by parameters), or when the Hub fails to answer
+  can answer (a date window, a count range, "has a card", sorting by parameters, a search by words or meaning:
+  `SearchQuery.mode`), or when the Hub fails to answer
   (unreachable, slow, a server error: the error's own title says which). After such a failure the catalog answers
   for `RECHECK_S` seconds, then the Hub is asked again. Other failures (rate limits, a refused token, a malformed
   answer) are shown as they are: the catalog would only hide them.
@@ -27,7 +28,7 @@ from lib.errors import HubUnavailableError, NotFoundError
 from lib.filters import for_kind
 from lib.format import md_escape
 from lib.hub.client import hub_capabilities
-from lib.query import SORTS_BY_KIND, Kind, SearchQuery, SearchResult
+from lib.query import MODES, SORTS_BY_KIND, Kind, SearchQuery, SearchResult
 from lib.records import RepoRecord
 from lib.sources import Aggregates, Capabilities, Source, records_aggregates
 from lib.ui import hub_cache
@@ -148,6 +149,7 @@ def offered(kind: Kind) -> Capabilities:
                 else f" Load a local catalog to use it ({_LOAD_HINT}).")  # fmt: skip
         return replace(live, unavailable={n: f"{r}{tail}" for n, r in live.unavailable.items()},
                        unsorted={s: f"{r}{tail}" for s, r in live.unsorted.items()},
+                       unmoded={m: f"{r}{tail}" for m, r in live.unmoded.items()},
                        hint="Remove those options." if loaded else "Load a local catalog (see the README), or "
                        "remove those options.")  # fmt: skip
     local = cat.capabilities(kind)
@@ -161,7 +163,9 @@ def offered(kind: Kind) -> Capabilities:
         return replace(live, unavailable={n: both(r, local.why_not(n), local.can_filter(n))
                                           for n, r in live.unavailable.items()},
                        unsorted={s: both(r, local.why_not_sort(s), local.can_sort(s))
-                                 for s, r in live.unsorted.items()})  # fmt: skip
+                                 for s, r in live.unsorted.items()},
+                       unmoded={m: both(r, local.why_not_mode(m), local.can_mode(m))
+                                for m, r in live.unmoded.items()})  # fmt: skip
     filters = live.filters | local.filters
     sorts = tuple(s for s in SORTS_BY_KIND[kind] if live.can_sort(s) or local.can_sort(s))
     return Capabilities(
@@ -171,6 +175,9 @@ def offered(kind: Kind) -> Capabilities:
                      if f.name not in filters},
         unsorted={s: f"{live.why_not_sort(s)} {local.why_not_sort(s)}" for s in SORTS_BY_KIND[kind] if s not in sorts},
         coverage=local.coverage, hint="Remove those options.",
+        modes=tuple(m for m in MODES if live.can_mode(m) or local.can_mode(m)),
+        unmoded={m: f"{live.why_not_mode(m)} {local.why_not_mode(m)}" for m in MODES
+                 if not (live.can_mode(m) or local.can_mode(m))},
     )  # fmt: skip
 
 

@@ -19,7 +19,7 @@ import streamlit as st
 from lib import detail_url
 from lib.errors import InvalidQueryError
 from lib.filters import BY_NAME, FILTERS, Filter
-from lib.query import Kind, SearchQuery
+from lib.query import MODES, RELEVANCE, Kind, SearchQuery
 from lib.ui import source as sources
 from lib.urlstate import PAGE_SIZE, SourceChoice, parse_state, state_to_params
 
@@ -69,6 +69,7 @@ def read(kind: Kind, *, notes: bool = True) -> None:
     q = parsed.query
     put = lambda name, value: st.session_state.__setitem__(widget_key(kind, name), value)
     put("q", q.text)
+    put("mode", q.mode)
     put("sort", q.sort)
     for f in FILTERS:
         put(f.name, widget_value(f, q))
@@ -84,14 +85,18 @@ def read(kind: Kind, *, notes: bool = True) -> None:
 def query(kind: Kind) -> SearchQuery:
     """The search the widgets' state describes, for page 1. Values the query rejects are dropped."""
     get = lambda name, default=None: st.session_state.get(widget_key(kind, name), default)
-    values: dict[str, object] = {"text": (get("q") or "").strip(), "sort": get("sort") or "trending"}
+    mode = get("mode") if get("mode") in MODES else "names"
+    sort = get("sort") or "trending"
+    if sort == RELEVANCE and mode == "names":  # "Best match" ranks words or meaning; names are sorted by a field
+        sort = "trending"
+    values: dict[str, object] = {"text": (get("q") or "").strip(), "mode": mode, "sort": sort}
     for f in FILTERS:
         if kind in f.kinds:
             values.update(_from_widget(f, get(f.name)))
     try:
         return SearchQuery(kind=kind, limit=PAGE_SIZE, **values)  # type: ignore[arg-type]
     except InvalidQueryError:
-        return SearchQuery(kind=kind, limit=PAGE_SIZE, text=values["text"])  # type: ignore[arg-type]
+        return SearchQuery(kind=kind, limit=PAGE_SIZE, text=values["text"], mode=mode)  # type: ignore[arg-type]
 
 
 def set_sort(kind: Kind, sort: str) -> None:
@@ -100,6 +105,11 @@ def set_sort(kind: Kind, sort: str) -> None:
     last = st.session_state.get(widget_key(kind, "last_query"))
     if isinstance(last, SearchQuery) and last.sort != sort:
         st.session_state[widget_key(kind, "last_query")] = last.replace(sort=sort)
+
+
+def set_mode(kind: Kind, mode: str) -> None:
+    """Change the search mode before its widget is drawn (a mode the answering source cannot search in)."""
+    st.session_state[widget_key(kind, "mode")] = mode
 
 
 def clear(kind: Kind, name: str) -> None:
