@@ -11,6 +11,7 @@ lists exactly these, and a test keeps it so). Nothing else in `lib/`, `pages/` o
 | `HUB_EXPLORER_INFERENCE_TIMEOUT` | seconds a remote run (endpoint, provider) may take | `120`                     |
 | `HUB_EXPLORER_VIEWER_ENDPOINT` | the dataset viewer API (rows, splits, statistics)  | `https://datasets-server.huggingface.co` |
 | `HUB_EXPLORER_DATABASE_URL` | PostgreSQL for shortlists and saved searches (`postgresql://...`) | `<home>/hub-explorer.sqlite3` |
+| `HUB_EXPLORER_EMBEDDING_MODEL` | the catalog's meaning-search model: a model2vec model or a sentence-transformers model (distilled) | the packaged all-MiniLM-L6-v2, distilled |
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ VARIABLES: tuple[str, ...] = (
     "HUB_EXPLORER_INFERENCE_TIMEOUT",
     "HUB_EXPLORER_VIEWER_ENDPOINT",
     "HUB_EXPLORER_DATABASE_URL",
+    "HUB_EXPLORER_EMBEDDING_MODEL",
 )
 
 
@@ -52,6 +54,7 @@ class Settings:
     tryit_budget_mb: float | None = None  # None: half of this machine's RAM
     inference_timeout: float = DEFAULT_INFERENCE_TIMEOUT
     database_url: str | None = field(default=None, repr=False)  # None: a SQLite file in `home`; may hold a password
+    embedding_model: str | None = None  # None: the packaged all-MiniLM-L6-v2, distilled (lib.catalog.embedder)
 
     @property
     def has_token(self) -> bool:
@@ -88,4 +91,5 @@ def load_settings(secrets: dict[str, str] | None = None) -> Settings:
         tryit_budget_mb=budget,
         inference_timeout=_positive(env.get("HUB_EXPLORER_INFERENCE_TIMEOUT"), DEFAULT_INFERENCE_TIMEOUT),
         database_url=(env.get("HUB_EXPLORER_DATABASE_URL") or "").strip() or None,
+        embedding_model=(env.get("HUB_EXPLORER_EMBEDDING_MODEL") or "").strip() or None,
     )

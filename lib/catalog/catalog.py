@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 import numpy as np
@@ -33,11 +33,14 @@ from lib.catalog.errors import CatalogBusyError, CatalogError, CatalogMissingErr
 from lib.catalog.fields import top_values
 from lib.catalog.formats import snapshot_date_from_name
 from lib.catalog.index import FACETS, KindIndex
-from lib.catalog.search import RowSet, match, page_by_score, page_rows
+
+if TYPE_CHECKING:
+    from lib.catalog.semantic import EmbedReport
+from lib.catalog.search import Matches, RowSet, match, page_by_score, page_rows
 from lib.catalog.search import facets as count_facets
 from lib.catalog.store import Store
 from lib.catalog.sync import SyncEvent, SyncReport, run_sync
-from lib.errors import InvalidQueryError
+from lib.errors import HubExplorerError, InvalidQueryError
 from lib.filters import for_kind
 from lib.query import KINDS, RELEVANCE, SORTS_BY_KIND, Facet, Kind, Mode, SearchQuery, SearchResult, Sort
 from lib.records import RepoRecord, record_from_api
@@ -46,7 +49,7 @@ from lib.sources import Aggregates, Capabilities, from_coverage
 
 CATALOG_DIR = "catalog"
 DB_FILE = "catalog.duckdb"
-Phase = Literal["read", "merge", "index", "fetch", "wait", "done"]
+Phase = Literal["read", "merge", "index", "fetch", "wait", "embed", "done"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ class Catalog:
         self.root = Path(root)
         self._lock = threading.Lock()
         self._open: dict[Kind, tuple[str, KindIndex]] = {}
+        self._semantic: dict[Kind, tuple[str, Any]] = {}  # kind -> (generation, lib.catalog.semantic.SemanticIndex)
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None) -> Catalog:
@@ -201,13 +205,7 @@ class Catalog:
         index = self.index(query.kind)
         self.capabilities(query.kind).check(query)
         names = self._facet_names(index, facets)
-        if query.mode == "names":
-            matches = match(index, query)
-            scores = None
-        else:
-            hit_rows, hit_scores = self._ranked_hits(index, query)
-            matches = match(index, query, base=RowSet(index.n, idx=hit_rows))
-            scores = hit_scores[np.searchsorted(hit_rows, matches.rows.to_idx())] if matches.rows.count() else None
+        matches, scores = self._matches(index, query)
         rows = matches.rows
         total = rows.count()
         if query.sort == RELEVANCE:
@@ -229,11 +227,56 @@ class Catalog:
             snippets=self._snippets(index, query, items),
         )
 
+    def _matches(self, index: KindIndex, query: SearchQuery) -> tuple[Matches, np.ndarray | None]:
+        """The rows a query matches and, for the ranked modes, their scores (lower is better) in row order."""
+        if query.mode == "names":
+            return match(index, query), None
+        hit_rows, hit_scores = self._ranked_hits(index, query)
+        matches = match(index, query, base=RowSet(index.n, idx=hit_rows))
+        scores = hit_scores[np.searchsorted(hit_rows, matches.rows.to_idx())] if matches.rows.count() else None
+        return matches, scores
+
     def _ranked_hits(self, index: KindIndex, query: SearchQuery) -> tuple[np.ndarray, np.ndarray]:
-        """(rows ascending, scores: lower is better) of a text or meaning search's text."""
+        """(rows ascending, scores: lower is better) of a text or meaning search's text. A meaning search's hits
+        are the `semantic.CANDIDATES` repos nearest the text among the rows that pass the query's filters."""
         if query.mode == "text":
             return fulltext.search(index.folder / fulltext.FILE_NAME, query.text) if index.folder else _NO_HITS
-        raise InvalidQueryError(self._no_meaning(query.kind))
+        semantic = self._semantic_index(index)
+        if semantic is None:
+            raise InvalidQueryError(self._no_meaning(query.kind))
+        if not query.text.strip():
+            return _NO_HITS
+        vector = self._embedder().encode([query.text])[0]
+        return semantic.nearest(index, vector, match(index, query).rows)
+
+    def _embedder(self) -> Any:
+        """The configured embedding model, loaded once per process (distilled and cached first if need be)."""
+        from lib.catalog.embedder import load_embedder
+
+        return load_embedder(load_settings().embedding_model, self.root.parent)
+
+    def _model_name(self) -> str:
+        from lib.catalog.embedder import model_name
+
+        return model_name(load_settings().embedding_model)
+
+    def _semantic_index(self, index: KindIndex) -> Any | None:
+        """The live generation's semantic index when it was built with the configured model, else None."""
+        from lib.catalog import semantic
+
+        if index.folder is None:
+            return None
+        name = index.folder.name
+        cached = self._semantic.get(index.kind)
+        if cached is not None and cached[0] == name:
+            return cached[1]
+        meta = semantic.read_meta(index.folder)
+        if meta is None or meta.get("model") != self._model_name() or meta.get("recipe") != semantic.RECIPE:
+            return None
+        with self._lock:
+            opened = semantic.SemanticIndex(index.folder, meta)
+            self._semantic[index.kind] = (name, opened)
+        return opened
 
     def _snippets(self, index: KindIndex, query: SearchQuery,
                   items: Sequence[RepoRecord]) -> dict[str, tuple[tuple[str, bool], ...]]:  # fmt: skip
@@ -263,7 +306,7 @@ class Catalog:
 
         index = self.index(query.kind)
         self.capabilities(query.kind).check(query, sort=False)
-        rows = match(index, query).rows
+        rows = self._matches(index, query)[0].rows  # the same rows as `search`, in every mode
         return Aggregates(frames=aggregates(index, rows), matches=rows.count(), complete=True)
 
     # --- the lib.sources.Source contract ------------------------------------------------------------
@@ -302,7 +345,18 @@ class Catalog:
         else:
             unmoded["text"] = (f"This catalog has no full-text index for its {kind}: rebuild it with "
                                f"`python -m lib.catalog rebuild --kind {kind}`.")  # fmt: skip
-        unmoded["meaning"] = self._no_meaning(kind)
+        from lib.catalog import semantic  # numpy only: the model is loaded when a meaning search runs
+
+        meta = semantic.read_meta(index.folder)
+        wanted = self._model_name()
+        if meta is not None and meta.get("model") == wanted and meta.get("recipe") == semantic.RECIPE:
+            modes.append("meaning")
+        elif meta is not None:
+            unmoded["meaning"] = (f"This catalog's embeddings of its {kind} were made with another model "
+                                  f"({meta.get('model')}) or recipe; build them again with "
+                                  f"`python -m lib.catalog embed --kind {kind}`.")  # fmt: skip
+        else:
+            unmoded["meaning"] = self._no_meaning(kind)
         return tuple(modes), unmoded
 
     @staticmethod
@@ -482,6 +536,57 @@ class Catalog:
             pass
         self._rebuild(kind, _progress_reporter(progress, kind))
 
+    def embed(self, kind: Kind, *, progress: ProgressCallback | None = None) -> EmbedReport:
+        """Build the embeddings of a kind's live index generation for meaning search (`mode="meaning"`), with the
+        configured model (`HUB_EXPLORER_EMBEDDING_MODEL`; the packaged one, distilled once, by default).
+
+        Only repos that are new or changed since the last embeddings (or that an interrupted run did not reach)
+        are embedded; the others are reused. Afterwards load, sync and rebuild keep the embeddings up to date."""
+        kind = _check_kind(kind)
+        return self._embed(kind, _progress_reporter(progress, kind))
+
+    def _embed(self, kind: Kind, report: Callable[..., None]) -> EmbedReport:
+        from lib.catalog import semantic
+        from lib.catalog.embedder import _slug
+
+        index = self.index(kind)
+        assert index.folder is not None
+        model = self._model_name()
+        meta = semantic.read_meta(index.folder)
+        if meta is not None and meta.get("model") == model and meta.get("recipe") == semantic.RECIPE:
+            report("done", f"The {kind} embeddings are up to date ({index.n:,} repos)", 1.0)
+            return semantic.EmbedReport(kind=kind, rows=index.n, embedded=0, reused=index.n, model=model,
+                                        graph=bool(meta.get("graph")), seconds=0.0)  # fmt: skip
+        report("embed", f"Loading the embedding model {model}", 0.0)
+        embedder = self._embedder()
+        outcome = semantic.build(index, embedder, model=model, previous=self._generations(kind),
+                                 parts_dir=self.root / semantic.PARTS_DIR / kind / _slug(model),
+                                 progress=lambda message, fraction, done, total: report(
+                                     "embed", message, fraction, done, total))  # fmt: skip
+        self._semantic.pop(kind, None)
+        report("done", f"Embedded {outcome.embedded:,} {kind} ({outcome.reused:,} reused) in {outcome.seconds:.1f} s",
+               1.0)  # fmt: skip
+        return outcome
+
+    def _generations(self, kind: Kind) -> list[Path]:
+        """A kind's index generations on disk, newest first."""
+        kind_dir = self._kind_dir(kind)
+        if not kind_dir.is_dir():
+            return []
+        return sorted((p for p in kind_dir.iterdir() if p.is_dir() and p.name.startswith("g")), reverse=True)
+
+    def _had_embeddings(self, kind: Kind) -> bool:
+        """Whether an earlier generation of `kind` was embedded with the configured model (or a build of it was
+        interrupted): then a new generation is embedded too, as part of its load, sync or rebuild."""
+        from lib.catalog import semantic
+        from lib.catalog.embedder import _slug
+
+        model = self._model_name()
+        if any((m := semantic.read_meta(g)) is not None and m.get("model") == model for g in self._generations(kind)):
+            return True
+        parts = self.root / semantic.PARTS_DIR / kind / _slug(model)
+        return parts.is_dir() and any(parts.glob("part-*.npz"))
+
     def _rebuild(self, kind: Kind, report: Callable[..., None]) -> None:
         """Build a new index generation of `kind` from the store and make it the live one.
 
@@ -505,12 +610,19 @@ class Catalog:
         index.meta["fulltext_format"] = fulltext.FORMAT
         del table
         index.save_meta(tmp)
+        embed = self._had_embeddings(kind)
         tmp.rename(kind_dir / name)
         pointer = kind_dir / "CURRENT.tmp"
         pointer.write_text(name, encoding="utf-8")
         os.replace(pointer, kind_dir / "CURRENT")
         _prune(kind_dir, keep={name})
         report("index", f"Indexed {index.n:,} {kind}", 1.0)
+        if embed:  # the optional step: only where the kind had embeddings (`embed` builds the first ones)
+            try:
+                self._embed(kind, report)
+            except (HubExplorerError, OSError) as exc:
+                report("embed", f"The {kind} embeddings were not rebuilt ({exc}); run "
+                                f"`python -m lib.catalog embed --kind {kind}`", None)  # fmt: skip
 
 
 def _source_meta(store: Store, kind: Kind) -> dict[str, Any]:

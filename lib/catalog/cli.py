@@ -5,7 +5,7 @@ python -m lib.catalog [--home DIR] [--quiet] COMMAND ...
 
   load FILE... --kind K [--snapshot-date YYYY-MM-DD]
   sync --kind K [--limit N] [--restart] [--max-wait S] [--endpoint URL]
-  search --kind K [--text T] [--task X] [--library L] [--license L] [--language L] [--author A] [--tag T ...]
+  search --kind K [--text T] [--mode names|text|meaning] [--task X] [--library L] [--license L] [--language L] [--author A] [--tag T ...]
          [--gated yes|no] [--created-from D] [--created-to D] [--updated-from D] [--updated-to D]
          [--params-min N] [--params-max N] [--sdk S] [--hardware H] [--has-license] [--has-card]
          [--safetensors-only] [--originals-only] [--sort S] [--limit N] [--offset N] [--facet-limit N]
@@ -14,6 +14,7 @@ python -m lib.catalog [--home DIR] [--quiet] COMMAND ...
   values --kind K --field F [--prefix P] [--limit N] [--json]
   bench QUERIES.jsonl [--repeat N] [--json]
   rebuild --kind K
+  embed --kind K [--json]
   stats [--json]
 ```
 
@@ -38,7 +39,7 @@ from lib.catalog.catalog import Catalog, Progress
 from lib.catalog.index import FIELDS
 from lib.errors import HubExplorerError
 from lib.hub.http import configure
-from lib.query import KINDS, SORTS, Facet, SearchQuery, SearchResult
+from lib.query import KINDS, MODES, RELEVANCE, SORTS, Facet, SearchQuery, SearchResult
 from lib.records import DatasetRecord, ModelRecord, RepoRecord, SpaceRecord
 from lib.settings import load_settings
 
@@ -56,7 +57,7 @@ class _Parser(argparse.ArgumentParser):
 
 # --- query options, shared by search, fulltext and bench files ------------------------------------------------
 #: Query keys a bench file may use, and what each becomes in `SearchQuery`.
-QUERY_KEYS = ("kind", "text", "task", "library", "license", "language", "author", "tag", "tags", "gated",
+QUERY_KEYS = ("kind", "text", "mode", "task", "library", "license", "language", "author", "tag", "tags", "gated",
               "created_from", "created_to", "updated_from", "updated_to", "params_min", "params_max", "sdk",
               "hardware", "has_license", "has_card", "safetensors_only", "originals_only", "sort", "limit",
               "offset")  # fmt: skip
@@ -91,7 +92,10 @@ def _positive(text: str) -> int:
 
 def _add_query_options(p: argparse.ArgumentParser, *, kind_default: str = "models") -> None:
     p.add_argument("--kind", choices=KINDS, default=kind_default)
-    p.add_argument("--text", default="", help="case-insensitive literal substring of the repo id")
+    p.add_argument("--text", default="", help="the search text (how it matches: --mode)")
+    p.add_argument("--mode", choices=MODES, default=None,
+                   help="names: a case-insensitive substring of the repo id (default); text: every word in the "
+                        "description or card, ranked; meaning: nearest in meaning (needs `embed`)")  # fmt: skip
     p.add_argument("--task", help="models: pipeline_tag; datasets: a task_categories tag")
     p.add_argument("--library", help="models only: library_name")
     p.add_argument("--license")
@@ -109,7 +113,8 @@ def _add_query_options(p: argparse.ArgumentParser, *, kind_default: str = "model
         p.add_argument(f"--{flag.replace('_', '-')}", action="store_true")
     p.add_argument("--facets", type=lambda v: tuple(x for x in v.split(",") if x), default=None,
                    metavar="F,F", help="fields to count (default: the kind's facets)")  # fmt: skip
-    p.add_argument("--sort", choices=SORTS, default=None, help="default: downloads (likes for spaces)")
+    p.add_argument("--sort", choices=(*SORTS, RELEVANCE), default=None,
+                   help="default: relevance with --mode text|meaning, else downloads (likes for spaces)")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--facet-limit", type=_positive, default=20, help="values listed per facet")
@@ -138,7 +143,8 @@ def query_from_mapping(data: dict[str, Any]) -> SearchQuery:
             except ValueError:
                 raise UsageError(f"{key} is not a date (YYYY-MM-DD): {values[key]!r}") from None
     kind = values.get("kind", "models")
-    values.setdefault("sort", _default_sort(kind) if kind in KINDS else "downloads")
+    ranked = values.get("mode") in {"text", "meaning"}
+    values.setdefault("sort", RELEVANCE if ranked else _default_sort(kind) if kind in KINDS else "downloads")
     try:
         return SearchQuery(**values, tags=tuple(tags))
     except (TypeError, ValueError) as exc:
@@ -216,7 +222,7 @@ def progress_printer(stream: TextIO) -> Callable[[Progress], None]:
     state = {"last": 0.0, "message": ""}
 
     def show(p: Progress) -> None:
-        pct = f" {p.fraction * 100:3.0f}%" if p.fraction is not None and p.phase in {"read", "fetch"} else ""
+        pct = f" {p.fraction * 100:3.0f}%" if p.fraction is not None and p.phase in {"read", "fetch", "embed"} else ""
         line = f"{p.message}{pct}"
         now = time.monotonic()
         final = p.phase in {"done", "merge", "wait"}
@@ -375,6 +381,16 @@ def _cmd_rebuild(catalog: Catalog, args: argparse.Namespace, out: TextIO, err: T
     return 0
 
 
+def _cmd_embed(catalog: Catalog, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    report = catalog.embed(args.kind, progress=None if args.quiet else progress_printer(err))
+    if args.json:
+        out.write(json.dumps(dataclasses.asdict(report)) + "\n")
+    else:
+        out.write(f"Embedded {report.embedded:,} {args.kind} ({report.reused:,} reused, {report.rows:,} in all) with "
+                  f"{report.model} in {report.seconds:.1f} s; meaning search is ready.\n")  # fmt: skip
+    return 0
+
+
 def _cmd_stats(catalog: Catalog, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     stats = catalog.stats()
     if args.json:
@@ -443,6 +459,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rebuild", help="build a kind's index again from the store")
     p.add_argument("--kind", choices=KINDS, required=True)
     p.set_defaults(run=_cmd_rebuild)
+
+    p = sub.add_parser("embed", help="build the embeddings of a kind for meaning search (new or changed repos only)")
+    p.add_argument("--kind", choices=KINDS, required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_embed)
 
     p = sub.add_parser("stats", help="what the catalog holds")
     p.add_argument("--json", action="store_true")
