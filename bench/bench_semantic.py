@@ -34,10 +34,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lib.catalog import Catalog  # noqa: E402
-from lib.catalog.cli import percentile  # noqa: E402
-from lib.query import SearchQuery  # noqa: E402
-from lib.settings import load_settings  # noqa: E402
+from lib.catalog import Catalog
+from lib.catalog.cli import percentile
+from lib.query import SearchQuery
+from lib.settings import load_settings
 
 SNAPSHOT = ROOT.parent / "shared" / "hub-snapshot" / "models-2024-07-11.jsonl.gz"
 QUERIES = ROOT / "bench" / "queries-meaning.jsonl"

