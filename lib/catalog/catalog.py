@@ -62,6 +62,7 @@ class Progress:
     fraction: float | None = None
     done: int | None = None
     total: int | None = None
+    eta_s: float | None = None  # seconds left, when known (a download)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -438,10 +439,13 @@ class Catalog:
         kind: Kind,
         snapshot_date: date | None = None,
         progress: ProgressCallback | None = None,
+        source: str | None = None,
+        revision: str | None = None,
     ) -> LoadReport:
         """Upsert the items of dump files (JSON Lines, .gz, JSON arrays, Parquet) into `kind`, then rebuild its
         index. The kind remembers the files as its source and the snapshot date (given, else from a file name
-        like ``models-2024-07-11.jsonl.gz``, else the newest date in the data)."""
+        like ``models-2024-07-11.jsonl.gz``, else the newest date in the data); `source` names them otherwise
+        (a published dataset's address) and `revision` is that dataset's commit sha."""
         kind = _check_kind(kind)
         files = [Path(p) for p in paths]
         if not files:
@@ -466,7 +470,8 @@ class Catalog:
                     report("merge", f"{path.name}: {done.written:,} {kind} stored ({done.replaced:,} replaced)", 1.0)
                 dated = [d for d in (snapshot_date_from_name(p) for p in files) if d is not None]
                 when = snapshot_date or (max(dated) if dated else store.latest_change(kind))
-                store.record_load(kind, ", ".join(str(p.resolve()) for p in files), when, totals["written"])
+                store.record_load(kind, source or ", ".join(str(p.resolve()) for p in files), when, totals["written"],
+                                  revision=revision)  # fmt: skip
                 count = store.count(kind)
         finally:
             if totals["written"]:  # what was stored is searchable even when a later file failed
@@ -623,6 +628,22 @@ class Catalog:
             except (HubExplorerError, OSError) as exc:
                 report("embed", f"The {kind} embeddings were not rebuilt ({exc}); run "
                                 f"`python -m lib.catalog embed --kind {kind}`", None)  # fmt: skip
+
+
+    # --- the Hub's published metadata (lib.catalog.hubstats) -------------------------------------------------
+    def fetch(self, kinds: Sequence[Kind] | None = None, **options: Any) -> Any:
+        """Download the Hub's published metadata dataset (`cfahlgren1/hub-stats`) and load it: see
+        `lib.catalog.hubstats.fetch` for the options (client, repo, progress). Returns a `RefreshReport`."""
+        from lib.catalog.hubstats import fetch
+
+        return fetch(self, kinds, **options)
+
+    def refresh(self, kinds: Sequence[Kind] | None = None, **options: Any) -> Any:
+        """Fetch a newer revision of the published dataset, or catch up with the Hub's listing since the
+        catalog's date: see `lib.catalog.hubstats.refresh`. Returns a `RefreshReport`."""
+        from lib.catalog.hubstats import refresh
+
+        return refresh(self, kinds, **options)
 
 
 def _source_meta(store: Store, kind: Kind) -> dict[str, Any]:

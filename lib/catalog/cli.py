@@ -16,6 +16,8 @@ python -m lib.catalog [--home DIR] [--quiet] COMMAND ...
   rebuild --kind K
   embed --kind K [--json]
   stats [--json]
+  fetch [--kind K ...] [--repo R] [--endpoint URL] [--json]
+  refresh [--kind K ...] [--repo R] [--endpoint URL] [--max-wait S] [--json]
 ```
 
 Output goes to stdout (JSON with `--json`), progress and errors to stderr. A bad argument or a failure prints one
@@ -468,7 +470,50 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="what the catalog holds")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_cmd_stats)
+
+    _add_hubstats_commands(sub)
     return parser
+
+
+# --- fetch and refresh (lib.catalog.hubstats) ---------------------------------------------------------------
+def _add_hubstats_commands(sub: Any) -> None:
+    from lib.catalog.hubstats import DEFAULT_REPO
+
+    for name, helptext in (("fetch", "download the Hub's published metadata (cfahlgren1/hub-stats) and load it"),
+                           ("refresh", "fetch a newer revision of it, or sync what changed on the Hub since")):  # fmt: skip
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--kind", action="append", choices=KINDS, default=None,
+                       help="a kind to fetch (repeatable; default: all three)")  # fmt: skip
+        p.add_argument("--repo", default=DEFAULT_REPO, help=f"the dataset (default: {DEFAULT_REPO})")
+        p.add_argument("--endpoint", help="the Hub to ask (default: HF_ENDPOINT)")
+        if name == "refresh":
+            p.add_argument("--max-wait", type=float, default=600.0, help="longest rate-limit wait to sit out (s)")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(run=_cmd_hubstats)
+
+
+def _cmd_hubstats(catalog: Catalog, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from lib.hub.client import HubClient
+
+    settings = load_settings()
+    if args.endpoint:
+        settings = dataclasses.replace(settings, endpoint=args.endpoint.rstrip("/"))
+    options: dict[str, Any] = {"client": HubClient(settings), "repo": args.repo,
+                               "progress": None if args.quiet else progress_printer(err)}  # fmt: skip
+    if args.command == "refresh":
+        report = catalog.refresh(args.kind, max_wait=args.max_wait, **options)
+    else:
+        report = catalog.fetch(args.kind, **options)
+    if args.json:
+        out.write(json.dumps(report.to_json()) + "\n")
+        return 0
+    for kind, done in report.kinds.items():
+        what = {"fetched": f"fetched {done.file} ({done.bytes / 1e6:,.1f} MB)",
+                "synced": f"synced {done.synced:,} changed since the last refresh",
+                "unchanged": "unchanged"}[done.action]  # fmt: skip
+        out.write(f"{kind}: {what}; {done.rows:,} {kind} from {report.repo}@{(done.revision or '')[:12]}"
+                  f" (snapshot {done.date or 'date unknown'}).\n")  # fmt: skip
+    return 0
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -5,7 +5,8 @@ HubExplorerError
 └── CatalogError
     ├── CatalogMissingError     (LookupError)  no catalog (or no data for that kind) under the home folder
     ├── CatalogBusyError        another process is writing the catalog
-    └── DumpError               (ValueError)   a dump file cannot be read or has no usable records
+    ├── DumpError               (ValueError)   a dump file cannot be read or has no usable records
+    └── RefreshError            a fetch or refresh from the Hub failed; the catalog was left as it was
 ```
 """
 
@@ -33,3 +34,11 @@ class CatalogBusyError(CatalogError):
 class DumpError(CatalogError, ValueError):
     title = "Unreadable dump"
     hint = "Give JSON Lines (plain or .gz), a JSON array of API items, or Parquet with the API's field names."
+
+
+class RefreshError(CatalogError):
+    """A fetch or refresh failed part way; nothing was written. `__cause__` is the app error that stopped it."""
+
+    title = "Catalog not refreshed"
+    hint = "The catalog was left as it was and still answers searches. Run the command again later."
+    retryable = True

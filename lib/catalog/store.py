@@ -172,6 +172,7 @@ class Store:
             "CREATE TABLE IF NOT EXISTS loads (kind VARCHAR, source VARCHAR, snapshot_date DATE, "
             "loaded_at TIMESTAMPTZ, items BIGINT)"
         )
+        self.con.execute("ALTER TABLE loads ADD COLUMN IF NOT EXISTS revision VARCHAR")  # a dataset's commit sha
         self.con.execute(
             "CREATE TABLE IF NOT EXISTS sync_state (kind VARCHAR PRIMARY KEY, next_url VARCHAR, fetched BIGINT, "
             "started_at TIMESTAMPTZ, params JSON)"
@@ -280,10 +281,32 @@ class Store:
                         skipped=max(0, int(read) - int(written)))  # fmt: skip
 
     # --- bookkeeping --------------------------------------------------------------------------------
-    def record_load(self, kind: Kind, source: str, snapshot_date: date | None, items: int) -> None:
+    def record_load(self, kind: Kind, source: str, snapshot_date: date | None, items: int, *,
+                    revision: str | None = None) -> None:  # fmt: skip
+        """Remember a load or sync; `revision` is the commit sha of a published dataset it came from."""
         self.con.execute(
-            "INSERT INTO loads VALUES (?, ?, ?, ?, ?)", [kind, source, snapshot_date, datetime.now(UTC), items]
+            "INSERT INTO loads (kind, source, snapshot_date, loaded_at, items, revision) VALUES (?, ?, ?, ?, ?, ?)",
+            [kind, source, snapshot_date, datetime.now(UTC), items, revision],
         )
+
+    def latest_revision(self, kind: Kind, source_prefix: str) -> tuple[str, date | None] | None:
+        """The revision (and snapshot date) of the newest load of `kind` whose source starts with `source_prefix`
+        and that carries a revision: which commit of a published dataset the kind rests on."""
+        row = self.con.execute(
+            "SELECT revision, snapshot_date FROM loads WHERE kind = ? AND revision IS NOT NULL "
+            "AND starts_with(source, ?) ORDER BY loaded_at DESC LIMIT 1",
+            [kind, source_prefix],
+        ).fetchone()
+        return (str(row[0]), row[1]) if row else None
+
+    def last_modified_of(self, kind: Kind, ids: list[str]) -> dict[str, datetime | None]:
+        """The stored `last_modified` of those of `ids` the kind holds (absent ids are left out)."""
+        if not ids:
+            return {}
+        rows = self.con.execute(
+            f"SELECT id, last_modified FROM {TABLES[kind]} WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+        ).fetchall()
+        return {row[0]: (_utc(row[1]) if row[1] is not None else None) for row in rows}
 
     def latest_load(self, kind: Kind) -> LoadRecord | None:
         row = self.con.execute(

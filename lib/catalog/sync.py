@@ -7,6 +7,10 @@ stopped (a limit, a rate limit, a lost connection, Ctrl-C) continues where it le
 
 On a 429 the transport raises `RateLimitedError` at once with the wait the Hub asked for; the sync waits that long
 (when it is at most `max_wait`) and asks for the same page again. Everything fetched before is already stored.
+
+A catch-up sync (`lib.catalog.hubstats`' refresh) lists by last modification, newest first (`sort`), and stops at
+the first item the catalog already holds unchanged (`stop_at`); it hands its pages to a `SyncTarget` that keeps
+them in memory, so that they are stored together, in one transaction, once the listing has caught up.
 """
 
 from __future__ import annotations
@@ -15,14 +19,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from huggingface_hub import HfApi
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
 from lib import errors
-from lib.catalog.store import Store, SyncCursor
+from lib.catalog.store import SyncCursor, Upserted
 from lib.hub.client import LIST_EXPAND
 from lib.query import Kind
 from lib.translate import translated
@@ -63,13 +67,25 @@ class SyncReport:
     finished: bool = False
     resumed: bool = False
     stopped: str | None = None  # "limit", "rate-limited" or None
+    caught_up: bool = False  # a `stop_at` sync reached an item the catalog already held (then `finished` too)
     retry_after: float | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def first_url(api: HfApi, kind: Kind, page_size: int) -> tuple[str, list[tuple[str, Any]]]:
-    """The first page's URL and query parameters."""
+class SyncTarget(Protocol):
+    """Where a sync puts its pages and keeps its cursor: the `Store`, or a buffer that stores them later."""
+
+    def cursor(self, kind: Kind) -> SyncCursor | None: ...
+    def save_cursor(self, cursor: SyncCursor) -> None: ...
+    def clear_cursor(self, kind: Kind) -> None: ...
+    def ingest_items(self, kind: Kind, items: list[dict[str, Any]]) -> Upserted: ...
+
+
+def first_url(api: HfApi, kind: Kind, page_size: int, sort: str | None = None) -> tuple[str, list[tuple[str, Any]]]:
+    """The first page's URL and query parameters (`sort`: an API sort field such as ``lastModified``)."""
     params: list[tuple[str, Any]] = [("limit", page_size)] + [("expand", e) for e in SYNC_EXPAND[kind]]
+    if sort:
+        params.append(("sort", sort))
     return f"{api.endpoint.rstrip('/')}/api/{kind}", params
 
 
@@ -88,7 +104,7 @@ def fetch_page(api: HfApi, url: str, params: list[tuple[str, Any]] | None) -> tu
 
 
 def run_sync(
-    store: Store,
+    store: SyncTarget,
     api: HfApi,
     kind: Kind,
     *,
@@ -99,8 +115,13 @@ def run_sync(
     max_wait: float = 600.0,
     max_waits: int = 10,
     page_size: int = PAGE_SIZE,
+    sort: str | None = None,
+    stop_at: Callable[[list[dict[str, Any]]], int | None] | None = None,
 ) -> SyncReport:
-    """Fetch up to `limit` items (all when None) of `kind`, resuming a saved cursor unless `restart`."""
+    """Fetch up to `limit` items (all when None) of `kind`, resuming a saved cursor unless `restart`.
+
+    `sort` orders the listing (descending); `stop_at(page)` gives the position of the first item of a page that
+    ends the sync (the catalog already holds it), or None to go on."""
     report = SyncReport(kind=kind, endpoint=api.endpoint)
     emit = on_event or (lambda event: None)
     cursor = None if restart else store.cursor(kind)
@@ -110,7 +131,7 @@ def run_sync(
         url, params, skip = cursor.next_url, None, int(cursor.params.get("skip", 0))
         report.resumed, report.total_fetched, started = True, cursor.fetched, cursor.started_at
     else:
-        url, params = first_url(api, kind, min(page_size, limit) if limit else page_size)
+        url, params = first_url(api, kind, min(page_size, limit) if limit else page_size, sort)
         skip, started = 0, datetime.now(UTC)
     consecutive_waits = 0
     while True:
@@ -132,6 +153,9 @@ def run_sync(
             continue
         consecutive_waits = 0
         page = items[skip:]
+        cut = stop_at(page) if stop_at is not None else None
+        if cut is not None:
+            page, next_url, report.caught_up = page[:cut], None, True
         room = None if limit is None else limit - report.fetched
         taken = page if room is None else page[:room]
         store.ingest_items(kind, taken)

@@ -97,7 +97,8 @@ over HTTP (control endpoints are never faulted nor logged)::
 A fault matches requests whose decoded path starts with ``path_prefix`` (and ``method`` if given) and answers the
 next ``times`` of them (``null`` = until cleared): 429 with ``Retry-After`` and ``RateLimit: "api";r=0;t=N``;
 other statuses with a JSON error; ``malformed`` → 200 with truncated JSON; ``delay`` → sleep first (alone: then
-answer normally, to provoke client timeouts); ``disconnect`` → close the connection without an answer; ``after=N``
+answer normally, to provoke client timeouts); ``disconnect`` → close the connection without an answer; ``cut_after=N``
+→ answer normally but close the connection after N bytes of the body (a download broken half-way); ``after=N``
 lets the first N matching requests through first (the third of a series fails: ``after=2``).
 
 Files served: README.md is the card (``cards/{kind}/{id with / → __}.md``; a ``<!-- fakehub:expand-to-bytes N -->``
@@ -106,7 +107,9 @@ config.json / tokenizer_config.json come from the record's ``config``; ``model.s
 ``model-0000i-of-0000n.safetensors`` (+ index) are real safetensors headers whose parameter counts per dtype equal
 the record's ``safetensors`` field, followed by zero bytes; every other sibling is deterministic placeholder bytes of
 ``siblings[].size`` (streamed, never held in memory). Local folders (``add_local_repo`` / ``--repo-dir``) are served
-byte for byte.
+byte for byte. ``tests/fakehub/hubstats.py`` (needs pyarrow, so not imported here) generates the Hub's published
+metadata dataset (``cfahlgren1/hub-stats``: one Parquet file per kind) from fixture records and serves it as a
+dataset repo at a commit sha of its own (``publish(hub, records, date=...)``).
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ means forever) each matching request is answered by the fault instead of the nor
 * ``malformed=True``: ``200`` with a truncated JSON body (``Content-Type: application/json``).
 * ``delay=<seconds>``: sleep first; with no status/malformed/disconnect the normal answer follows (timeouts).
 * ``disconnect=True``: close the connection without answering (``RemoteProtocolError`` client-side).
+* ``cut_after=N``: answer normally (status, headers, the full ``Content-Length``) but close the connection after
+  N bytes of the body: a download that breaks in the middle (huggingface_hub resumes it with a Range request).
 * ``after=N``: let the first N matching requests through untouched, then fail: a paged listing whose first page
   comes and a later one fails (``Link: rel="next"`` pages share the list's path), or "the third item added to a
   collection fails": ``Fault("/api/collections/", method="POST", status=503, after=2)``.
@@ -41,13 +43,14 @@ class Fault:
     error_code: str | None = None
     message: str | None = None
     after: int = 0
+    cut_after: int | None = None
     id: int = field(default_factory=lambda: next(_ids))
     hits: int = 0
     passed: int = 0  # matching requests let through because of `after`
 
     def __post_init__(self) -> None:
-        if self.status is None and not (self.malformed or self.disconnect or self.delay):
-            raise ValueError("a fault needs at least one of: status, malformed, disconnect, delay")
+        if self.status is None and not (self.malformed or self.disconnect or self.delay or self.cut_after is not None):
+            raise ValueError("a fault needs at least one of: status, malformed, disconnect, delay, cut_after")
         if self.status == 429 and self.retry_after is None:
             self.retry_after = 1
         if self.method is not None:
@@ -68,6 +71,7 @@ class Fault:
             "error_code",
             "message",
             "after",
+            "cut_after",
         }
         unknown = set(data) - allowed
         if unknown:

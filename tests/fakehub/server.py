@@ -88,6 +88,7 @@ class Response:
     body: bytes = b""
     stream: tuple[Content, int, int] | None = None  # content, first byte, last byte (inclusive)
     disconnect: bool = False
+    cut_after: int | None = None  # close the connection after this many bytes of the body (a broken download)
 
     @property
     def length(self) -> int:
@@ -220,12 +221,20 @@ class _Handler(BaseHTTPRequestHandler):
         if request.method == "HEAD":
             return
         try:
-            if response.stream is not None:
-                content, start, end = response.stream
-                for chunk in content.iter_range(start, end):
-                    self.wfile.write(chunk)
-            else:
-                self.wfile.write(response.body)
+            chunks = iter([response.body]) if response.stream is None else response.stream[0].iter_range(
+                response.stream[1], response.stream[2])
+            left = response.cut_after
+            for chunk in chunks:
+                if left is not None and len(chunk) >= left:  # the connection breaks here
+                    self.wfile.write(chunk[:left])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.wfile.write(chunk)
+                if left is not None:
+                    left -= len(chunk)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
@@ -455,6 +464,8 @@ class FakeHub:
             response = self._apply_fault(fault, request) if fault is not None else None
             if response is None:
                 response = self._route(request)
+                if fault is not None and fault.cut_after is not None:
+                    response.cut_after = fault.cut_after
         except ApiError as error:
             response = error_response(error)
         except Exception as error:  # noqa: BLE001 - a server must answer
