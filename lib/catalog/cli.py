@@ -16,8 +16,8 @@ python -m lib.catalog [--home DIR] [--quiet] COMMAND ...
   rebuild --kind K
   embed --kind K [--json]
   stats [--json]
-  fetch [--kind K ...] [--repo R] [--endpoint URL] [--json]
-  refresh [--kind K ...] [--repo R] [--endpoint URL] [--max-wait S] [--json]
+  fetch [--kind K ...] [--repo R] [--endpoint URL] [--wait S] [--json]
+  refresh [--kind K ...] [--repo R] [--endpoint URL] [--max-wait S] [--wait S] [--json]
 ```
 
 Output goes to stdout (JSON with `--json`), progress and errors to stderr. A bad argument or a failure prints one
@@ -488,8 +488,18 @@ def _add_hubstats_commands(sub: Any) -> None:
         p.add_argument("--endpoint", help="the Hub to ask (default: HF_ENDPOINT)")
         if name == "refresh":
             p.add_argument("--max-wait", type=float, default=600.0, help="longest rate-limit wait to sit out (s)")
+        p.add_argument("--wait", type=_seconds, default=0.0,
+                       help="while another fetch or refresh of this catalog runs, wait up to S seconds for it "
+                            "(default 0: say so and exit 1)")  # fmt: skip
         p.add_argument("--json", action="store_true")
         p.set_defaults(run=_cmd_hubstats)
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, not {text}")
+    return value
 
 
 def _cmd_hubstats(catalog: Catalog, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -501,9 +511,9 @@ def _cmd_hubstats(catalog: Catalog, args: argparse.Namespace, out: TextIO, err: 
     options: dict[str, Any] = {"client": HubClient(settings), "repo": args.repo,
                                "progress": None if args.quiet else progress_printer(err)}  # fmt: skip
     if args.command == "refresh":
-        report = catalog.refresh(args.kind, max_wait=args.max_wait, **options)
+        report = catalog.refresh(args.kind, max_wait=args.max_wait, wait=args.wait, **options)
     else:
-        report = catalog.fetch(args.kind, **options)
+        report = catalog.fetch(args.kind, wait=args.wait, **options)
     if args.json:
         out.write(json.dumps(report.to_json()) + "\n")
         return 0

@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 
 from lib import errors
 from lib.catalog.errors import CatalogError, RefreshError
+from lib.catalog.lock import refresh_lock
 from lib.catalog.store import Store, SyncCursor, Upserted
 from lib.catalog.sync import PAGE_SIZE, SyncEvent, SyncReport, run_sync
 from lib.errors import HubExplorerError, InvalidQueryError
@@ -297,11 +298,20 @@ def fetch(
     client: Any | None = None,
     repo: str = DEFAULT_REPO,
     progress: ProgressCallback | None = None,
+    wait: float | None = 0.0,
 ) -> RefreshReport:
     """Download the dataset's current revision (every kind's file first) and load each kind from it.
 
     `client` is a `lib.hub.HubClient` (its `HfApi`: endpoint, token; made from the settings when None). A
-    failure before the loads raises `RefreshError` with nothing written."""
+    failure before the loads raises `RefreshError` with nothing written. One fetch or refresh at a time per
+    catalog folder (`lib.catalog.lock`): while another runs, this one waits up to `wait` seconds (None: as long as
+    it takes), then raises `CatalogBusyError` having done nothing."""
+    with refresh_lock(catalog.root, wait=wait):
+        return _fetch(catalog, kinds, client=client, repo=repo, progress=progress)
+
+
+def _fetch(catalog: Catalog, kinds: Sequence[Kind] | None, *, client: Any | None, repo: str,
+           progress: ProgressCallback | None) -> RefreshReport:  # fmt: skip
     chosen = _kinds(kinds)
     api = _client_api(client)
     started = time.perf_counter()
@@ -328,12 +338,22 @@ def refresh(
     sleep: Callable[[float], None] = time.sleep,
     max_wait: float = 600.0,
     page_size: int = PAGE_SIZE,
+    wait: float | None = 0.0,
 ) -> RefreshReport:
     """Bring each kind up to date: fetch the dataset's revision when the kind rests on another one (or on none),
     otherwise sync the repos modified since the kind's snapshot date through the Hub's listing.
 
     Everything is downloaded and listed before anything is written; a failure raises `RefreshError` and leaves
-    the catalog as it was."""
+    the catalog as it was. One fetch or refresh at a time per catalog folder, as for `fetch` (`wait`); a refresh
+    that waited for another one finds the catalog as that one left it (usually: `unchanged`)."""
+    with refresh_lock(catalog.root, wait=wait):
+        return _refresh(catalog, kinds, client=client, repo=repo, progress=progress, sleep=sleep,
+                        max_wait=max_wait, page_size=page_size)  # fmt: skip
+
+
+def _refresh(catalog: Catalog, kinds: Sequence[Kind] | None, *, client: Any | None, repo: str,
+             progress: ProgressCallback | None, sleep: Callable[[float], None], max_wait: float,
+             page_size: int) -> RefreshReport:  # fmt: skip
     chosen = _kinds(kinds)
     api = _client_api(client)
     started = time.perf_counter()
