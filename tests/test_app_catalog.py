@@ -35,7 +35,7 @@ def test_automatic_uses_the_live_hub_and_the_sidebar_shows_the_catalog(with_cata
     assert not at.exception
     assert at.radio(key="source:choice").value == "auto"
     captions = "\n".join(c.value for c in at.sidebar.caption)
-    assert f"{len(fixture_ids.records('models')):,} models · snapshot" in captions, captions
+    assert f"models: {len(fixture_ids.records('models')):,} · " in _shown(captions), captions  # and its age
 
 
 def test_catalog_answers_with_totals_and_facet_counts(with_catalog):

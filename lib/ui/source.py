@@ -26,7 +26,6 @@ import streamlit as st
 from lib.catalog import Catalog, CatalogError
 from lib.errors import HubUnavailableError, NotFoundError
 from lib.filters import for_kind
-from lib.format import md_escape
 from lib.hub.client import hub_capabilities
 from lib.query import MODES, SORTS_BY_KIND, Kind, SearchQuery, SearchResult
 from lib.records import RepoRecord
@@ -264,19 +263,15 @@ def info(kind: Kind, repo_id: str) -> tuple[RepoRecord, str | None]:
 
 
 def sidebar() -> None:
-    """The source picker and what the catalog holds (and lacks)."""
+    """The source picker and the local catalog: what it holds (and lacks), how old each kind is, building and
+    refreshing it (`lib.ui.catalog_panel`)."""
+    from lib.ui import catalog_panel  # it imports lib.ui.components, which imports this module
+
     sync_from_url()
     cat = catalog()
     with st.sidebar:
-        if cat is None:
-            st.caption(f"No local catalog yet: `{_LOAD_HINT}` builds one (see the README).")
-            return
-        st.radio("Answers from", list(CHOICES), key=KEY, format_func=CHOICES.__getitem__, horizontal=True,
-                 help="Automatic uses the live Hub, and the local catalog when only it can answer a filter or sort, "
-                      "or when the Hub does not answer.")  # fmt: skip
-        lines = []
-        for kind, ks in cat.stats().kinds.items():
-            when = ks.snapshot_date.isoformat() if ks.snapshot_date else "date unknown"
-            lacks = cat.capabilities(kind).missing_data()
-            lines.append(f"{ks.count:,} {kind} · snapshot {when}" + (f" (no {', '.join(lacks)})" if lacks else ""))
-        st.caption("Local catalog: " + md_escape("; ".join(lines)))
+        if cat is not None:
+            st.radio("Answers from", list(CHOICES), key=KEY, format_func=CHOICES.__getitem__, horizontal=True,
+                     help="Automatic uses the live Hub, and the local catalog when only it can answer a filter or "
+                          "sort, or when the Hub does not answer.")  # fmt: skip
+        catalog_panel.render(cat)
