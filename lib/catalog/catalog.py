@@ -14,6 +14,7 @@ they never wait for a writer and work in any thread.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import threading
@@ -34,12 +35,11 @@ from lib.catalog.errors import CatalogBusyError, CatalogError, CatalogMissingErr
 from lib.catalog.fields import arrow_numpy, top_values
 from lib.catalog.formats import snapshot_date_from_name
 from lib.catalog.index import FACETS, KindIndex
-from lib.catalog.search import RowSet, match, page_by_score, page_rows
-from lib.catalog.search import facets as count_facets
+from lib.catalog.search import TALLIED, RowSet, counted, match, page_by_score, page_rows
 from lib.catalog.store import Store
 from lib.catalog.sync import SyncEvent, SyncReport, run_sync
 from lib.errors import InvalidQueryError
-from lib.filters import for_kind
+from lib.filters import BY_NAME, for_kind
 from lib.query import KINDS, SORTS_BY_KIND, Facet, Kind, SearchQuery, SearchResult, Sort
 from lib.records import RepoRecord, record_from_api
 from lib.settings import load_settings
@@ -48,6 +48,9 @@ from lib.sources import Aggregates, Capabilities, from_coverage
 CATALOG_DIR = "catalog"
 DB_FILE = "catalog.duckdb"
 Phase = Literal["read", "merge", "index", "fetch", "wait", "done"]
+#: Values listed per field count by default: enough for every task id (the Hub has about 50), so that the task list
+#: shows a count beside each task.
+FACET_LIMIT = 60
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,14 @@ class LoadReport:
 
 
 _NO_HITS = (np.zeros(0, np.int64), np.zeros(0, np.float64))
+
+
+def counted_names(kind: Kind, caps: Capabilities) -> tuple[str, ...]:
+    """What a search counts by default: the kind's facets (`FACETS`: every choice filter's field), then gated, the
+    parameter presets and the quality toggles; only those whose data the catalog holds (`caps`: a count from missing
+    data would be a lie, a dump without gated flags would count every repo as not gated)."""
+    names = FACETS[kind] + tuple(n for n in TALLIED if kind in BY_NAME[n].kinds)
+    return tuple(n for n in names if caps.can_filter(n))
 
 
 def _check_kind(kind: str) -> Kind:
@@ -191,15 +202,18 @@ class Catalog:
         return cached[1]
 
     # --- searching ----------------------------------------------------------------------------------
-    def search(self, query: SearchQuery, *, facet_limit: int = 20, facets: Sequence[str] | None = None) -> SearchResult:
-        """Every match of `query` counted, one page of records in the query's order, and facet counts.
+    def search(self, query: SearchQuery, *, facet_limit: int = FACET_LIMIT,
+               facets: Sequence[str] | None = None) -> SearchResult:  # fmt: skip
+        """Every match of `query` counted, one page of records in the query's order, and counts for the filters.
 
-        `facets` names the fields to count (default `FACETS[kind]`: task, library, license, author; any field of
-        `facet_fields(kind)` may be asked for, e.g. ``language`` for a filter list)."""
+        `facets` names what to count (default `counted_names(kind)`: every choice filter's field, gated, the
+        parameter presets and the quality toggles the data holds); any field of `facet_fields(kind)` may be asked
+        for. A filter that is set is counted over the matches without it (`lib.catalog.search.counted`)."""
         started = time.perf_counter()
         index = self.index(query.kind)
-        self.capabilities(query.kind).check(query)
-        names = self._facet_names(index, facets)
+        caps = self.capabilities(query.kind)
+        caps.check(query)
+        names = self._facet_names(index, facets, caps)
         matches = match(index, query)
         rows = matches.rows
         total = rows.count()
@@ -210,12 +224,12 @@ class Catalog:
             source="catalog",
             total=total,
             has_more=query.offset + page.size < total,
-            facets=count_facets(index, rows, facet_limit, names),
+            facets=counted(index, query, matches, names, facet_limit),
             took_ms=(time.perf_counter() - started) * 1000,
             folded=matches.folded,
         )
 
-    def fulltext(self, text: str, query: SearchQuery | None = None, *, facet_limit: int = 20,
+    def fulltext(self, text: str, query: SearchQuery | None = None, *, facet_limit: int = FACET_LIMIT,
                  facets: Sequence[str] | None = None) -> SearchResult:  # fmt: skip
         """Repos whose description or card text contains every word of `text`, best BM25 match first.
 
@@ -224,10 +238,12 @@ class Catalog:
         started = time.perf_counter()
         query = query or SearchQuery(kind="datasets")
         index = self.index(query.kind)
-        self.capabilities(query.kind).check(query, sort=False)
-        names = self._facet_names(index, facets)
+        caps = self.capabilities(query.kind)
+        caps.check(query, sort=False)
+        names = self._facet_names(index, facets, caps)
         hit_rows, scores = fulltext.search(index.folder / fulltext.FILE_NAME, text) if index.folder else _NO_HITS
-        matches = match(index, query, base=RowSet(index.n, idx=hit_rows))
+        base = RowSet(index.n, idx=hit_rows)
+        matches = match(index, query, base=base)
         idx = matches.rows.to_idx()
         page = page_by_score(idx, scores[np.searchsorted(hit_rows, idx)], query.offset, query.limit)
         return SearchResult(
@@ -236,7 +252,7 @@ class Catalog:
             source="catalog",
             total=int(idx.size),
             has_more=query.offset + page.size < idx.size,
-            facets=count_facets(index, matches.rows, facet_limit, names),
+            facets=counted(index, query, matches, names, facet_limit, base=base),
             took_ms=(time.perf_counter() - started) * 1000,
             folded=matches.folded,
         )
@@ -266,17 +282,20 @@ class Catalog:
             return Capabilities(kind=kind, source=self.label, filters=frozenset(), sorts=(), default_sort="trending",
                                 holds=False, unavailable={f.name: reason for f in for_kind(kind)},
                                 unsorted=dict.fromkeys(SORTS_BY_KIND[kind], reason), hint=hint)  # fmt: skip
-        facets = tuple(f.name for f in for_kind(kind) if f.control == "choice")
-        return from_coverage(kind, self.index(kind).coverage, SORTS_BY_KIND[kind], source=self.label, facets=facets,
+        caps = from_coverage(kind, self.index(kind).coverage, SORTS_BY_KIND[kind], source=self.label, facets=(),
                              hint=hint)  # fmt: skip
+        return dataclasses.replace(caps, facets=counted_names(kind, caps))
 
     @staticmethod
-    def _facet_names(index: KindIndex, facets: Sequence[str] | None) -> tuple[str, ...]:
-        names = tuple(facets) if facets is not None else FACETS[index.kind]
-        unknown = [n for n in names if n not in index.fields or n == "tag"]
+    def _facet_names(index: KindIndex, facets: Sequence[str] | None, caps: Capabilities) -> tuple[str, ...]:
+        if facets is None:
+            return counted_names(index.kind, caps)
+        names = tuple(facets)
+        known = [n for n in index.fields if n != "tag"] + [n for n in TALLIED if index.kind in BY_NAME[n].kinds]
+        unknown = [n for n in names if n not in known]
         if unknown:
             raise InvalidQueryError(f"{index.kind} cannot be counted by {', '.join(unknown)}; choose from "
-                                    f"{', '.join(n for n in index.fields if n != 'tag')}.")  # fmt: skip
+                                    f"{', '.join(known)}.")  # fmt: skip
         return names
 
     def facet_fields(self, kind: Kind) -> tuple[str, ...]:
@@ -284,8 +303,9 @@ class Catalog:
         return tuple(self.index(kind).fields)
 
     def facet_names(self, kind: Kind) -> tuple[str, ...]:
-        """The facets a search result of this kind carries."""
-        return FACETS[_check_kind(kind)]
+        """The counts a search result of this kind carries."""
+        kind = _check_kind(kind)
+        return counted_names(kind, self.capabilities(kind))
 
     def facet_values(self, kind: Kind, name: str, *, limit: int = 50, prefix: str = "") -> Facet:
         """The most common values of a field over the whole kind (for filter dropdowns), optionally only those
