@@ -48,6 +48,11 @@ def count_in(label: str) -> int | None:
     return int(found.group(1).replace(",", "")) if found else None
 
 
+def captions(at: AppTest) -> list[str]:
+    """The captions as a reader sees them (Markdown escapes undone)."""
+    return [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption]
+
+
 def _button_group(at: AppTest, key: str) -> Any:
     return next(b for b in at.get("button_group") if b.key == key)
 
@@ -96,3 +101,135 @@ def test_the_live_hub_shows_no_counts(with_catalog):
     labels += _button_group(at, "models:gated").options + _button_group(at, "models:params").options
     labels += at.selectbox(key="models:license").options
     assert labels and not any(count_in(label) is not None for label in labels), labels
+
+
+# --- the table's page size, columns and pages, kept in the URL (item 4) -------------------------------------------
+@pytest.fixture(scope="module")
+def big_home(tmp_path_factory) -> Path:
+    """A catalog with the fixture models and 1,100 more (47 pages of 25): pages past the live Hub's 40."""
+    import json
+
+    from lib.catalog import Catalog
+
+    home = tmp_path_factory.mktemp("big-catalog")
+    bulk = [{"id": f"bulk-org/synthetic-{i:04d}", "downloads": i, "likes": i % 13, "trendingScore": i % 17,
+             "pipeline_tag": "text-generation", "createdAt": "2024-02-01T00:00:00.000Z", "tags": ["license:mit"]}
+            for i in range(1100)]  # fmt: skip
+    dump = home / "models.json"
+    dump.write_text(json.dumps([*fixture_ids.records("models"), *bulk]), encoding="utf-8")
+    Catalog.open(home).load([dump], kind="models")
+    return home
+
+
+@pytest.fixture
+def with_big_catalog(big_home, monkeypatch, hub):
+    monkeypatch.setenv("HUB_EXPLORER_HOME", str(big_home))
+    return big_home
+
+
+def _synthetic_by_downloads() -> list[str]:
+    return [f"bulk-org/synthetic-{i:04d}" for i in range(1099, -1, -1)]
+
+
+def test_a_page_past_40_with_the_catalog_and_the_page_number_input(with_big_catalog):
+    at = app("pages/models.py", source="catalog", q="synthetic", sort="downloads", page="42").run()
+    assert not at.exception and not at.info
+    assert list(at.dataframe[0].value["name"]) == _synthetic_by_downloads()[41 * 25 : 42 * 25]
+    box = at.number_input(key="models:page_input")
+    assert box.value == 42 and box.max == 44  # the catalog knows the last page: 1,100 / 25
+    box.set_value(44).run()
+    assert at.query_params["page"] == "44"
+    assert list(at.dataframe[0].value["name"]) == _synthetic_by_downloads()[43 * 25 :]
+    assert at.button(key="models:next").disabled
+
+
+def test_a_page_past_the_last_shows_the_last_and_says_so(with_big_catalog):
+    at = app("pages/models.py", source="catalog", q="synthetic", sort="downloads", page="400").run()
+    assert any("Page 400 is past the last page; this is page 44." in i.value for i in at.info)
+    assert at.query_params["page"] == "44" and len(at.dataframe[0].value) == 1100 - 43 * 25
+
+
+def test_the_live_hub_keeps_its_page_limit(with_catalog):
+    at = app("pages/models.py", source="hub", page="41").run()
+    assert any("The live Hub lists at most 40 pages" in i.value for i in at.info)
+    assert at.number_input(key="models:page_input").max == 40
+
+
+def test_page_size_and_columns_are_restored_from_the_url(with_big_catalog):
+    at = app("pages/models.py", source="catalog", q="synthetic", sort="downloads", per="100", page="2",
+             cols="license,downloads").run()  # fmt: skip
+    assert not at.exception and not at.info
+    assert at.selectbox(key="models:per").value == 100
+    assert list(at.dataframe[0].value["name"]) == _synthetic_by_downloads()[100:200]
+    assert at.dataframe[0].proto.column_order == ["name", "license", "downloads"]  # the name, then the choice
+    assert at.query_params["per"] == "100" and at.query_params["cols"] == "license,downloads"
+
+
+def test_choosing_page_size_and_columns_writes_them_to_the_url(with_big_catalog):
+    at = app("pages/models.py", source="catalog", q="synthetic", sort="downloads", page="3").run()
+    assert "per" not in at.query_params and "cols" not in at.query_params  # defaults are left out
+    at.selectbox(key="models:per").set_value(50).run()
+    # the first row shown stays in view: row 51 of 25-row pages is on page 2 of 50-row pages
+    assert (at.query_params["per"], at.query_params["page"]) == ("50", "2")
+    assert at.dataframe[0].value["name"].iloc[0] == _synthetic_by_downloads()[50]
+    pills = next(p for p in at.get("button_group") if p.key == "models:cols_pick")
+    pills.set_value(["gated", "likes"]).run()
+    assert at.query_params["cols"] == "gated,likes"
+    assert at.dataframe[0].proto.column_order == ["name", "gated", "likes"]
+    again = app("pages/models.py", **{k: at.query_params[k] for k in at.query_params}).run()  # a copied link
+    assert again.selectbox(key="models:per").value == 50 and again.dataframe[0].proto.column_order == [
+        "name", "gated", "likes"]  # fmt: skip
+
+
+def test_a_bad_page_size_or_column_from_a_link_is_dropped_with_a_note(with_catalog):
+    at = app("pages/models.py", per="33", cols="likes,bogus").run()
+    notes = "\n".join(i.value for i in at.info)
+    assert "Ignored per" in notes and "Ignored cols" in notes and "bogus" in notes
+    assert at.selectbox(key="models:per").value == 25
+    assert at.dataframe[0].proto.column_order == ["name", "likes"]
+
+
+# --- the detail under the table, opened by a name (item 4) -------------------------------------------------------
+def test_a_name_opens_its_details_under_the_table(with_catalog):
+    at = app("pages/models.py", source="catalog", q="bert").run()
+    names = list(at.dataframe[0].value["name"])
+    at.session_state["models:table"] = {"selection": {"rows": [], "columns": [], "cells": [[2, "name"]]}}
+    at.run()
+    assert not at.exception and at.query_params["repo"] == names[2]
+    assert names[2] in [s.value.replace("\\", "") for s in at.subheader]
+    order = [f"{getattr(e, 'type', '')}:{getattr(e, 'label', None) or getattr(e, 'value', '')}" for e in at.main]
+    table = next(i for i, x in enumerate(order) if x.startswith("dataframe:"))
+    details = next(i for i, x in enumerate(order) if x.startswith("caption:Details of"))
+    charts = next(i for i, x in enumerate(order) if x == "expander:Charts")
+    assert table < details < charts  # right under the table, not under the charts
+    html = [h for h in at.get("html") if "scroll" in h.proto.body]
+    assert html and names[2] not in html[0].proto.body  # the scroll script holds no value from outside
+    at.button(key="models:close_detail").click().run()
+    assert "repo" not in at.query_params
+
+
+def test_a_click_on_the_hub_link_does_not_open_the_details(with_catalog):
+    at = app("pages/models.py", source="catalog", q="bert").run()
+    at.session_state["models:table"] = {"selection": {"rows": [], "columns": [], "cells": [[1, "url"]]}}
+    at.run()
+    assert "repo" not in at.query_params
+
+
+def test_a_link_with_a_repo_selects_its_row(with_catalog):
+    names = list(app("pages/models.py", source="catalog", q="bert").run().dataframe[0].value["name"])
+    at = app("pages/models.py", source="catalog", q="bert", repo=names[3]).run()
+    assert at.session_state["models:table"]["selection"]["cells"] == [[3, "name"]]
+    assert names[3] in [s.value.replace("\\", "") for s in at.subheader]
+
+
+def test_the_export_buttons_say_what_they_hold(with_big_catalog, monkeypatch):
+    from lib import exports
+
+    at = app("pages/models.py", source="catalog", q="synthetic").run()
+    assert [b.proto.label for b in at.get("download_button")] == ["CSV", "Parquet"]
+    assert "All 1,100 matches." in captions(at)
+    monkeypatch.setattr(exports, "CATALOG_CAP", 50)
+    at.run()
+    assert "The first 50 of 1,100 matches (an export holds at most 50 rows)." in captions(at)
+    hub = app("pages/models.py", source="hub", q="bert").run()
+    assert any(c.startswith("All matches, up to 1,000 (the live Hub does not count them)") for c in captions(hub))
