@@ -233,6 +233,7 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
         key=key("table"),
         column_order=order,
         column_config=_column_config(kind, ids, order),
+        placeholder="–",  # an unknown value (a date a dump lacks) reads as a dash, not "None"
     )
     rows = list(event.selection.rows) if event is not None else []
     cells = [tuple(c) for c in event.selection.cells] if event is not None else []
