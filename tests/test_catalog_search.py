@@ -509,7 +509,8 @@ def reference_search(kind: str, q: SearchQuery, facet_limit: int) -> tuple[int, 
             continue
         counts = Counter(v for r in pool for v in (r[name] or [NONE_VALUE]))
         values = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        facets[name] = (values[:facet_limit], len(values) > facet_limit)
+        limit = max(facet_limit, 60) if name == "task" else facet_limit  # every task id is counted
+        facets[name] = (values[:limit], len(values) > limit)
     return len(found), ordered, facets
 
 

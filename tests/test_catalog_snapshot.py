@@ -124,7 +124,8 @@ def pandas_search(frame: pd.DataFrame, q: SearchQuery, facet_names: tuple[str, .
         exploded = values.map(lambda v: v if v else [NONE_VALUE]).explode()
         counts = exploded.value_counts()
         pairs = sorted(((str(v), int(c)) for v, c in counts.items()), key=lambda p: (-p[1], p[0]))
-        facets[name] = (pairs[:FACET_LIMIT], len(pairs) > FACET_LIMIT)
+        limit = max(FACET_LIMIT, 60) if name == "task" else FACET_LIMIT  # every task id is counted
+        facets[name] = (pairs[:limit], len(pairs) > limit)
     return len(found), page, facets
 
 

@@ -48,9 +48,6 @@ from lib.sources import Aggregates, Capabilities, from_coverage
 CATALOG_DIR = "catalog"
 DB_FILE = "catalog.duckdb"
 Phase = Literal["read", "merge", "index", "fetch", "wait", "done"]
-#: Values listed per field count by default: enough for every task id (the Hub has about 50), so that the task list
-#: shows a count beside each task.
-FACET_LIMIT = 60
 
 
 @dataclass(frozen=True)
@@ -202,7 +199,7 @@ class Catalog:
         return cached[1]
 
     # --- searching ----------------------------------------------------------------------------------
-    def search(self, query: SearchQuery, *, facet_limit: int = FACET_LIMIT,
+    def search(self, query: SearchQuery, *, facet_limit: int = 20,
                facets: Sequence[str] | None = None) -> SearchResult:  # fmt: skip
         """Every match of `query` counted, one page of records in the query's order, and counts for the filters.
 
@@ -229,7 +226,7 @@ class Catalog:
             folded=matches.folded,
         )
 
-    def fulltext(self, text: str, query: SearchQuery | None = None, *, facet_limit: int = FACET_LIMIT,
+    def fulltext(self, text: str, query: SearchQuery | None = None, *, facet_limit: int = 20,
                  facets: Sequence[str] | None = None) -> SearchResult:  # fmt: skip
         """Repos whose description or card text contains every word of `text`, best BM25 match first.
 

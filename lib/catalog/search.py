@@ -330,6 +330,9 @@ def facets(index: KindIndex, rows: RowSet, limit: int, names: Sequence[str] | No
 
 
 # --- counting every filter -----------------------------------------------------------------------------------
+#: Fields counted further than a search's `facet_limit`: every task id (the Hub has about 50), so that the task list
+#: shows a count beside each task.
+MIN_LIMITS: dict[str, int] = {"task": 60}
 #: Filters counted from `KindIndex.tally` (one `np.bincount` for all of them), by name -> what a row's code holds.
 TALLIED: tuple[str, ...] = ("has_license", "has_card", "safetensors_only", "originals_only", "gated", "params")
 #: A toggle's one value and gated's two, as `Facet` values (the words of the filter's URL text).
@@ -395,7 +398,7 @@ def counted(index: KindIndex, q: SearchQuery, matches: Matches, names: Sequence[
     """The counts of `names` (coded fields and `TALLIED` filters) as a person choosing a value would see them:
     a filter that is not set is counted over the matches; one that is set, over the matches of the query without it
     (so its other values say what choosing them instead gives; a toggle that is on counts the matches). `base`: the
-    rows the query was matched within (full-text hits)."""
+    rows the query was matched within (full-text hits). `limit` values per field, `MIN_LIMITS` for some."""
     out: dict[str, Facet] = {}
     relaxed: list[Filter] = []
     plain_fields, plain_tallied = [], []
@@ -407,7 +410,10 @@ def counted(index: KindIndex, q: SearchQuery, matches: Matches, names: Sequence[
             plain_tallied.append(name)
         else:
             plain_fields.append(name)
-    out.update(facets(index, matches.rows, limit, plain_fields))
+    further = [n for n in plain_fields if MIN_LIMITS.get(n, 0) > limit]
+    out.update(facets(index, matches.rows, limit, [n for n in plain_fields if n not in further]))
+    for name in further:
+        out.update(facets(index, matches.rows, MIN_LIMITS[name], (name,)))
     out.update(tallied(index, matches.rows, plain_tallied))
     if relaxed:
         pool = candidates(index, q.text, base)
@@ -417,5 +423,5 @@ def counted(index: KindIndex, q: SearchQuery, matches: Matches, names: Sequence[
                 own = (f.to_url(q) or "", matches.rows.count())  # a custom range from a link: its own count
                 out.update(tallied(index, others, (f.name,), {f.name: own}))
             else:
-                out.update(facets(index, others, limit, (f.name,)))
+                out.update(facets(index, others, max(limit, MIN_LIMITS.get(f.name, 0)), (f.name,)))
     return {name: out[name] for name in names}
