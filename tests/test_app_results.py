@@ -233,3 +233,34 @@ def test_the_export_buttons_say_what_they_hold(with_big_catalog, monkeypatch):
     assert "The first 50 of 1,100 matches (an export holds at most 50 rows)." in captions(at)
     hub = app("pages/models.py", source="hub", q="bert").run()
     assert any(c.startswith("All matches, up to 1,000 (the live Hub does not count them)") for c in captions(hub))
+
+
+def test_a_chart_selection_keeps_the_tables_page_size_and_columns(with_catalog):
+    from lib.ui.charts_panel import chart_key, panel_key
+
+    at = app("pages/models.py", source="catalog", per="50", cols="task,likes")
+    at.session_state[panel_key("models")] = True
+    at.run()
+    at.session_state[chart_key("models", "task")] = {"selection": {"pick": [{"task": "fill-mask"}]}}
+    at.run()
+    assert not at.exception and at.query_params["task"] == "fill-mask"
+    assert (at.query_params["per"], at.query_params["cols"]) == ("50", "task,likes")
+    assert at.dataframe[0].proto.column_order == ["name", "task", "likes"]
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "open_now", "expected", "why"),
+    [
+        (([], (2, "name")), ([], None), None, "c", "a click on a name opens its row"),
+        (([], (1, "likes")), ([], (2, "name")), "c", "b", "a click on any other cell opens its row too"),
+        (([], (1, "url")), ([], None), None, None, "the Hub link opens the Hub, not the details"),
+        (([0], (2, "name")), ([], (2, "name")), "c", "a", "a tick opens its row (the clicked cell unchanged)"),
+        (([0, 1], None), ([0], None), "a", "b", "the last ticked row opens"),
+        (([], None), ([0], None), "a", None, "nothing ticked or clicked: closed"),
+        (([], (9, "name")), ([], None), "a", "a", "a cell past the rows changes nothing"),
+    ],
+)
+def test_which_repo_a_table_selection_opens(now, before, open_now, expected, why):
+    from lib.ui.browse import opened
+
+    assert opened(now, before, ["a", "b", "c"], open_now) == expected, why
