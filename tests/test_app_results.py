@@ -264,3 +264,14 @@ def test_which_repo_a_table_selection_opens(now, before, open_now, expected, why
     from lib.ui.browse import opened
 
     assert opened(now, before, ["a", "b", "c"], open_now) == expected, why
+
+
+def test_a_new_search_starts_on_page_1_with_nothing_ticked_or_open(with_big_catalog):
+    at = app("pages/models.py", source="catalog", q="synthetic", page="3").run()
+    at.session_state["models:table"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    assert at.query_params["repo"] and at.button(key="models:compare_selected").label == "Compare selected (2)"
+    at.text_input(key="models:q").input("synthetic-00").run()
+    assert "repo" not in at.query_params and "page" not in at.query_params
+    assert at.session_state["models:table"]["selection"]["rows"] == []
+    assert at.button(key="models:compare_selected").label == "Compare selected (0)"

@@ -122,11 +122,9 @@ def browse(kind: Kind, detail: Callable[[str], None] | None = None) -> str | Non
     caps = source.offered(kind)
     query = state.query(kind)
     if query != st.session_state.get(key("last_query")):
-        # A new search starts on page 1 and drops the old selection.
+        # A new search starts on page 1 and drops the old selection (the ticks and the clicked name too).
         st.session_state[key("last_query")] = query
-        st.session_state[key("page")] = 1
-        st.session_state[key("repo")] = None
-        st.session_state[key("table_baseline")] = None
+        _go_to_page(kind, 1)
     per = int(st.session_state.get(key("per")) or PAGE_SIZE)
     st.session_state[key("per_was")] = per
     page = max(1, int(st.session_state.get(key("page")) or 1))
