@@ -155,11 +155,22 @@ class FacetValue:
 
 @dataclass(frozen=True)
 class Facet:
-    """Counts of one field's values over all matches, by count descending then value ascending."""
+    """Counts of one filter's values over all matches, by count descending then value ascending: a field's values
+    (task, license...), or a filter's own values (gated: yes/no, params: the presets, a toggle: yes). A value no
+    match has is left out; `truncated` says that values were cut (only the most frequent are listed).
+
+    A filter that is set is counted over the matches without it: each value says what choosing it gives."""
 
     name: str
     values: tuple[FacetValue, ...]
     truncated: bool = False
+
+    def count_of(self, value: str) -> int | None:
+        """`value`'s count: 0 when it is not listed and nothing was cut, None when it may have been cut (unknown)."""
+        for v in self.values:
+            if v.value == value:
+                return v.count
+        return None if self.truncated else 0
 
 
 @dataclass

@@ -6,23 +6,31 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from lib import columns
 from lib.format import human_count
 from lib.records import DatasetRecord, ModelRecord, RepoKind, RepoRecord, SpaceRecord
 
-#: Columns each kind's table shows, in order (`url` first: the repo link).
-COLUMNS: dict[RepoKind, tuple[str, ...]] = {
-    "models": ("url", "task", "library", "params", "downloads", "share", "likes", "created", "updated"),
-    "datasets": ("url", "task", "size", "downloads", "share", "likes", "created", "updated"),
-    "spaces": ("url", "sdk", "stage", "hardware", "likes", "created", "updated"),
-}
+#: Columns of each kind's frame, in order (`lib.columns.COLUMNS`: `name` first, then `url`, the Hub link).
+COLUMNS: dict[RepoKind, tuple[str, ...]] = {kind: tuple(c.name for c in columns.for_kind(kind))
+                                             for kind in ("models", "datasets", "spaces")}  # fmt: skip
 
 
-def visible_columns(kind: RepoKind, sort: str, frame: pd.DataFrame | None = None) -> list[str]:
-    """The columns a table shows: one date column (the one sorted by, else "updated", else "created" when no
-    row has an update date, as in dumps without `lastModified`) keeps it narrow."""
+def visible_columns(kind: RepoKind, sort: str, frame: pd.DataFrame | None = None,
+                    chosen: tuple[str, ...] | None = None) -> list[str]:  # fmt: skip
+    """The columns a table shows: the name, then the person's choice (`chosen`), or the defaults with one date
+    column (the one sorted by, else "updated", else "created" when no row has an update date, as in dumps without
+    `lastModified`), which keeps the table narrow."""
     no_updates = frame is not None and "updated" in frame and frame["updated"].isna().all()
-    date_column = "created" if sort == "created" or no_updates else "updated"
-    return [c for c in COLUMNS[kind] if c not in ("created", "updated") or c == date_column]
+    return columns.shown(kind, sort, chosen, no_updates=no_updates)
+
+
+def gated_text(gated: bool | str | None) -> str:
+    """How the gated column reads: "no", "auto", "manual", "yes" (gated, how unknown), "–" unknown."""
+    if gated is None:
+        return "–"
+    if gated in (False, "false"):
+        return "no"
+    return gated if isinstance(gated, str) else "yes"
 
 
 def _cell(record: RepoRecord, column: str) -> object:
@@ -40,15 +48,19 @@ def _cell(record: RepoRecord, column: str) -> object:
         return ", ".join(record.size_categories) or None if isinstance(record, DatasetRecord) else None
     if column in ("sdk", "stage", "hardware"):
         return getattr(record, column, None) if isinstance(record, SpaceRecord) else None
+    if column == "license":
+        return ", ".join(record.licenses) or None
+    if column == "gated":
+        return gated_text(record.gated)
     raise KeyError(column)
 
 
 def results_frame(records: Sequence[RepoRecord], endpoint: str, kind: RepoKind = "models") -> pd.DataFrame:
-    """Rows in the order given, with the kind's columns. `url` links to the Hub page (the table shows the id
-    through a regex); `params` is text ("7.24B", "–" when unknown): the grid would print a missing number as
-    "None"."""
-    data: dict[str, list[object]] = {"url": [r.web_url(endpoint) for r in records]}
-    for column in COLUMNS[kind][1:]:
+    """Rows in the order given, with the kind's columns. `name` is the repo's id (a click opens its details in the
+    app); `url` links to its page on the Hub; `params` is text ("7.24B", "–" when unknown): the grid would print a
+    missing number as "None"."""
+    data: dict[str, list[object]] = {"name": [r.id for r in records], "url": [r.web_url(endpoint) for r in records]}
+    for column in COLUMNS[kind][2:]:
         if column == "downloads":
             data[column] = [r.downloads for r in records]
         elif column == "likes":
@@ -63,8 +75,8 @@ def results_frame(records: Sequence[RepoRecord], endpoint: str, kind: RepoKind =
         # Downloads relative to the most downloaded row on this page (a bar in the table).
         top = max((d for d in data["downloads"] if d), default=0)
         data["share"] = [(d or 0) / top if top else 0.0 for d in data["downloads"]]
-    frame = pd.DataFrame(data)
-    for column in ("task", "library", "size", "sdk", "stage", "hardware"):
+    frame = pd.DataFrame({c: data[c] for c in COLUMNS[kind]})
+    for column in ("task", "library", "size", "sdk", "stage", "hardware", "license"):
         if column in frame:
             frame[column] = frame[column].fillna("–")  # the grid would print a missing value as "None"
     for column in ("downloads", "likes"):
@@ -73,3 +85,11 @@ def results_frame(records: Sequence[RepoRecord], endpoint: str, kind: RepoKind =
     for column in ("created", "updated"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     return frame
+
+
+def name_width(ids: Sequence[str], others: int = 0, *, room: int = 820, least: int = 180, most: int = 420) -> int:
+    """Pixels for the name column: enough for the page's longest id (about 7.5 px a character in the grid's font,
+    plus padding), within what the other shown columns (`others` pixels) leave of a laptop-wide table (`room`),
+    and between `least` and `most`. A longer id is cut in the grid and read in full in its details."""
+    longest = max((len(i) for i in ids), default=0)
+    return max(least, min(most, room - others, int(longest * 7.5) + 24))

@@ -12,6 +12,7 @@ from typing import Literal, get_args
 
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
+from lib import columns
 from lib.detail_url import DETAIL_PARAMS
 from lib.errors import InvalidQueryError
 from lib.filters import (  # re-exported: the URL formats of ranges and windows live with the filters
@@ -30,19 +31,23 @@ from lib.query import MODES, RELEVANCE, SORTS_BY_KIND, Kind, SearchQuery
 
 PAGE_SIZE = 25
 MAX_TEXT = 200
-MAX_PAGE = 40  # the live Hub has no offset: page N costs N pages of listing
+MAX_PAGE = 40  # the live Hub has no offset: page N costs N pages of listing (the catalog has no page limit)
+MAX_URL_PAGE = 1_000_000  # a page number a URL may hold; past the last page, a page shows the last one
 
 SourceChoice = Literal["auto", "hub", "catalog"]
 """Which source answers (`?source=`): the live Hub with the catalog as a fallback, one or the other."""
 SOURCE_CHOICES: tuple[SourceChoice, ...] = get_args(SourceChoice)
 
+#: The results table's own parameters: rows per page and columns (the block at the end of this module).
+TABLE_PARAMS = frozenset({"per", "cols"})
 #: Every parameter a browse page's URL may hold: its own, and the open detail view's (`lib.detail_url`).
-KNOWN_PARAMS = frozenset({"q", "mode", "sort", "page", "repo", "source", *URL_PARAMS, *DETAIL_PARAMS})
+KNOWN_PARAMS = frozenset({"q", "mode", "sort", "page", "repo", "source", *URL_PARAMS, *DETAIL_PARAMS, *TABLE_PARAMS})
 
 __all__ = [
-    "KNOWN_PARAMS", "MAX_PAGE", "MAX_TEXT", "PAGE_SIZE", "PARAM_PRESETS", "SOURCE_CHOICES", "ParsedState",
-    "SourceChoice", "format_count_range", "format_date_window", "format_param_range", "is_valid_repo_id",
-    "parse_count_range", "parse_date_window", "parse_param_range", "parse_state", "state_to_params",
+    "KNOWN_PARAMS", "MAX_PAGE", "MAX_TEXT", "MAX_URL_PAGE", "PAGE_SIZE", "PAGE_SIZES", "PARAM_PRESETS",
+    "SOURCE_CHOICES", "TABLE_PARAMS", "ParsedState", "SourceChoice", "format_count_range", "format_date_window",
+    "format_param_range", "is_valid_repo_id", "parse_count_range", "parse_date_window", "parse_param_range",
+    "parse_state", "parse_table", "state_to_params", "table_params",
 ]  # fmt: skip
 
 
@@ -56,6 +61,8 @@ class ParsedState:
     repo: str | None = None
     source: SourceChoice | None = None  # None: the URL does not say
     notes: tuple[str, ...] = field(default=())
+    per: int = PAGE_SIZE  # the results table's rows per page (?per=)
+    cols: tuple[str, ...] | None = None  # the columns the person chose (?cols=); None: the defaults
 
 
 def is_valid_repo_id(value: str) -> bool:
@@ -145,16 +152,19 @@ def parse_state(kind: Kind, params: Mapping[str, str | list[str]], *, page_size:
     page = 1
     raw_page = _first(params.get("page"))
     if raw_page:
-        if raw_page.isdigit() and 1 <= int(raw_page) <= MAX_PAGE:
+        if raw_page.isdigit() and 1 <= int(raw_page) <= MAX_URL_PAGE:
             page = int(raw_page)
         else:
-            notes.append(f"Ignored page: {_quote(raw_page, 20)} is not a page number from 1 to {MAX_PAGE}.")
+            notes.append(f"Ignored page: {_quote(raw_page, 20)} is not a page number from 1 to {MAX_URL_PAGE:,}.")
 
     repo = (_first(params.get("repo")) or "").strip() or None
     if repo and not is_valid_repo_id(repo):
         notes.append(f"Ignored repo: {_quote(repo, 100)} is not a repo id (owner/name).")
         repo = None
 
+    per, cols, table_notes = parse_table(kind, params)
+    notes += table_notes
+    page_size = per if "per" in params else page_size
     try:
         query = SearchQuery(kind=kind, limit=page_size, offset=(page - 1) * page_size, **values)  # type: ignore[arg-type]
     except InvalidQueryError as exc:  # an impossible combination: drop the ranges and windows, keep the rest
@@ -164,11 +174,12 @@ def parse_state(kind: Kind, params: Mapping[str, str | list[str]], *, page_size:
                 for name in f.fields:
                     values.pop(name, None)
         query = SearchQuery(kind=kind, limit=page_size, offset=(page - 1) * page_size, **values)  # type: ignore[arg-type]
-    return ParsedState(query=query, page=page, repo=repo, source=source, notes=tuple(notes))
+    return ParsedState(query=query, page=page, repo=repo, source=source, notes=tuple(notes), per=per, cols=cols)
 
 
 def state_to_params(query: SearchQuery, *, page: int = 1, repo: str | None = None,
-                    source: SourceChoice | None = None) -> dict[str, str]:  # fmt: skip
+                    source: SourceChoice | None = None, per: int = PAGE_SIZE,
+                    cols: tuple[str, ...] | None = None) -> dict[str, str]:  # fmt: skip
     """The URL parameters for a state; defaults are left out so links stay short (`source` too when it is
     ``auto`` or not given)."""
     out: dict[str, str] = {}
@@ -195,6 +206,53 @@ def state_to_params(query: SearchQuery, *, page: int = 1, repo: str | None = Non
         out["page"] = str(page)
     if repo:
         out["repo"] = repo
+    out.update(table_params(query.kind, per=per, cols=cols))
+    return out
+
+
+# --- the results table: rows per page (?per=) and columns (?cols=) ------------------------------------------------
+# Kept apart from the search: they change what a table shows, never what matches.
+PAGE_SIZES: tuple[int, ...] = (25, 50, 100)
+
+
+def parse_table(kind: Kind, params: Mapping[str, str | list[str]]) -> tuple[int, tuple[str, ...] | None, list[str]]:
+    """(rows per page, chosen columns or None for the defaults, notes) from ``per=`` and ``cols=``: a size that is
+    not offered, a column word the kind has not and repeats are dropped with a note (plain text)."""
+    notes: list[str] = []
+    per = PAGE_SIZE
+    raw_per = (_first(params.get("per")) or "").strip()
+    if raw_per:
+        if raw_per.isdigit() and int(raw_per) in PAGE_SIZES:
+            per = int(raw_per)
+        else:
+            notes.append(f"Ignored per: {_quote(raw_per, 20)} is not one of {', '.join(map(str, PAGE_SIZES))}.")
+    cols: tuple[str, ...] | None = None
+    raw_cols = _first(params.get("cols"))
+    if raw_cols is not None:
+        offered = columns.choosable(kind)
+        chosen: list[str] = []
+        for word in (w.strip() for w in raw_cols.split(",")):
+            if not word or word in chosen:
+                continue
+            if word in offered:
+                chosen.append(word)
+            elif word in columns.BY_NAME and columns.BY_NAME[word].fixed:
+                continue  # the name is always shown
+            elif word in columns.BY_NAME:
+                notes.append(f"Ignored cols={word}: {kind} have no such column.")
+            else:
+                notes.append(f"Ignored cols={_quote(word, 20)}: choose from {', '.join(offered)}.")
+        cols = tuple(c for c in offered if c in chosen)  # table order
+    return per, cols, notes
+
+
+def table_params(kind: Kind, *, per: int = PAGE_SIZE, cols: tuple[str, ...] | None = None) -> dict[str, str]:
+    """``per`` and ``cols`` for a table's state (left out at their defaults)."""
+    out: dict[str, str] = {}
+    if per != PAGE_SIZE:
+        out["per"] = str(per)
+    if cols is not None:
+        out["cols"] = ",".join(c for c in columns.choosable(kind) if c in cols)
     return out
 
 

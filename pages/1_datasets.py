@@ -12,7 +12,4 @@ from lib.ui.router import require_router
 require_router()
 
 st.title("Datasets", anchor=False)
-selected = browse.browse("datasets")
-if selected:
-    st.divider()
-    views.render("datasets", selected)
+browse.browse("datasets", detail=lambda repo: views.render("datasets", repo))  # the detail opens under the table

@@ -8,7 +8,4 @@ from lib.ui.router import require_router
 require_router()
 
 st.title("Models", anchor=False)
-selected = browse.browse("models")
-if selected:
-    st.divider()
-    views.render("models", selected)
+browse.browse("models", detail=lambda repo: views.render("models", repo))  # the detail opens under the table

@@ -8,7 +8,4 @@ from lib.ui.router import require_router
 require_router()
 
 st.title("Spaces", anchor=False)
-selected = browse.browse("spaces")
-if selected:
-    st.divider()
-    views.render("spaces", selected)
+browse.browse("spaces", detail=lambda repo: views.render("spaces", repo))  # the detail opens under the table

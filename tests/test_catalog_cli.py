@@ -49,7 +49,8 @@ def test_search_json_has_the_contract_shape(home: str) -> None:
     assert set(doc) >= {"total", "items", "facets", "took_ms"}
     assert isinstance(doc["total"], int) and doc["total"] == 4
     assert isinstance(doc["took_ms"], float)
-    assert set(doc["facets"]) == {"task", "library", "license", "author"}
+    assert set(doc["facets"]) == {"task", "library", "license", "language", "author", "has_license", "has_card",
+                                  "safetensors_only", "originals_only", "gated", "params"}  # every filter counted
     for values in doc["facets"].values():
         assert all(set(v) == {"value", "count"} and isinstance(v["count"], int) for v in values)
     item = doc["items"][0]
@@ -58,7 +59,8 @@ def test_search_json_has_the_contract_shape(home: str) -> None:
 
 def test_datasets_have_no_library_facet(home: str) -> None:
     doc = json.loads(run("--home", home, "search", "--kind", "datasets", "--json")[1])
-    assert set(doc["facets"]) == {"task", "license", "author"}
+    assert "library" not in doc["facets"]
+    assert {"task", "license", "language", "author", "gated"} <= set(doc["facets"])
 
 
 def test_search_options_mean_the_same_as_the_query_object(home: str) -> None:

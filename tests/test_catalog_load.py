@@ -30,7 +30,9 @@ def _answers(catalog: Catalog, probes: list[SearchQuery]) -> list[tuple]:
     out = []
     for q in probes:
         r = catalog.search(q)
-        facets = {n: [(v.value, v.count) for v in f.values] for n, f in r.facets.items()}
+        # "has a card" is the one count left out: the Parquet fixtures carry other card information than the
+        # JSON ones (the models' Parquet has none, the datasets' has card text), so it differs by design.
+        facets = {n: [(v.value, v.count) for v in f.values] for n, f in r.facets.items() if n != "has_card"}
         out.append((r.total, [(i.id, i.downloads, i.likes, i.created_at, i.gated) for i in r.items], facets))
     return out
 

@@ -214,9 +214,8 @@ def test_filters_combine_with_text(catalog: Catalog) -> None:
 
 # --- facets -----------------------------------------------------------------------------------------------
 def test_facets_per_kind(catalog: Catalog) -> None:
-    assert set(catalog.search(SearchQuery(kind="models")).facets) == {"task", "library", "license", "author"}
-    assert set(catalog.search(SearchQuery(kind="datasets", sort="likes")).facets) == {"task", "license", "author"}
-    assert set(catalog.search(SearchQuery(kind="spaces", sort="likes")).facets) == {"sdk", "license", "author"}
+    for kind, sort in (("models", "trending"), ("datasets", "likes"), ("spaces", "likes")):
+        assert tuple(catalog.search(SearchQuery(kind=kind, sort=sort)).facets) == COUNTED[kind]  # type: ignore[arg-type]
 
 
 def test_facet_counts_cover_all_matches_not_the_page(catalog: Catalog) -> None:
@@ -367,7 +366,7 @@ def test_fulltext_is_ranked_and_filtered(catalog: Catalog) -> None:
         "HuggingFaceFW/fineweb"]  # fmt: skip
     assert catalog.fulltext("critiques FRANÇAIS").total == 1  # every word, any case
     assert catalog.fulltext("problem").total == 1  # stemming: "problems"
-    assert "facets" in dir(result) and set(result.facets) == {"task", "license", "author"}
+    assert "facets" in dir(result) and tuple(result.facets) == COUNTED["datasets"]
 
 
 def test_the_text_mode_is_full_text_ordered_by_relevance_or_by_a_field(catalog: Catalog) -> None:
@@ -436,10 +435,28 @@ def _reference_row(kind: str, item: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+#: Every count a search of each kind gives by default: the choice filters' fields, then gated, the parameter
+#: presets and the quality toggles whose data the fixtures hold. Their datasets and Spaces hold no card
+#: information, and their Spaces no languages: those filters are not offered there, so they are not counted either
+#: (every count would be 0, or "(none)").
+COUNTED = {
+    "models": ("task", "library", "license", "language", "author", "has_license", "has_card", "safetensors_only",
+               "originals_only", "gated", "params"),
+    "datasets": ("task", "license", "language", "author", "has_license", "gated"),
+    "spaces": ("sdk", "hardware", "license", "author", "has_license"),
+}  # fmt: skip
+PRESETS = {"<1B": (None, 10**9), "1-3B": (10**9, 3 * 10**9), "3-7B": (3 * 10**9, 7 * 10**9),
+           "7-13B": (7 * 10**9, 13 * 10**9), "13-70B": (13 * 10**9, 70 * 10**9), ">70B": (70 * 10**9, None)}  # fmt: skip
+#: The query fields each counted filter sets (a set filter is counted over the matches without it).
+SETS = {"task": ("task",), "library": ("library",), "license": ("license",), "language": ("language",),
+        "author": ("author",), "sdk": ("sdk",), "hardware": ("hardware",), "gated": ("gated",),
+        "params": ("params_min", "params_max")}  # fmt: skip
+
+
 def reference_search(kind: str, q: SearchQuery, facet_limit: int) -> tuple[int, list[str], dict[str, Any]]:
     rows = [_reference_row(kind, item) for item in ITEMS[kind]]
 
-    def matches(r: dict[str, Any]) -> bool:
+    def matches(r: dict[str, Any], q: SearchQuery) -> bool:
         if q.text.casefold() not in r["id"].casefold():
             return False
         wanted = [("task" if kind != "spaces" else "tag", q.task), ("library", q.library), ("license", q.license),
@@ -465,11 +482,9 @@ def reference_search(kind: str, q: SearchQuery, facet_limit: int) -> tuple[int, 
             if (lo is not None or hi is not None) and (
                     n is None or (lo is not None and n < lo) or (hi is not None and n > hi)):  # fmt: skip
                 return False
-        return True
+        return not (q.originals_only and r["derivative"])
 
-    found = [r for r in rows if matches(r)]
-    if q.originals_only:
-        found = [r for r in found if not r["derivative"]]
+    found = [r for r in rows if matches(r, q)]
     column = {"downloads": "downloads", "likes": "likes", "trending": "trending", "created": "created",
               "updated": "updated", "parameters": "params"}[q.sort]  # fmt: skip
 
@@ -482,11 +497,34 @@ def reference_search(kind: str, q: SearchQuery, facet_limit: int) -> tuple[int, 
 
     ordered = [r["id"] for r in sorted(found, key=key)][q.offset : q.offset + q.limit]
     facets = {}
-    for name in {"models": ("task", "library", "license", "author"), "datasets": ("task", "license", "author"),
-                 "spaces": ("sdk", "license", "author")}[kind]:  # fmt: skip
-        counts = Counter(v for r in found for v in (r[name] or [NONE_VALUE]))
+    for name in COUNTED[kind]:
+        fields = SETS.get(name, ())
+        if any(getattr(q, f) is not None for f in fields):  # set: counted over the matches without it
+            pool = [r for r in rows if matches(r, q.replace(**dict.fromkeys(fields)))]
+        else:
+            pool = found
+        if name in ("has_license", "has_card", "safetensors_only", "originals_only", "gated", "params"):
+            if name == "params":
+                counts = Counter({preset: sum(1 for r in pool if r["params"] is not None and (lo or 0) <= r["params"]
+                                              and (hi is None or r["params"] <= hi))
+                                  for preset, (lo, hi) in PRESETS.items()})  # fmt: skip
+                own = (q.params_min, q.params_max)
+                if own != (None, None) and own not in PRESETS.values():  # a custom range: its own matches
+                    counts[f"{own[0] if own[0] is not None else ''}-{own[1] if own[1] is not None else ''}"] = len(found)
+            elif name == "gated":
+                counts = Counter("yes" if r["gated"] else "no" for r in pool)
+            else:
+                has = {"has_license": lambda r: r["has_license"], "has_card": lambda r: r["has_card"],
+                       "safetensors_only": lambda r: r["safetensors"],
+                       "originals_only": lambda r: not r["derivative"]}[name]  # fmt: skip
+                counts = Counter({"yes": sum(1 for r in pool if has(r))})
+            values = sorted(((v, c) for v, c in counts.items() if c), key=lambda kv: (-kv[1], kv[0]))
+            facets[name] = (values, False)
+            continue
+        counts = Counter(v for r in pool for v in (r[name] or [NONE_VALUE]))
         values = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        facets[name] = (values[:facet_limit], len(values) > facet_limit)
+        limit = max(facet_limit, 60) if name == "task" else facet_limit  # every task id is counted
+        facets[name] = (values[:limit], len(values) > limit)
     return len(found), ordered, facets
 
 
@@ -501,7 +539,9 @@ def _generated_queries() -> list[SearchQuery]:
                                      {"has_card": True}, {"safetensors_only": True}, {"originals_only": True},
                                      {"originals_only": True, "license": "apache-2.0"},
                                      {"downloads_min": 300}, {"downloads_max": 500}, {"likes_min": 3, "likes_max": 90},
-                                     {"downloads_min": 10, "likes_max": 3}]  # fmt: skip
+                                     {"downloads_min": 10, "likes_max": 3}, {"params_max": 10**9},
+                                     {"gated": True, "license": "apache-2.0"},
+                                     {"task": "fill-mask", "has_license": True, "language": "en"}]  # fmt: skip
     queries = []
     for (text, extra), sort in zip(itertools.product(texts, filters), itertools.cycle(SORTS_BY_KIND["models"])):
         queries.append(SearchQuery(kind="models", text=text, sort=sort, **extra))

@@ -1,5 +1,6 @@
 """The catalog over the real July-2024 Hub snapshot (760k models, 175k datasets) agrees with an independent pandas
-computation, query by query: totals, the page in order, and every facet.
+computation, query by query: totals, the page in order, and the counts (fields and quality toggles; a filter that
+is set counted over the matches without it).
 
 Marked `snapshot`: it reads ``../shared/hub-snapshot/`` (skipped, with the reason, when that folder is absent) and
 takes about a minute (loading both dumps is most of it). Deselect with ``-m "not snapshot"``.
@@ -61,6 +62,7 @@ def models() -> pd.DataFrame:
                                 ("safetensors", pa.struct([("total", pa.int64())])),
                                 ("cardData", pa.struct([("license", pa.string())]))])  # fmt: skip
     frame["task"] = frame["pipeline_tag"].map(lambda v: [v] if isinstance(v, str) and v else [])
+    frame["params"] = frame["safetensors"].map(lambda s: s.get("total") if isinstance(s, dict) else None)
     frame["library"] = frame["library_name"].map(lambda v: [v] if isinstance(v, str) and v else [])
     return frame
 
@@ -79,9 +81,7 @@ def _has(frame: pd.DataFrame, column: str, value: str) -> pd.Series:
     return frame[column].map(lambda values: value in values)
 
 
-def pandas_search(frame: pd.DataFrame, q: SearchQuery, facet_names: tuple[str, ...]) -> tuple[int, list[str],
-                                                                                               dict[str, Any]]:
-    """The same query, the plain pandas way."""
+def _matches(frame: pd.DataFrame, q: SearchQuery) -> pd.Series:
     keep = pd.Series(True, index=frame.index)
     if q.text:
         keep &= frame["id_folded"].str.contains(q.text.casefold(), regex=False)
@@ -94,17 +94,38 @@ def pandas_search(frame: pd.DataFrame, q: SearchQuery, facet_names: tuple[str, .
         keep &= _has(frame, "tags", tag)
     if q.created_from:
         keep &= frame["createdAt"].str.slice(0, 10) >= q.created_from.isoformat()
-    found = frame[keep.fillna(False)]
+    return keep.fillna(False)
+
+
+#: The quality toggles a models dump of this snapshot can answer, and how pandas reads each from the dump.
+TOGGLES = {
+    "has_license": lambda f: f["license"].map(bool),
+    "safetensors_only": lambda f: f["tags"].map(lambda t: "safetensors" in t) | f["params"].notna(),
+    "originals_only": lambda f: ~f["tags"].map(lambda t: any(x.startswith("base_model:") for x in t)),
+}
+
+
+def pandas_search(frame: pd.DataFrame, q: SearchQuery, facet_names: tuple[str, ...]) -> tuple[int, list[str],
+                                                                                               dict[str, Any]]:
+    """The same query, the plain pandas way. A filter that is set is counted over the matches without it (what
+    choosing another of its values gives)."""
+    found = frame[_matches(frame, q)]
     column = {"downloads": "downloads", "likes": "likes", "created": "createdAt", "updated": "lastModified"}[q.sort]
     ordered = found.sort_values([column, "id"], ascending=[False, True], na_position="last", kind="stable")
     page = ordered["id"].iloc[q.offset : q.offset + q.limit].tolist()
     facets = {}
     for name in facet_names:
-        values = found["author"].map(lambda a: [a] if a else []) if name == "author" else found[name]
+        if name in TOGGLES:
+            count = int(TOGGLES[name](found).sum())
+            facets[name] = ([("yes", count)] if count else [], False)
+            continue
+        pool = frame[_matches(frame, q.replace(**{name: None}))] if getattr(q, name, None) else found
+        values = pool["author"].map(lambda a: [a] if a else []) if name == "author" else pool[name]
         exploded = values.map(lambda v: v if v else [NONE_VALUE]).explode()
         counts = exploded.value_counts()
         pairs = sorted(((str(v), int(c)) for v, c in counts.items()), key=lambda p: (-p[1], p[0]))
-        facets[name] = (pairs[:FACET_LIMIT], len(pairs) > FACET_LIMIT)
+        limit = max(FACET_LIMIT, 60) if name == "task" else FACET_LIMIT  # every task id is counted
+        facets[name] = (pairs[:limit], len(pairs) > limit)
     return len(found), page, facets
 
 
@@ -139,9 +160,11 @@ DATASET_QUERIES = [
 ]
 
 
-def _catalog_answer(catalog: Catalog, q: SearchQuery) -> tuple[int, list[str], dict[str, Any]]:
+def _catalog_answer(catalog: Catalog, q: SearchQuery, names: tuple[str, ...]) -> tuple[int, list[str], dict[str, Any]]:
+    """The catalog's answer, with the counts pandas computes here (languages are checked on the fixtures)."""
     result = catalog.search(q, facet_limit=FACET_LIMIT)
-    facets = {n: ([(v.value, v.count) for v in f.values], f.truncated) for n, f in result.facets.items()}
+    assert set(names) <= set(result.facets), sorted(result.facets)
+    facets = {n: ([(v.value, v.count) for v in f.values], f.truncated) for n, f in result.facets.items() if n in names}
     return result.total or 0, [r.id for r in result.items], facets
 
 
@@ -154,12 +177,14 @@ def test_the_snapshot_loads_with_its_dates(catalog: Catalog) -> None:
 
 @pytest.mark.parametrize("q", MODEL_QUERIES, ids=lambda q: q.describe())
 def test_models_agree_with_pandas(catalog: Catalog, models: pd.DataFrame, q: SearchQuery) -> None:
-    assert _catalog_answer(catalog, q) == pandas_search(models, q, ("task", "library", "license", "author"))
+    names = ("task", "library", "license", "author", *TOGGLES)
+    assert _catalog_answer(catalog, q, names) == pandas_search(models, q, names)
 
 
 @pytest.mark.parametrize("q", DATASET_QUERIES, ids=lambda q: q.describe())
 def test_datasets_agree_with_pandas(catalog: Catalog, datasets: pd.DataFrame, q: SearchQuery) -> None:
-    assert _catalog_answer(catalog, q) == pandas_search(datasets, q, ("task", "license", "author"))
+    names = ("task", "license", "author")
+    assert _catalog_answer(catalog, q, names) == pandas_search(datasets, q, names)
 
 
 def test_fulltext_over_real_descriptions(catalog: Catalog, datasets: pd.DataFrame) -> None:

@@ -178,6 +178,13 @@ def test_exports_and_saved_data(watched, seen: Seen):
     csv_button.wait_for(timeout=60_000)
     wait_idle(page)
     _download(page, seen, "chart.csv", csv_button)
+    page.get_by_role("button", name=re.compile("Export")).click()  # every match of the results table
+    body = page.get_by_test_id("stPopoverBody")
+    _download(page, seen, "results.csv", body.get_by_test_id("stDownloadButton").filter(has_text="CSV").first)
+    if not body.get_by_test_id("stDownloadButton").filter(has_text="Parquet").first.is_visible():
+        page.get_by_role("button", name=re.compile("Export")).click()  # the popover closed after the download
+    _download(page, seen, "results.parquet", body.get_by_test_id("stDownloadButton").filter(has_text="Parquet").first)
+    page.keyboard.press("Escape")
     sidebar = page.get_by_test_id("stSidebar")  # save this search under a name
     sidebar.get_by_role("textbox", name="Your name").first.fill("ada")
     sidebar.get_by_role("button", name="Use this name").first.click()
@@ -188,7 +195,7 @@ def test_exports_and_saved_data(watched, seen: Seen):
     wait_idle(page)
     sidebar.get_by_text("llama by downloads").first.wait_for(timeout=60_000)
 
-    assert set(seen.downloads) == {"comparison.csv", "comparison.md", "chart.csv"}
+    assert set(seen.downloads) == {"comparison.csv", "comparison.md", "chart.csv", "results.csv", "results.parquet"}
     assert all(seen.downloads.values()), "every export has content"
     for name, data in seen.downloads.items():
         assert TOKEN.encode() not in data, f"the token is in the export {name}"

@@ -165,7 +165,8 @@ def test_the_catalog_measures_what_its_dump_holds(partial):
     assert caps.why_not("params") == "This catalog's models dump has no parameter counts."
     assert caps.why_not("gated") == "This catalog's models dump has no gated flags."
     assert caps.why_not("has_card") == "This catalog's models dump has no card information."
-    assert caps.facets == ("task", "language", "license", "author")
+    assert caps.facets == ("task", "license", "language", "author", "has_license", "safetensors_only",
+                           "originals_only")  # what its data holds is counted; no gated flags, so no gated count
     assert caps.counts_matches and isinstance(cat, Source) and cat.name == "catalog"
     assert set(caps.missing_data()) == {"trending scores", "update dates", "parameter counts", "gated flags",
                                         "card information", "libraries", "like counts"}  # fmt: skip

@@ -63,7 +63,8 @@ def test_metacharacters_in_text_are_kept_verbatim():
         ({"page": "0"}, "Ignored page"),
         ({"page": "-3"}, "Ignored page"),
         ({"page": "abc"}, "Ignored page"),
-        ({"page": "99999"}, "Ignored page"),
+        ({"page": "99999"}, None),  # a deep page: the catalog has no page limit (the live Hub's is the page's)
+        ({"page": "10000000"}, "Ignored page"),  # past any page a URL may hold
         ({"task": "<script>alert(1)</script>"}, "Ignored task"),
         ({"task": "text-generation"}, None),
         ({"repo": "not a repo"}, "Ignored repo"),
@@ -78,6 +79,8 @@ def test_malformed_parameters_are_ignored_with_a_note(params, note_fragment):
         assert any(note_fragment in n for n in state.notes), state.notes
         assert state.query.sort in {"trending", "downloads"}
         assert state.page == 1
+    if params.get("page") == "99999":
+        assert (state.page, state.query.offset) == (99999, 99998 * PAGE_SIZE)
 
 
 def test_spaces_cannot_sort_by_downloads():
@@ -190,8 +193,8 @@ def test_the_url_parameters_are_those_of_links_in_the_wild():
 
     legacy = {"q", "sort", "page", "repo", "task", "library", "language", "license", "author", "sdk", "hardware",
               "gated", "params", "downloads", "likes", "created", "updated", "only"}
-    # with the search mode and the detail view's (lib.detail_url)
-    assert KNOWN_PARAMS == legacy | {"mode", "source", "tab", "config", "split"}
+    assert KNOWN_PARAMS == legacy | {"mode", "source", "tab", "config", "split",  # the mode, the detail view's
+                                     "per", "cols"}  # and the results table's own (rows per page, columns)
 
 
 @pytest.mark.parametrize(
@@ -233,3 +236,58 @@ def test_each_filter_says_why_its_value_was_dropped(kind, params, note, why):
     state = parse_state(kind, params)
     assert state.notes == (note,), why
     assert state.query == SearchQuery(kind=kind, limit=PAGE_SIZE)
+
+
+# --- the results table: rows per page and columns (?per=, ?cols=) -------------------------------------------------
+@pytest.mark.parametrize(
+    ("kind", "params", "per", "cols", "note", "why"),
+    [
+        ("models", {}, 25, None, None, "no parameters: 25 rows, the default columns"),
+        ("models", {"per": "50"}, 50, None, None, "an offered page size"),
+        ("models", {"per": "100", "page": "3"}, 100, None, None, "a page size with a page"),
+        ("models", {"per": "30"}, 25, None, "Ignored per: '30' is not one of 25, 50, 100.", "not offered"),
+        ("models", {"per": "1e2"}, 25, None, "Ignored per: '1e2' is not one of 25, 50, 100.", "not a plain number"),
+        ("models", {"per": "-50"}, 25, None, "Ignored per: '-50' is not one of 25, 50, 100.", "negative"),
+        ("models", {"cols": "license,task"}, 25, ("task", "license"), None, "kept in table order"),
+        ("models", {"cols": "gated,gated,likes"}, 25, ("gated", "likes"), None, "a repeat counted once"),
+        ("models", {"cols": "name,url"}, 25, ("url",), None, "the name is always shown: no note"),
+        ("models", {"cols": ""}, 25, (), None, "nothing but the name"),
+        ("models", {"cols": "sdk,likes"}, 25, ("likes",), "Ignored cols=sdk: models have no such column.",
+         "a column of another kind"),
+        ("spaces", {"cols": "downloads"}, 25, (), "Ignored cols=downloads: spaces have no such column.",
+         "Spaces have no download counts"),
+        ("models", {"cols": "<b>x</b>,likes"}, 25, ("likes",),
+         ("Ignored cols='<b>x</b>': choose from url, task, library, params, license, gated, downloads, share, likes, "
+          "created, updated."), "an unknown word is quoted, to be shown as text"),
+    ],
+)
+def test_page_size_and_columns_from_the_url(kind, params, per, cols, note, why):
+    state = parse_state(kind, params)
+    assert (state.per, state.cols) == (per, cols), why
+    assert state.notes == ((note,) if note else ()), why
+    assert state.query.limit == per and state.query.offset == (state.page - 1) * per, why
+
+
+@pytest.mark.parametrize(
+    ("kind", "per", "cols", "url", "why"),
+    [
+        ("models", 25, None, {}, "defaults are left out"),
+        ("models", 100, None, {"per": "100"}, "a page size"),
+        ("models", 25, ("license", "task"), {"cols": "task,license"}, "columns in table order"),
+        ("datasets", 50, ("gated", "downloads"), {"per": "50", "cols": "gated,downloads"}, "both"),
+        ("spaces", 25, (), {"cols": ""}, "only the name: an empty choice is still a choice"),
+    ],
+)
+def test_page_size_and_columns_round_trip(kind, per, cols, url, why):
+    query = SearchQuery(kind=kind, limit=per)
+    params = state_to_params(query, per=per, cols=cols)
+    assert params == url, why
+    state = parse_state(kind, params)
+    assert (state.per, state.cols, state.notes) == (per, tuple(sorted(cols, key=list(state_cols(kind)).index))
+                                                    if cols is not None else None, ()), why
+
+
+def state_cols(kind):
+    from lib.columns import choosable
+
+    return choosable(kind)

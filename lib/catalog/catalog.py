@@ -14,6 +14,7 @@ they never wait for a writer and work in any thread.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import threading
@@ -36,12 +37,11 @@ from lib.catalog.index import FACETS, KindIndex
 
 if TYPE_CHECKING:
     from lib.catalog.semantic import EmbedReport
-from lib.catalog.search import Matches, RowSet, match, page_by_score, page_rows
-from lib.catalog.search import facets as count_facets
+from lib.catalog.search import TALLIED, Matches, RowSet, counted, match, page_by_score, page_rows
 from lib.catalog.store import Store
 from lib.catalog.sync import SyncEvent, SyncReport, run_sync
 from lib.errors import HubExplorerError, InvalidQueryError
-from lib.filters import for_kind
+from lib.filters import BY_NAME, for_kind
 from lib.query import KINDS, RELEVANCE, SORTS_BY_KIND, Facet, Kind, Mode, SearchQuery, SearchResult, Sort
 from lib.records import RepoRecord, record_from_api
 from lib.settings import load_settings
@@ -114,6 +114,14 @@ class LoadReport:
 
 
 _NO_HITS = (np.zeros(0, np.int64), np.zeros(0, np.float64))
+
+
+def counted_names(kind: Kind, caps: Capabilities) -> tuple[str, ...]:
+    """What a search counts by default: the kind's facets (`FACETS`: every choice filter's field), then gated, the
+    parameter presets and the quality toggles; only those whose data the catalog holds (`caps`: a count from missing
+    data would be a lie, a dump without gated flags would count every repo as not gated)."""
+    names = FACETS[kind] + tuple(n for n in TALLIED if kind in BY_NAME[n].kinds)
+    return tuple(n for n in names if caps.can_filter(n))
 
 
 def _check_kind(kind: str) -> Kind:
@@ -195,18 +203,22 @@ class Catalog:
         return cached[1]
 
     # --- searching ----------------------------------------------------------------------------------
-    def search(self, query: SearchQuery, *, facet_limit: int = 20, facets: Sequence[str] | None = None) -> SearchResult:
-        """Every match of `query` counted, one page of records in the query's order, and facet counts.
+    def search(self, query: SearchQuery, *, facet_limit: int = 20,
+               facets: Sequence[str] | None = None) -> SearchResult:  # fmt: skip
+        """Every match of `query` counted, one page of records in the query's order, and counts for the filters.
 
-        `facets` names the fields to count (default `FACETS[kind]`: task, library, license, author; any field of
-        `facet_fields(kind)` may be asked for, e.g. ``language`` for a filter list). The query's `mode` says how
-        its text matches: a substring of the id (``names``), or the ranked full-text and meaning searches (their
-        hits are matched against the filters like any other rows, and ordered by relevance or by the sort)."""
+        `facets` names what to count (default `counted_names(kind)`: every choice filter's field, gated, the
+        parameter presets and the quality toggles the data holds); any field of `facet_fields(kind)` may be asked
+        for. A filter that is set is counted over the matches without it (`lib.catalog.search.counted`). The
+        query's `mode` says how its text matches: a substring of the id (``names``), or the ranked full-text and
+        meaning searches (their hits are matched against the filters like any other rows, and ordered by relevance
+        or by the sort)."""
         started = time.perf_counter()
         index = self.index(query.kind)
-        self.capabilities(query.kind).check(query)
-        names = self._facet_names(index, facets)
-        matches, scores = self._matches(index, query)
+        caps = self.capabilities(query.kind)
+        caps.check(query)
+        names = self._facet_names(index, facets, caps)
+        matches, scores, base = self._matches(index, query)
         rows = matches.rows
         total = rows.count()
         if query.sort == RELEVANCE:
@@ -222,20 +234,22 @@ class Catalog:
             source="catalog",
             total=total,
             has_more=query.offset + page.size < total,
-            facets=count_facets(index, rows, facet_limit, names),
+            facets=counted(index, query, matches, names, facet_limit, base=base),
             took_ms=(time.perf_counter() - started) * 1000,
             folded=matches.folded,
             snippets=self._snippets(index, query, items),
         )
 
-    def _matches(self, index: KindIndex, query: SearchQuery) -> tuple[Matches, np.ndarray | None]:
-        """The rows a query matches and, for the ranked modes, their scores (lower is better) in row order."""
+    def _matches(self, index: KindIndex, query: SearchQuery) -> tuple[Matches, np.ndarray | None, RowSet | None]:
+        """The rows a query matches; for the ranked modes, their scores (lower is better) in row order and the hits
+        they were matched within (what a set filter is counted over, without that filter)."""
         if query.mode == "names":
-            return match(index, query), None
+            return match(index, query), None, None
         hit_rows, hit_scores = self._ranked_hits(index, query)
-        matches = match(index, query, base=RowSet(index.n, idx=hit_rows))
+        base = RowSet(index.n, idx=hit_rows)
+        matches = match(index, query, base=base)
         scores = hit_scores[np.searchsorted(hit_rows, matches.rows.to_idx())] if matches.rows.count() else None
-        return matches, scores
+        return matches, scores, base
 
     def _ranked_hits(self, index: KindIndex, query: SearchQuery) -> tuple[np.ndarray, np.ndarray]:
         """(rows ascending, scores: lower is better) of a text or meaning search's text. A meaning search's hits
@@ -325,10 +339,10 @@ class Catalog:
             return Capabilities(kind=kind, source=self.label, filters=frozenset(), sorts=(), default_sort="trending",
                                 holds=False, unavailable={f.name: reason for f in for_kind(kind)},
                                 unsorted=dict.fromkeys(SORTS_BY_KIND[kind], reason), hint=hint)  # fmt: skip
-        facets = tuple(f.name for f in for_kind(kind) if f.control == "choice")
         modes, unmoded = self._modes(kind)
-        return from_coverage(kind, self.index(kind).coverage, SORTS_BY_KIND[kind], source=self.label, facets=facets,
+        caps = from_coverage(kind, self.index(kind).coverage, SORTS_BY_KIND[kind], source=self.label, facets=(),
                              hint=hint, modes=modes, unmoded=unmoded)  # fmt: skip
+        return dataclasses.replace(caps, facets=counted_names(kind, caps))
 
     def _modes(self, kind: Kind) -> tuple[tuple[Mode, ...], dict[str, str]]:
         """The search modes this catalog answers for a kind (names always; text with a full-text index; meaning
@@ -366,12 +380,15 @@ class Catalog:
                 f"`python -m lib.catalog embed --kind {kind}`.")  # fmt: skip
 
     @staticmethod
-    def _facet_names(index: KindIndex, facets: Sequence[str] | None) -> tuple[str, ...]:
-        names = tuple(facets) if facets is not None else FACETS[index.kind]
-        unknown = [n for n in names if n not in index.fields or n == "tag"]
+    def _facet_names(index: KindIndex, facets: Sequence[str] | None, caps: Capabilities) -> tuple[str, ...]:
+        if facets is None:
+            return counted_names(index.kind, caps)
+        names = tuple(facets)
+        known = [n for n in index.fields if n != "tag"] + [n for n in TALLIED if index.kind in BY_NAME[n].kinds]
+        unknown = [n for n in names if n not in known]
         if unknown:
             raise InvalidQueryError(f"{index.kind} cannot be counted by {', '.join(unknown)}; choose from "
-                                    f"{', '.join(n for n in index.fields if n != 'tag')}.")  # fmt: skip
+                                    f"{', '.join(known)}.")  # fmt: skip
         return names
 
     def facet_fields(self, kind: Kind) -> tuple[str, ...]:
@@ -379,8 +396,9 @@ class Catalog:
         return tuple(self.index(kind).fields)
 
     def facet_names(self, kind: Kind) -> tuple[str, ...]:
-        """The facets a search result of this kind carries."""
-        return FACETS[_check_kind(kind)]
+        """The counts a search result of this kind carries."""
+        kind = _check_kind(kind)
+        return counted_names(kind, self.capabilities(kind))
 
     def facet_values(self, kind: Kind, name: str, *, limit: int = 50, prefix: str = "") -> Facet:
         """The most common values of a field over the whole kind (for filter dropdowns), optionally only those

@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from lib.catalog.fields import CodedField, StringTable, arrow_numpy, encode_stri
 from lib.catalog.packing import distinct_sorted, stable_order
 from lib.catalog.textindex import ARRAY_NAMES as TEXT_ARRAYS
 from lib.catalog.textindex import TextIndex
+from lib.filters import PARAM_PRESETS
 from lib.query import SORTS_BY_KIND, Kind, Sort
 from lib.records import (
     ISO_639_1,  # the same language codes the records recognise
@@ -47,11 +49,11 @@ MISSING_TIME = np.iinfo(np.int64).min
 GATED_CODES: dict[str, int] = {"false": 0, "auto": 1, "manual": 2}
 GATED_VALUES: dict[int, bool | str] = {0: False, 1: "auto", 2: "manual", 3: True}
 
-#: The facets a search result carries, per kind.
+#: The fields a search result counts, per kind: the field of every choice filter (`lib.filters.FILTERS`).
 FACETS: dict[Kind, tuple[str, ...]] = {
-    "models": ("task", "library", "license", "author"),
-    "datasets": ("task", "license", "author"),
-    "spaces": ("sdk", "license", "author"),
+    "models": ("task", "library", "license", "language", "author"),
+    "datasets": ("task", "license", "language", "author"),
+    "spaces": ("sdk", "hardware", "license", "language", "author"),
 }
 
 #: Columns the index reads from the store (see `lib.catalog.store.COLUMNS`).
@@ -63,6 +65,37 @@ INDEX_COLUMNS = (
 
 #: Bits of the per-row `flags` number, for the quality toggles of `SearchQuery`.
 FLAG_BITS: dict[str, int] = {"has_license": 1, "has_card": 2, "safetensors": 4, "derivative": 8}
+
+#: The per-row tally code (`KindIndex.tally`): bits 0-3 the `FLAG_BITS`, bit 4 gated, bits 5-8 where the parameter
+#: count falls among `PARAM_EDGES` (`param_position`). Counting the quality toggles, gated and every parameter preset
+#: over any rows is then one `np.bincount` of these codes (`TALLY_SIZE` bins).
+TALLY_GATED = 16
+TALLY_POS_SHIFT = 5
+TALLY_SIZE = 512
+#: The distinct finite bounds of the parameter presets, ascending.
+PARAM_EDGES = np.array(sorted({b for bounds in PARAM_PRESETS.values() for b in bounds if b is not None}), np.int64)
+#: `param_position` of an unknown parameter count.
+UNKNOWN_POSITION = 15
+
+
+def param_position(values: np.ndarray) -> np.ndarray:
+    """Where each parameter count falls among `PARAM_EDGES` (e_0 < ... < e_{m-1}): ``2k`` strictly between
+    e_{k-1} and e_k, ``2k + 1`` exactly e_k, `UNKNOWN_POSITION` when unknown (negative). An inclusive range whose
+    bounds are edges (a preset) holds a contiguous run of positions."""
+    at = np.searchsorted(PARAM_EDGES, values, side="left")
+    exact = PARAM_EDGES[np.minimum(at, PARAM_EDGES.size - 1)] == values
+    pos = (2 * at + exact).astype(np.uint16)
+    pos[values < 0] = UNKNOWN_POSITION
+    return pos
+
+
+def position_range(lo: int | None, hi: int | None) -> tuple[int, int]:
+    """The positions (first, last inclusive) of the counts ``lo <= v <= hi`` (either side open) whose bounds
+    are `PARAM_EDGES` (or None)."""
+    first = 0 if lo is None else 2 * int(np.searchsorted(PARAM_EDGES, lo)) + 1
+    last = 2 * PARAM_EDGES.size if hi is None else 2 * int(np.searchsorted(PARAM_EDGES, hi)) + 1
+    return first, last
+
 
 _NUMBERS = ("downloads", "likes", "trending", "created", "updated", "params", "gated", "private", "flags")
 _SORT_COLUMN: dict[Sort, str] = {
@@ -406,6 +439,21 @@ class KindIndex:
         coverage["has_card"] = 1.0 if bool(np.any(flags & FLAG_BITS["has_card"])) else 0.0
         self.meta["coverage"] = coverage
         return dict(coverage)
+
+    # --- counting the non-field filters ---------------------------------------------------------------
+    @cached_property
+    def tally(self) -> np.ndarray:
+        """Each row's tally code (see `TALLY_GATED`): its quality flags, whether it is gated and where its parameter
+        count falls among the presets' edges. Computed once per opened index (2 bytes a row), not saved."""
+        code = (self.numbers["flags"] & 15).astype(np.uint16)
+        code[self.numbers["gated"] > 0] |= TALLY_GATED
+        code |= param_position(self.numbers["params"]) << TALLY_POS_SHIFT
+        return code
+
+    @cached_property
+    def tally_all(self) -> np.ndarray:
+        """`np.bincount` of `tally` over every row (computed once)."""
+        return np.bincount(self.tally, minlength=TALLY_SIZE)
 
     # --- reading ------------------------------------------------------------------------------------
     def row_of(self, repo_id: str) -> int | None:

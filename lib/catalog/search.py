@@ -11,6 +11,9 @@ The plan for one query:
    rows in the mask, which stops after a few thousand rows for any common query.
 3. *Facets*: `np.bincount` of the matched rows' value codes (for multi-valued fields, of their CSR entries);
    rows without a value count under `(none)`. With no filter at all the counts are the index's own totals.
+4. *Counted filters* (`counted`): the facets, and gated, the parameter presets and the quality toggles, all from one
+   `np.bincount` of the rows' tally codes (`KindIndex.tally`). A filter that is set is counted over the matches of
+   the query without it, so that each of its values says how many matches choosing it gives.
 """
 
 from __future__ import annotations
@@ -22,10 +25,20 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from lib.catalog.fields import split_dense, top_values
-from lib.catalog.index import FACETS, FLAG_BITS, MISSING_TIME, KindIndex
+from lib.catalog.index import (
+    FACETS,
+    FLAG_BITS,
+    MISSING_TIME,
+    TALLY_GATED,
+    TALLY_POS_SHIFT,
+    TALLY_SIZE,
+    KindIndex,
+    position_range,
+)
 from lib.catalog.packing import distinct_sorted
 from lib.catalog.textindex import TextHits
-from lib.query import Facet, SearchQuery
+from lib.filters import BY_NAME, PARAM_PRESETS, Filter
+from lib.query import Facet, FacetValue, SearchQuery
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -221,16 +234,31 @@ class Matches:
     folded: int | None = None
 
 
-def match(index: KindIndex, q: SearchQuery, base: RowSet | None = None) -> Matches:
-    """Every row that matches the query's text and filters (within `base` when given)."""
-    p = plan(index, q)
-    if p.impossible:
-        return Matches(RowSet(index.n, idx=np.zeros(0, np.int64)), 0 if getattr(q, "originals_only", False) else None)
+def id_text(q: SearchQuery) -> str:
+    """The text a query matches as a substring of the id: its text in ``names`` mode; the other modes rank their own
+    hits (the `base` of `match`), so none."""
+    return q.text if q.mode == "names" else ""
+
+
+def candidates(index: KindIndex, text: str, base: RowSet | None = None) -> RowSet:
+    """The rows whose id contains `text` (all rows when it is empty), within `base` when given."""
     rows = base if base is not None else RowSet(index.n)
-    hits = index.text.find(q.text) if q.mode == "names" else None  # other modes rank their own hits (`base`)
+    hits = index.text.find(text)
     if hits is not None:
         found = RowSet.from_hits(index.n, hits)
         rows = found if rows.is_all else rows.intersect(found.to_idx())
+    return rows
+
+
+def _nothing(index: KindIndex, q: SearchQuery) -> Matches:
+    return Matches(RowSet(index.n, idx=np.zeros(0, np.int64)), 0 if getattr(q, "originals_only", False) else None)
+
+
+def narrow(index: KindIndex, q: SearchQuery, rows: RowSet, p: Plan | None = None) -> Matches:
+    """The rows of `rows` that pass the query's filters (its text is not looked at: see `candidates`)."""
+    p = p or plan(index, q)
+    if p.impossible:
+        return _nothing(index, q)
     for listed in p.lists:
         if rows.count() == 0:
             break
@@ -243,6 +271,14 @@ def match(index: KindIndex, q: SearchQuery, base: RowSet | None = None) -> Match
         rows = rows.where(index.numbers["flags"], _flag(FLAG_BITS["derivative"], False))
         folded = before - rows.count()
     return Matches(rows.settle(), folded)
+
+
+def match(index: KindIndex, q: SearchQuery, base: RowSet | None = None) -> Matches:
+    """Every row that matches the query's text and filters (within `base` when given)."""
+    p = plan(index, q)
+    if p.impossible:  # before the text lookup: nothing can match
+        return _nothing(index, q)
+    return narrow(index, q, candidates(index, id_text(q), base), p)
 
 
 def page_rows(index: KindIndex, rows: RowSet, sort: str, offset: int, limit: int) -> np.ndarray:
@@ -297,3 +333,101 @@ def facets(index: KindIndex, rows: RowSet, limit: int, names: Sequence[str] | No
             codes, counts, none = coded.count(idx=rows.idx, mask=rows.mask)
         out[name] = top_values(coded.vocab, codes, counts, none, limit, name=name)
     return out
+
+
+# --- counting every filter -----------------------------------------------------------------------------------
+#: Fields counted further than a search's `facet_limit`: every task id (the Hub has about 50), so that the task list
+#: shows a count beside each task.
+MIN_LIMITS: dict[str, int] = {"task": 60}
+#: Filters counted from `KindIndex.tally` (one `np.bincount` for all of them), by name -> what a row's code holds.
+TALLIED: tuple[str, ...] = ("has_license", "has_card", "safetensors_only", "originals_only", "gated", "params")
+#: A toggle's one value and gated's two, as `Facet` values (the words of the filter's URL text).
+YES, NO = "yes", "no"
+
+
+def _tally_columns() -> dict[str, list[tuple[str, np.ndarray]]]:
+    """For each tallied filter, its values and which tally codes (of `TALLY_SIZE`) count for each."""
+    codes = np.arange(TALLY_SIZE)
+    position = codes >> TALLY_POS_SHIFT
+
+    def flag(bit: int, present: bool = True) -> np.ndarray:
+        return (codes & bit) != 0 if present else (codes & bit) == 0
+
+    params = []
+    for name, (lo, hi) in PARAM_PRESETS.items():
+        first, last = position_range(lo, hi)
+        params.append((name, (position >= first) & (position <= last)))
+    return {
+        "has_license": [(YES, flag(FLAG_BITS["has_license"]))],
+        "has_card": [(YES, flag(FLAG_BITS["has_card"]))],
+        "safetensors_only": [(YES, flag(FLAG_BITS["safetensors"]))],
+        "originals_only": [(YES, flag(FLAG_BITS["derivative"], present=False))],
+        "gated": [(YES, flag(TALLY_GATED)), (NO, flag(TALLY_GATED, present=False))],
+        "params": params,
+    }
+
+
+_TALLY_COLUMNS = _tally_columns()
+
+
+def _tally(index: KindIndex, rows: RowSet) -> np.ndarray:
+    """`np.bincount` of the rows' tally codes (when most rows match, of the others, taken from the totals)."""
+    codes = index.tally
+    if rows.is_all:
+        return index.tally_all
+    if rows.idx is not None:
+        return np.bincount(np.take(codes, rows.idx), minlength=TALLY_SIZE)
+    if rows.count() * 2 > index.n:
+        return index.tally_all - np.bincount(np.compress(~rows.to_mask(), codes), minlength=TALLY_SIZE)
+    return np.bincount(np.compress(rows.to_mask(), codes), minlength=TALLY_SIZE)
+
+
+def tallied(index: KindIndex, rows: RowSet, names: Sequence[str], extra: dict[str, tuple[str, int]] | None = None,
+            ) -> dict[str, Facet]:  # fmt: skip
+    """Counts of the tallied filters (`TALLIED`) over `rows`, by count descending then value. Like a field's facet,
+    a value no row has is left out: a facet that is there and not truncated counts every value, so a missing one
+    counts 0. `extra` adds a value and its count to a filter (a custom parameter range from a link)."""
+    counts = _tally(index, rows)
+    out: dict[str, Facet] = {}
+    for name in names:
+        pairs = [(value, int(counts[member].sum())) for value, member in _TALLY_COLUMNS[name]]
+        if extra and name in extra and all(v != extra[name][0] for v, _ in pairs):
+            pairs.append(extra[name])
+        pairs = [p for p in pairs if p[1] > 0]
+        pairs.sort(key=lambda p: (-p[1], p[0]))
+        out[name] = Facet(name=name, values=tuple(FacetValue(v, c) for v, c in pairs))
+    return out
+
+
+def counted(index: KindIndex, q: SearchQuery, matches: Matches, names: Sequence[str], limit: int,
+            base: RowSet | None = None) -> dict[str, Facet]:  # fmt: skip
+    """The counts of `names` (coded fields and `TALLIED` filters) as a person choosing a value would see them:
+    a filter that is not set is counted over the matches; one that is set, over the matches of the query without it
+    (so its other values say what choosing them instead gives; a toggle that is on counts the matches). `base`: the
+    rows the query was matched within (full-text hits). `limit` values per field, `MIN_LIMITS` for some."""
+    out: dict[str, Facet] = {}
+    relaxed: list[Filter] = []
+    plain_fields, plain_tallied = [], []
+    for name in names:
+        f = BY_NAME.get(name)
+        if f is not None and f.control != "toggle" and f.is_set(q):
+            relaxed.append(f)
+        elif name in _TALLY_COLUMNS:
+            plain_tallied.append(name)
+        else:
+            plain_fields.append(name)
+    further = [n for n in plain_fields if MIN_LIMITS.get(n, 0) > limit]
+    out.update(facets(index, matches.rows, limit, [n for n in plain_fields if n not in further]))
+    for name in further:
+        out.update(facets(index, matches.rows, MIN_LIMITS[name], (name,)))
+    out.update(tallied(index, matches.rows, plain_tallied))
+    if relaxed:
+        pool = candidates(index, id_text(q), base)
+        for f in relaxed:
+            others = narrow(index, q.replace(**f.cleared()), pool).rows
+            if f.name in _TALLY_COLUMNS:
+                own = (f.to_url(q) or "", matches.rows.count())  # a custom range from a link: its own count
+                out.update(tallied(index, others, (f.name,), {f.name: own}))
+            else:
+                out.update(facets(index, others, max(limit, MIN_LIMITS.get(f.name, 0)), (f.name,)))
+    return {name: out[name] for name in names}

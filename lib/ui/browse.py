@@ -1,36 +1,72 @@
-"""A browse page's search bar, results table and row selection, kept in the URL."""
+"""A browse page's search bar, results table, row selection, detail, pager and exports, kept in the URL.
+
+The results table: the repo's name opens its details in the app (a click on any cell but the Hub link, or a
+tick); the Hub link is its own column. The person chooses the columns (``?cols=``) and rows per page (``?per=``);
+with the catalog every page can be reached (a page number input, the last page from the total), the live Hub
+lists at most `MAX_PAGE` pages (it has no offset). The detail opens right under the table (not under the charts),
+scrolled into view. Exports hold every match up to a cap (`lib.exports`), made only when a button is clicked.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
+from lib import columns, exports
 from lib.compare import MAX_MODELS
 from lib.errors import HubExplorerError, InvalidQueryError
 from lib.filters import BY_NAME
 from lib.format import md_escape
-from lib.query import MODE_HELP, MODES, RELEVANCE, SORT_LABELS, Facet, Kind, Mode, SearchResult
+from lib.query import MODE_HELP, MODES, RELEVANCE, SORT_LABELS, Facet, Kind, Mode, SearchQuery, SearchResult
 from lib.sources import MIN_SHARE, Capabilities
-from lib.tables import results_frame, visible_columns
+from lib.tables import name_width, results_frame, visible_columns
 from lib.task_ids import ALL_TASKS
 from lib.ui import compare_view, filters, hub_cache, saved_panel, source, stale, state
 from lib.ui.add_to_list import add_to_list
 from lib.ui.charts_panel import charts_panel
 from lib.ui.components import show_cut_note, show_error, text_box
 from lib.ui.search_modes import mode_help, mode_label, snippet_markdown
-from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE, state_to_params
+from lib.urlstate import MAX_PAGE, MAX_TEXT, PAGE_SIZE, PAGE_SIZES, state_to_params
 
 ROW_HEIGHT = 35  # st.dataframe's default row height in pixels
 _NOUN = {"models": "model", "datasets": "dataset", "spaces": "Space"}
-#: The data field each table column shows: a column whose data the answering source lacks is left out.
-_COLUMN_DATA = {"task": "task", "library": "library", "params": "params", "downloads": "downloads",
-                "share": "downloads", "likes": "likes", "created": "created", "updated": "updated"}  # fmt: skip
+_NO_SELECTION: dict[str, list] = {"rows": [], "columns": [], "cells": []}
 
 
 def _turn_page(kind: Kind, step: int) -> None:
     key = state.widget_key(kind, "page")
-    st.session_state[key] = max(1, st.session_state.get(key, 1) + step)
+    _go_to_page(kind, max(1, st.session_state.get(key, 1) + step))
+
+
+def _go_to_page(kind: Kind, page: int) -> None:
+    """Another page of the same results: nothing selected there yet."""
+    st.session_state[state.widget_key(kind, "page")] = page
     st.session_state[state.widget_key(kind, "repo")] = None
     st.session_state[state.widget_key(kind, "table_baseline")] = None
+    st.session_state[state.widget_key(kind, "table")] = {"selection": dict(_NO_SELECTION)}
+
+
+def _jump(kind: Kind) -> None:
+    """The page number input: go to the page typed."""
+    wanted = st.session_state.get(state.widget_key(kind, "page_input"))
+    if isinstance(wanted, (int, float)) and int(wanted) != st.session_state.get(state.widget_key(kind, "page")):
+        _go_to_page(kind, max(1, int(wanted)))
+
+
+def _per_changed(kind: Kind) -> None:
+    """Rows per page changed: the page that holds the first row shown so far."""
+    key = lambda name: state.widget_key(kind, name)
+    old = st.session_state.get(key("per_was")) or PAGE_SIZE
+    new = st.session_state.get(key("per")) or PAGE_SIZE
+    first = (int(st.session_state.get(key("page")) or 1) - 1) * old
+    st.session_state[key("page")] = first // new + 1
+    st.session_state[key("per_was")] = new
+    st.session_state[key("table_baseline")] = None
+    st.session_state[key("table")] = {"selection": dict(_NO_SELECTION)}
 
 
 _EXAMPLES: dict[Mode, dict[Kind, str]] = {
@@ -136,8 +172,19 @@ def build_embeddings(kind: Kind) -> None:
     st.rerun()
 
 
-def browse(kind: Kind) -> str | None:
-    """Draw the search bar, filters and results; return the selected repo id (from the table or the URL)."""
+def _ask(kind: Kind, asked: SearchQuery) -> tuple[source.Answer | None, HubExplorerError | None, stale.Stale | None]:
+    """The answer to `asked`, or the error (and the kept answer standing in, when the Hub fails now)."""
+    try:
+        with st.spinner(f"Searching {kind}…"):
+            answer, kept = stale.fetch(("search", asked), lambda: source.answer(asked))
+    except HubExplorerError as err:
+        return None, err, None
+    return answer, (kept.error if kept is not None else None), kept
+
+
+def browse(kind: Kind, detail: Callable[[str], None] | None = None) -> str | None:
+    """Draw the search bar, filters and results; return the selected repo id (from the table or the URL). With
+    `detail`, the selected repo's details are drawn by it right under the table."""
     key = lambda name: state.widget_key(kind, name)
     state.read(kind)
     for note in st.session_state.pop(key("notes"), ()):
@@ -146,24 +193,24 @@ def browse(kind: Kind) -> str | None:
     caps = source.offered(kind)
     query = state.query(kind)
     if query != st.session_state.get(key("last_query")):
-        # A new search starts on page 1 and drops the old selection.
+        # A new search starts on page 1 and drops the old selection (the ticks and the clicked name too).
         st.session_state[key("last_query")] = query
-        st.session_state[key("page")] = 1
-        st.session_state[key("repo")] = None
-        st.session_state[key("table_baseline")] = None
-    page = min(int(st.session_state.get(key("page")) or 1), MAX_PAGE)
+        _go_to_page(kind, 1)
+    per = int(st.session_state.get(key("per")) or PAGE_SIZE)
+    st.session_state[key("per_was")] = per
+    page = max(1, int(st.session_state.get(key("page")) or 1))
+    if not caps.counts_matches and page > MAX_PAGE:  # the live Hub may answer: it has no offset
+        st.info(f"The live Hub lists at most {MAX_PAGE} pages (it has no offset), so this is page {MAX_PAGE}. "
+                "Choose the local catalog under “Answers from” to reach any page.", icon=":material/last_page:")
+        page = MAX_PAGE
 
-    answer: source.Answer | None = None
-    error: HubExplorerError | None = None
-    kept: stale.Stale | None = None  # the Hub fails now: the last answer to this very search stands in
-    asked = query.replace(offset=(page - 1) * PAGE_SIZE)
-    try:
-        with st.spinner(f"Searching {kind}…"):
-            answer, kept = stale.fetch(("search", asked), lambda: source.answer(asked))
-    except HubExplorerError as err:
-        error = err
-    if kept is not None:
-        error = kept.error
+    answer, error, kept = _ask(kind, query.replace(limit=per, offset=(page - 1) * per))
+    if answer is not None and not answer.result.items and page > 1 and answer.result.total:
+        last = math.ceil(answer.result.total / per)  # past the last page (a link, a smaller search): the last one
+        st.info(f"Page {page:,} is past the last page; this is page {last:,}.", icon=":material/last_page:")
+        page = last
+        answer, error, kept = _ask(kind, query.replace(limit=per, offset=(page - 1) * per))
+    st.session_state[key("page")] = page
 
     if answer is not None:
         if answer.result.query.sort != query.sort:  # the source cannot sort so: the note says why
@@ -183,21 +230,27 @@ def browse(kind: Kind) -> str | None:
             st.caption(md_escape(gap))
     if kept is not None:
         stale.show(kept)
-    if answer is not None:
-        _results(kind, answer, page, caps)
+    slot = _results(kind, answer, page, caps, per) if answer is not None else None
     repo = st.session_state.get(key("repo"))
     mode = source.choice()
-    state.write(kind, query, page=page, repo=repo, source=mode)
+    cols = st.session_state.get(key("cols"))
+    state.write(kind, query, page=page, repo=repo, source=mode, per=per, cols=cols)
     saved_panel.saved_searches_panel(kind, {**state_to_params(query), "source": mode})
+    if detail is not None and repo:
+        with slot if slot is not None else st.container():
+            _detail_panel(kind, repo, detail)
     return repo
 
 
 def _hidden_columns(caps: Capabilities) -> set[str]:
     """Columns whose data the answering source measured and found empty (a dump without parameter counts)."""
-    return {c for c, data in _COLUMN_DATA.items() if data in caps.coverage and caps.coverage[data] < MIN_SHARE}
+    return {c.name for c in columns.COLUMNS
+            if c.data and c.data in caps.coverage and caps.coverage[c.data] < MIN_SHARE}  # fmt: skip
 
 
-def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities) -> None:
+def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities, per: int) -> Any:
+    """The results: caption, the table's tools (columns, rows per page, export), the table, what ticking does,
+    the pager; returns the container the detail goes in (right under them, above the charts)."""
     key = lambda name: state.widget_key(kind, name)
     result = answer.result
     q = result.query
@@ -213,8 +266,8 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
                 tips.append("shorten the search text")
             advice = f" Try to {' or '.join(tips)}." if tips else ""
             st.info(f"No {kind} match this search.{advice}", icon=":material/search_off:")
-        _pager(kind, page, result.has_more)
-        return
+        _pager(kind, page, result, per)
+        return None
 
     first = q.offset + 1
     last = q.offset + len(result.items)
@@ -229,29 +282,55 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
 
     frame = results_frame(result.items, hub_cache.client().endpoint, kind)
     hidden = _hidden_columns(answering)
+    shown = visible_columns(kind, q.sort, frame)
+    _tools(kind, answer, answering, [c for c in columns.choosable(kind) if c not in hidden], shown)
+    chosen = st.session_state.get(key("cols"))
+    order = [c for c in visible_columns(kind, q.sort, frame, chosen) if c not in hidden]
+    ids = [r.id for r in result.items]
+    if st.session_state.pop(key("sync_table"), False):  # the URL changed from outside: the table follows it
+        open_now = st.session_state.get(key("repo"))
+        cells = [[ids.index(open_now), "name"]] if open_now in ids else []
+        st.session_state[key("table")] = {"selection": {**_NO_SELECTION, "cells": cells}}
+        st.session_state[key("table_baseline")] = None
     event = st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
-        height=min(len(frame), PAGE_SIZE) * ROW_HEIGHT + ROW_HEIGHT + 3,  # every row visible, no inner scroll
+        height=min(len(frame), PAGE_SIZE) * ROW_HEIGHT + ROW_HEIGHT + 3,  # up to 25 rows visible, then it scrolls
         on_select="rerun",
-        selection_mode="multi-row",  # tick several to compare (models) or to add to a list
+        selection_mode=["multi-row", "single-cell"],  # tick several to compare or add to a list; click a name
         key=key("table"),
-        column_order=[c for c in visible_columns(kind, result.query.sort, frame) if c not in hidden],
-        column_config=_column_config(kind),
+        column_order=order,
+        column_config=_column_config(kind, ids, order),
+        placeholder="–",  # an unknown value (a date a dump lacks) reads as a dash, not "None"
     )
     rows = list(event.selection.rows) if event is not None else []
+    cells = [tuple(c) for c in event.selection.cells] if event is not None else []
+    now = (rows, cells[0] if cells else None)
     baseline = st.session_state.get(key("table_baseline"))
     if baseline is None:
-        st.session_state[key("table_baseline")] = rows  # selection carried over from an older table
-    elif rows != baseline:
-        st.session_state[key("table_baseline")] = rows
-        st.session_state[key("repo")] = opened_row(rows, baseline, [r.id for r in result.items],
-                                                   st.session_state.get(key("repo")))
+        st.session_state[key("table_baseline")] = now  # selection carried over from an older table
+    elif now != baseline:
+        st.session_state[key("table_baseline")] = now
+        st.session_state[key("repo")] = opened(now, baseline, ids, st.session_state.get(key("repo")))
     matched(result)
     _selected_actions(kind, result, rows)
-    _pager(kind, page, result.has_more)
+    _pager(kind, page, result, per)
+    slot = st.container(key=f"{kind}-detail")
     charts_panel(kind, q, result, answer.source, offered)
+    return slot
+
+
+def opened(now: tuple[list[int], tuple[int, str] | None], before: tuple[list[int], tuple[int, str] | None],
+           ids: list[str], open_now: str | None) -> str | None:  # fmt: skip
+    """Which repo the details show after the table's selection changed: a cell just clicked opens its row (not the
+    Hub link's); otherwise the ticks decide (`opened_row`)."""
+    (rows, cell), (before_rows, before_cell) = now, before
+    if cell is not None and cell != before_cell and cell[1] != "url" and 0 <= cell[0] < len(ids):
+        return ids[cell[0]]
+    if rows != before_rows:
+        return opened_row(rows, before_rows, ids, open_now)
+    return open_now
 
 
 def matched(result: SearchResult) -> None:
@@ -277,15 +356,119 @@ def opened_row(rows: list[int], before: list[int], ids: list[str], open_now: str
     return ids[valid[-1]] if valid else None
 
 
+def _close(kind: Kind) -> None:
+    """The detail's Close button: no repo open, the clicked cell let go (ticks for comparing stay)."""
+    key = lambda name: state.widget_key(kind, name)
+    st.session_state[key("repo")] = None
+    table = st.session_state.get(key("table"))
+    ticked = list(table["selection"]["rows"]) if isinstance(table, dict) and "selection" in table else []
+    st.session_state[key("table")] = {"selection": {**_NO_SELECTION, "rows": ticked}}
+    st.session_state[key("table_baseline")] = None
+
+
+#: Brings the detail's top into view when it opens where the person does not see it: it is placed a third of the way
+#: down the window, so that the end of the results stays in sight above it (tried a few times: the detail is still
+#: being drawn). No value from outside is in it.
+_SCROLL = """<script>
+(() => {{
+  let tries = 0;
+  const scroller = (el) => {{
+    for (let p = el.parentElement; p; p = p.parentElement) {{
+      const style = getComputedStyle(p);
+      if (/(auto|scroll)/.test(style.overflowY) && p.scrollHeight > p.clientHeight) return p;
+    }}
+    return document.scrollingElement;
+  }};
+  const go = () => {{
+    const el = document.querySelector(".st-key-{anchor}");
+    if (el) {{
+      const top = el.getBoundingClientRect().top;
+      if (top >= 0 && top < window.innerHeight * 0.6) return;
+      scroller(el).scrollBy({{top: top - window.innerHeight / 3, behavior: "instant"}});
+    }}
+    if (++tries < 12) setTimeout(go, 150);
+  }};
+  setTimeout(go, 50);
+}})();
+</script>"""
+
+
+def _detail_panel(kind: Kind, repo: str, detail: Callable[[str], None]) -> None:
+    """The open repo's details, framed, with a Close button; scrolled into view when it has just opened."""
+    key = lambda name: state.widget_key(kind, name)
+    anchor = f"{kind}-detail"
+    if st.session_state.get(key("scrolled_to")) != repo:
+        st.session_state[key("scrolled_to")] = repo
+        st.html(_SCROLL.format(anchor=re.sub(r"[^\w-]", "", anchor)), unsafe_allow_javascript=True)
+    with st.container():
+        bar = st.container(horizontal=True, vertical_alignment="center")
+        bar.caption(f"Details of {md_escape(repo)} · Back in the browser returns to these results")
+        bar.button("Close", key=key("close_detail"), icon=":material/close:", type="tertiary", on_click=_close,
+                   args=(kind,), help="Close the details (the results stay as they are)")
+        detail(repo)
+
+
+def _tools(kind: Kind, answer: source.Answer, answering: Capabilities, offered: list[str], shown: list[str]) -> None:
+    """Above the table: which columns, rows per page, and the export of every match."""
+    key = lambda name: state.widget_key(kind, name)
+    bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
+    with bar.popover("Columns", icon=":material/view_column:", help="Choose the table's columns (kept in the URL)"):
+        chosen = st.session_state.get(key("cols"))
+        st.session_state[key("cols_pick")] = [c for c in offered if c in (chosen if chosen is not None else shown)]
+        st.pills("Columns", offered, selection_mode="multi", key=key("cols_pick"), on_change=_cols_changed,
+                 args=(kind, tuple(c for c in offered if c in shown)), label_visibility="collapsed",
+                 format_func=lambda c: columns.BY_NAME[c].label)  # fmt: skip
+        st.caption("The name is always shown.")
+    bar.selectbox("Rows per page", PAGE_SIZES, key=key("per"), on_change=_per_changed, args=(kind,), width=170,
+                  format_func=lambda n: f"{n} rows a page", label_visibility="collapsed",
+                  help="Rows per page (kept in the URL)")  # fmt: skip
+    _export(kind, answer, answering, bar)
+
+
+def _cols_changed(kind: Kind, defaults: tuple[str, ...]) -> None:
+    picked = tuple(st.session_state.get(state.widget_key(kind, "cols_pick")) or ())
+    same = set(picked) == set(defaults)
+    st.session_state[state.widget_key(kind, "cols")] = None if same else picked
+
+
+def _export(kind: Kind, answer: source.Answer, answering: Capabilities, container: Any) -> None:
+    """CSV and Parquet of every match (up to the source's cap), made when a button is clicked."""
+    result = answer.result
+    query = result.query.replace(offset=0)
+    cap = exports.cap_for(answering.counts_matches)
+    search = source.exporter(answer.source)
+    endpoint = hub_cache.client().endpoint
+    about = query.describe(result.total)
+
+    def make(fmt: str) -> Callable[[], bytes]:
+        def build() -> bytes:
+            got = exports.collect(search, query, cap)
+            frame = exports.export_frame(got.records, kind, endpoint)
+            note = got.note()
+            if fmt == "csv":
+                return exports.to_csv(frame)
+            return exports.to_parquet(frame, about=f"{about}. {note}" if note else about)
+
+        return build
+
+    with container.popover("Export", icon=":material/download:", help="Every match, not only this page"):
+        st.caption(md_escape(exports.planned_note(result.total, cap)))
+        row = st.container(horizontal=True, gap="small")
+        stem = re.sub(r"[^\w.-]+", "-", f"{kind}-{query.text}".strip("-"))[:60].strip("-") or kind
+        for fmt, (label, mime) in exports.FORMATS.items():
+            row.download_button(label, make(fmt), file_name=f"{stem}.{fmt}", mime=mime, key=state.widget_key(
+                kind, f"export:{fmt}"), on_click="ignore", icon=":material/download:")  # fmt: skip
+
+
 def _selected_actions(kind: Kind, result: SearchResult, rows: list[int]) -> None:
     """Under a results table: what ticking rows does, "Compare selected" for 2 to 6 ticked models, and "Add
     selected to a list" for any ticked rows."""
     chosen = [result.items[r].id for r in rows if r < len(result.items)]
     if kind == "models":
-        st.caption("Tick a row to see its details; tick 2 to 6 to compare them side by side, or any to add them to "
-                   "a shortlist.")
+        st.caption("Click a name to see its details; tick 2 to 6 rows to compare them side by side, or any to add "
+                   "them to a shortlist.")
     else:
-        st.caption("Tick a row to see its details; tick several to add them to a shortlist.")
+        st.caption("Click a name to see its details; tick several rows to add them to a shortlist.")
     actions = st.container(horizontal=True, gap="small")
     if kind == "models" and actions.button(
             f"Compare selected ({len(chosen)})", key="models:compare_selected", icon=":material/compare_arrows:",
@@ -298,38 +481,61 @@ def _selected_actions(kind: Kind, result: SearchResult, rows: list[int]) -> None
                     help="Put the ticked rows on a team shortlist." if chosen else "Tick rows in the table first.")
 
 
-def _column_config(kind: Kind) -> dict[str, object]:
+#: Each column's width in pixels (the name's is fitted to the rest: `lib.tables.name_width`).
+_WIDTHS: dict[str, int] = {"url": 40, "task": 135, "library": 100, "params": 62, "size": 110, "sdk": 80, "stage": 90,
+                           "hardware": 100, "license": 110, "gated": 66, "downloads": 80, "share": 80, "likes": 58,
+                           "created": 92, "updated": 92}  # fmt: skip
+
+
+def _column_config(kind: Kind, ids: list[str], shown: list[str]) -> dict[str, object]:
     cc = st.column_config
+    label = lambda name: columns.BY_NAME[name].label
+    helps = lambda name: columns.BY_NAME[name].help or None
+    width = _WIDTHS.__getitem__
+    others = sum(_WIDTHS.get(c, 0) for c in shown) + 34  # and the tick box
     return {
-        "url": cc.LinkColumn(_NOUN[kind].capitalize(), display_text=r"^https?://[^/]+/(?:datasets/|spaces/)?(.*)$",
-                             width="medium"),
-        "task": cc.TextColumn("Task" if kind == "models" else "Tasks", width="medium"),
-        "library": cc.TextColumn("Library", width="small"),
-        "params": cc.TextColumn("Params", width="small", help="Parameters (safetensors)"),
-        "size": cc.TextColumn("Rows", help="The dataset's size category"),
-        "sdk": cc.TextColumn("SDK", width="small"),
-        "stage": cc.TextColumn("Status", width="small"),
-        "hardware": cc.TextColumn("Hardware", width="small"),
-        "downloads": cc.NumberColumn("Downloads", format="compact", width="small",
-                                     help="Last 30 days (exact figure in the details)"),
-        "share": cc.ProgressColumn("vs. top", format="percent", min_value=0.0, max_value=1.0, width="small",
-                                   help="Downloads relative to the most downloaded repo on this page"),
-        "likes": cc.NumberColumn("Likes", format="compact", width="small"),
-        "created": cc.DatetimeColumn("Created", format="YYYY-MM-DD", width="small"),
-        "updated": cc.DatetimeColumn("Updated", format="distance", width="small"),
-    }
+        "name": cc.TextColumn(_NOUN[kind].capitalize(), width=name_width(ids, others),
+                              help=helps("name")),
+        "url": cc.LinkColumn(label("url"), display_text=":material/open_in_new:", width=width("url"), help=helps("url")),
+        "task": cc.TextColumn("Task" if kind == "models" else "Tasks", width=width("task")),
+        "library": cc.TextColumn(label("library"), width=width("library")),
+        "params": cc.TextColumn(label("params"), width=width("params"), help=helps("params")),
+        "size": cc.TextColumn(label("size"), width=width("size"), help=helps("size")),
+        "sdk": cc.TextColumn(label("sdk"), width=width("sdk")),
+        "stage": cc.TextColumn(label("stage"), width=width("stage")),
+        "hardware": cc.TextColumn(label("hardware"), width=width("hardware")),
+        "license": cc.TextColumn(label("license"), width=width("license"), help=helps("license")),
+        "gated": cc.TextColumn(label("gated"), width=width("gated"), help=helps("gated")),
+        "downloads": cc.NumberColumn(label("downloads"), format="compact", width=width("downloads"),
+                                     help=helps("downloads")),
+        "share": cc.ProgressColumn(label("share"), format="percent", min_value=0.0, max_value=1.0,
+                                   width=width("share"), help=helps("share")),
+        "likes": cc.NumberColumn(label("likes"), format="compact", width=width("likes")),
+        "created": cc.DatetimeColumn(label("created"), format="YYYY-MM-DD", width=width("created")),
+        "updated": cc.DatetimeColumn(label("updated"), format="distance", width=width("updated")),
+    }  # fmt: skip
 
 
-def _pager(kind: Kind, page: int, has_more: bool) -> None:
-    if page == 1 and not has_more:
+def _pager(kind: Kind, page: int, result: SearchResult, per: int) -> None:
+    """Previous, the page (a number to type: any page with the catalog, which knows the last one; the live Hub's
+    first `MAX_PAGE`), Next."""
+    key = lambda name: state.widget_key(kind, name)
+    last = math.ceil(result.total / per) if result.total is not None else None
+    if page == 1 and not result.has_more:
         return
+    most = max(last or 1, page) if last is not None else MAX_PAGE
     left, mid, right = st.columns([1, 2, 1], vertical_alignment="center")
     left.button(
-        "Previous", icon=":material/chevron_left:", disabled=page <= 1, key=state.widget_key(kind, "prev"),
+        "Previous", icon=":material/chevron_left:", disabled=page <= 1, key=key("prev"),
         on_click=_turn_page, args=(kind, -1),
     )
-    mid.caption(f"Page {page}")
+    with mid.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.session_state[key("page_input")] = page
+        st.number_input("Page", min_value=1, max_value=most, step=1, key=key("page_input"), on_change=_jump,
+                        args=(kind,), width=140, label_visibility="collapsed",
+                        help="Type a page number and press Enter")  # fmt: skip
+        st.caption(f"of {last:,}" if last is not None else f"Page {page} · the live Hub lists at most {MAX_PAGE} pages")
     right.button(
-        "Next", icon=":material/chevron_right:", disabled=not has_more or page >= MAX_PAGE,
-        key=state.widget_key(kind, "next"), on_click=_turn_page, args=(kind, 1),
+        "Next", icon=":material/chevron_right:", disabled=not result.has_more or (last is None and page >= MAX_PAGE),
+        key=key("next"), on_click=_turn_page, args=(kind, 1),
     )

@@ -30,7 +30,7 @@ from lib.query import NONE_VALUE, Kind, SearchQuery, SearchResult
 from lib.sources import Capabilities, Source, records_aggregates
 from lib.ui import source, state
 from lib.ui.chart_export import export_buttons
-from lib.urlstate import state_to_params
+from lib.urlstate import PAGE_SIZE, state_to_params
 
 Frames = dict[str, pd.DataFrame]
 
@@ -103,7 +103,9 @@ def _apply(kind: Kind, query: SearchQuery, **changes: object) -> None:
     new = query.replace(offset=0, **changes)
     if new == query.replace(offset=0):
         return
-    st.query_params.from_dict(state_to_params(new, page=1, repo=None, source=source.choice()))
+    layout = {"per": st.session_state.get(state.widget_key(kind, "per")) or PAGE_SIZE,  # the table's, kept
+              "cols": st.session_state.get(state.widget_key(kind, "cols"))}
+    st.query_params.from_dict(state_to_params(new, page=1, repo=None, source=source.choice(), **layout))
     st.rerun()
 
 

@@ -12,48 +12,65 @@ from datetime import date
 import streamlit as st
 
 from lib.filters import FILTERS, PARAM_PRESETS, Filter, for_kind
-from lib.query import Facet, Kind, SearchQuery
+from lib.query import NONE_VALUE, Facet, Kind, SearchQuery
 from lib.sources import Capabilities
 from lib.ui import state
 from lib.vocab import COMMON_VALUES
 
 OLDEST = state.OLDEST
+COUNTED = "Counts are over the matches with the other filters applied."
 
 
-def _options(current: str, facet: Facet | None, common: tuple[str, ...]) -> tuple[list[str], dict[str, int]]:
-    """Choices for one filter: the facet's values by count when a source counted them, else common values."""
-    counts: dict[str, int] = {}
-    if facet is not None:
-        counts = {v.value: v.count for v in facet.values}
-        values = list(counts)
+def by_count(values: list[str], facet: Facet | None) -> list[str]:
+    """`values` ordered by their count (most first; equal counts keep their order), those without a known count
+    after them in their own order. Pure."""
+    if facet is None:
+        return list(values)
+    counted = [(v, c) for v in values if (c := facet.count_of(v)) is not None]
+    ranked = [v for v, _ in sorted(counted, key=lambda p: -p[1])]
+    return ranked + [v for v in values if facet.count_of(v) is None]
+
+
+def with_count(text: str, facet: Facet | None, value: str) -> str:
+    """A value's label with its count when the source counted it ("fill-mask (1,204)"); the bare label when it did
+    not (the live Hub counts nothing, and a count is never guessed). Pure."""
+    count = facet.count_of(value) if facet is not None else None
+    return text if count is None else f"{text} ({count:,})"
+
+
+def _options(current: str, facet: Facet | None, fixed: tuple[str, ...], common: tuple[str, ...]) -> list[str]:
+    """Choices for one filter, "" (any) first: a fixed list (tasks) or the facet's values, ordered by count when a
+    source counted them; else the common values. "(none)" counts repos without a value: it cannot be chosen."""
+    if fixed:
+        values = by_count(list(fixed), facet)
+    elif facet is not None:
+        values = [v.value for v in facet.values if v.value != NONE_VALUE]
     else:
         values = list(common)
     if current and current not in values:
         values.insert(0, current)
-    return ["", *values], counts
+    return ["", *values]
 
 
 def choice(kind: Kind, f: Filter, facet: Facet | None, *, options: tuple[str, ...] = (), container=st,
            disabled: bool = False, help: str | None = None) -> None:  # fmt: skip
-    """A choice filter's select box: any value may be typed; values come with their counts when a source
-    counted them. `options` replaces the common values (the task list)."""
+    """A choice filter's select box: any value may be typed; values come with their counts, most first, when a
+    source counted them. `options` replaces the facet's and the common values (the task list)."""
     key = state.widget_key(kind, f.name)
     current = st.session_state.get(key) or ""
-    values, counts = _options(current, facet, options or COMMON_VALUES.get(f.name, ()))
-    if options:  # a fixed list (tasks): keep its order, values counted or not
-        values = ["", *options] + ([current] if current and current not in options else [])
+    values = _options(current, facet, options, COMMON_VALUES.get(f.name, ()))
     st.session_state[key] = current
     show = f.display or (lambda v: v)
 
     def label(value: str) -> str:
         if not value:
             return f"Any {f.noun or f.name}"
-        return f"{show(value)} ({counts[value]:,})" if value in counts else show(value)
+        return with_count(show(value), facet, value)
 
     if help is None:
-        help = "Counts are over all matches." if counts else "Type any value, or pick a common one."
+        help = COUNTED if facet is not None else "Type any value, or pick a common one."
         if facet is not None and facet.truncated:
-            help += " Only the most frequent values are listed; type another to use it."
+            help += " Only the most frequent values are counted; type another to use it."
     container.selectbox(f.label, values, key=key, format_func=label, accept_new_options=True, help=help,
                         disabled=disabled)  # fmt: skip
 
@@ -75,17 +92,21 @@ def sidebar(kind: Kind, facets: dict[str, Facet], caps: Capabilities) -> None:
             can = caps.can_filter(f.name)
             disabled = not can and not _is_on(st.session_state.get(key))
             why = None if can else caps.why_not(f.name)
+            facet = facets.get(f.name)
+            counted = f" {COUNTED}" if facet is not None else ""
             if f.control == "choice":
-                choice(kind, f, facets.get(f.name), disabled=disabled, help=why)
+                choice(kind, f, facet, disabled=disabled, help=why)
             elif f.control == "tristate":
-                _segments(key, ["yes", "no"], f.label, {"yes": f.noun or f.name, "no": f"not {f.noun or f.name}"},
-                          disabled, why or f.help)  # fmt: skip
+                noun = f.noun or f.name
+                names = {"yes": with_count(noun, facet, "yes"), "no": with_count(f"not {noun}", facet, "no")}
+                _segments(key, ["yes", "no"], f.label, names, disabled, why or f.help + counted)
             elif f.control == "range":
                 presets = list(PARAM_PRESETS) if f.name == "params" else []
                 current = st.session_state.get(key) or ""
                 if current and current not in presets:
                     presets.append(current)  # a custom range from a link
-                _segments(key, presets, f.label, {}, disabled, why or f.help)
+                names = {p: with_count(p, facet, p) for p in presets}
+                _segments(key, presets, f.label, names, disabled, why or f.help + counted)
             elif f.control == "window":
                 st.date_input(f.label, key=key, min_value=OLDEST, max_value=date.today(), format="YYYY-MM-DD",
                               help=why or f.help, disabled=disabled)  # fmt: skip
@@ -93,7 +114,7 @@ def sidebar(kind: Kind, facets: dict[str, Facet], caps: Capabilities) -> None:
                 if not quality:
                     st.markdown("**Quality**")
                     quality = True
-                st.toggle(f.label, key=key, disabled=disabled, help=why or f.help)
+                st.toggle(with_count(f.label, facet, "yes"), key=key, disabled=disabled, help=why or f.help + counted)
         # Filters without a panel widget (set from a chart): say why, when they cannot be used here.
         for reason, labels in _grouped(kind, caps).items():
             words = " and ".join(label.lower() for label in labels)

@@ -19,6 +19,7 @@ branch on which source answered.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import streamlit as st
@@ -235,6 +236,14 @@ def answer(query: SearchQuery) -> Answer:
 def search(query: SearchQuery) -> SearchResult:
     """The result `answer()` gives (for views that only need the records)."""
     return answer(query).result
+
+
+def exporter(src: Source) -> Callable[[SearchQuery], SearchResult]:
+    """`src`'s search as a plain function an export may call outside a script run (a download button's callable
+    runs on a server thread): the catalog itself, or the Hub client (not the cache boundary, which needs a run)."""
+    if isinstance(src, HubSource):
+        return hub_cache.client().search
+    return src.search
 
 
 def no_stand_in(query: SearchQuery) -> str | None:

@@ -75,8 +75,11 @@ def read(kind: Kind, *, notes: bool = True) -> None:
         put(f.name, widget_value(f, q))
     put("page", parsed.page)
     put("repo", parsed.repo)
-    put("last_query", q.replace(offset=0))
+    put("per", parsed.per)
+    put("cols", parsed.cols)
+    put("last_query", q.replace(offset=0, limit=PAGE_SIZE))
     put("table_baseline", None)
+    put("sync_table", True)  # the table's selection follows the URL (back/forward, a pasted link)
     if parsed.notes and notes:
         put("notes", parsed.notes)
     put("url", current)
@@ -117,10 +120,12 @@ def clear(kind: Kind, name: str) -> None:
     st.session_state[widget_key(kind, name)] = empty_value(BY_NAME[name])
 
 
-def write(kind: Kind, q: SearchQuery, *, page: int, repo: str | None, source: SourceChoice | None = None) -> None:
+def write(kind: Kind, q: SearchQuery, *, page: int, repo: str | None, source: SourceChoice | None = None,
+          per: int = PAGE_SIZE, cols: tuple[str, ...] | None = None) -> None:  # fmt: skip
     """Put the state in the URL (only when it changed: each write is a browser history entry). The open detail
-    view's parameters (`lib.detail_url`: tab, config, split) stay while the same repo is open."""
-    params = state_to_params(q, page=page, repo=repo, source=source)
+    view's parameters (`lib.detail_url`: tab, config, split) stay while the same repo is open. `per` and `cols`:
+    the results table's rows per page and chosen columns."""
+    params = state_to_params(q, page=page, repo=repo, source=source, per=per, cols=cols)
     current = st.query_params.to_dict()
     wanted = {**params, **detail_url.detail_params(current)} if repo and current.get("repo") == repo else params
     if current != wanted:

@@ -71,10 +71,11 @@ def header(record: RepoRecord) -> None:
 
 
 def figures(record: RepoRecord, params: ParamCounts | None = None) -> None:
-    """The key figures (`lib.details.key_figures`) in one row of metrics."""
-    shown = key_figures(record, params)
-    for column, (label, value) in zip(st.columns(len(shown)), shown, strict=True):
-        column.metric(label, value)
+    """The key figures (`lib.details.key_figures`) in a row of metrics, each as wide as its value (a row that does
+    not fit wraps, rather than cutting a date to "2022-0…")."""
+    row = st.container(horizontal=True, gap="large")
+    for label, value in key_figures(record, params):
+        row.metric(label, value, width="content")
 
 
 def tag_lines(record: RepoRecord) -> None:
