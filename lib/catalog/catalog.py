@@ -570,7 +570,7 @@ class Catalog:
 
     def _embed(self, kind: Kind, report: Callable[..., None]) -> EmbedReport:
         from lib.catalog import semantic
-        from lib.catalog.embedder import _slug
+        from lib.catalog.embedder import slug
 
         index = self.index(kind)
         assert index.folder is not None
@@ -583,7 +583,7 @@ class Catalog:
         report("embed", f"Loading the embedding model {model}", 0.0)
         embedder = self._embedder()
         outcome = semantic.build(index, embedder, model=model, previous=self._generations(kind),
-                                 parts_dir=self.root / semantic.PARTS_DIR / kind / _slug(model),
+                                 parts_dir=self.root / semantic.PARTS_DIR / kind / slug(model),
                                  progress=lambda message, fraction, done, total: report(
                                      "embed", message, fraction, done, total))  # fmt: skip
         self._semantic.pop(kind, None)
@@ -602,12 +602,12 @@ class Catalog:
         """Whether an earlier generation of `kind` was embedded with the configured model (or a build of it was
         interrupted): then a new generation is embedded too, as part of its load, sync or rebuild."""
         from lib.catalog import semantic
-        from lib.catalog.embedder import _slug
+        from lib.catalog.embedder import slug
 
         model = self._model_name()
         if any((m := semantic.read_meta(g)) is not None and m.get("model") == model for g in self._generations(kind)):
             return True
-        parts = self.root / semantic.PARTS_DIR / kind / _slug(model)
+        parts = self.root / semantic.PARTS_DIR / kind / slug(model)
         return parts.is_dir() and any(parts.glob("part-*.npz"))
 
     def _rebuild(self, kind: Kind, report: Callable[..., None]) -> None:

@@ -41,7 +41,7 @@ def model_name(setting: str | None) -> str:
     return (setting or "").strip() or PACKAGED
 
 
-def _slug(name: str) -> str:
+def slug(name: str) -> str:
     readable = "".join(c if c.isalnum() or c in "-._" else "-" for c in name)[:40].strip("-.")
     return f"m2v-{readable}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
 
@@ -135,7 +135,7 @@ def _static_folder(name: str, home: Path) -> Path | str:
             return local
         if not local.is_dir() and _hub_is_static(name):
             return name
-    target = home / MODELS_DIR / _slug(name)
+    target = home / MODELS_DIR / slug(name)
     if _is_static(target):
         return target
     source = _packaged_path() if name == PACKAGED else name

@@ -169,6 +169,7 @@ def build_embeddings(kind: Kind) -> None:
         show_error(err)
         return
     bar.progress(1.0, text=f"Embedded the {kind}.")
+    st.session_state[state.widget_key(kind, "sort_next")] = RELEVANCE  # the mode answers now: best match first
     st.rerun()
 
 
@@ -187,6 +188,8 @@ def browse(kind: Kind, detail: Callable[[str], None] | None = None) -> str | Non
     `detail`, the selected repo's details are drawn by it right under the table."""
     key = lambda name: state.widget_key(kind, name)
     state.read(kind)
+    if key("sort_next") in st.session_state:  # asked for after the last run drew the sort box (Build embeddings)
+        st.session_state[key("sort")] = st.session_state.pop(key("sort_next"))
     for note in st.session_state.pop(key("notes"), ()):
         st.info(md_escape(note), icon=":material/link_off:")  # the URL's own text: shown as text
 
