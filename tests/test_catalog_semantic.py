@@ -150,6 +150,42 @@ def test_an_interrupted_build_resumes_where_it_stopped(tmp_path: Path, distilled
     assert cat.capabilities("models").can_mode("meaning")
 
 
+def test_the_graph_is_reused_or_updated_across_generations(tmp_path: Path, distilled: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setattr(sem, "GRAPH_MIN_ROWS", 0)  # a graph even for the fixtures,
+    monkeypatch.setattr(sem, "EXACT_ROWS", 0)  # and every search through it
+    cat = Catalog.open(_home(tmp_path, distilled))
+    cat.load([FIXTURES / "models.jsonl"], kind="models")
+    cat.embed("models")
+    meta = sem.read_meta(cat.index("models").folder)
+    assert meta is not None and (meta["graph"], meta["graph_keys"], meta["graph_built"]) == (True, "repo", "built")
+    text = "generate pictures from a text prompt"
+    first = meaning(cat, text)
+    assert first[0] == "stabilityai/sd-turbo"
+    # the same repos again: a new generation that shares the vectors and the graph
+    before = cat.index("models").folder
+    cat.load([FIXTURES / "models.jsonl"], kind="models")
+    meta = sem.read_meta(cat.index("models").folder)
+    assert cat.index("models").folder != before
+    assert meta is not None and (meta["embedded"], meta["graph_built"]) == (0, "reused")
+    assert meaning(cat, text) == first
+    # a few repos changed: the graph is updated in place (1 key gone, 2 added), not built afresh
+    monkeypatch.setattr(sem, "GRAPH_UPDATE_SHARE", 0.5)
+    cat.load([FIXTURES / "models-update.jsonl"], kind="models")
+    meta = sem.read_meta(cat.index("models").folder)
+    assert meta is not None and (meta["embedded"], meta["graph_built"], meta["graph_changes"]) == (2, "updated", 3)
+    through_graph = meaning(cat, "fresher", limit=50)
+    assert "new-org/fresh-model" in through_graph and "org/no-metadata" in through_graph
+    assert len(through_graph) == 17
+    monkeypatch.setattr(sem, "EXACT_ROWS", 10**9)
+    assert meaning(cat, "fresher", limit=5) == through_graph[:5]
+    # past the share of changes, a graph is built afresh
+    monkeypatch.setattr(sem, "GRAPH_UPDATE_SHARE", 0.0)
+    cat.load([FIXTURES / "models.jsonl"], kind="models")
+    meta = sem.read_meta(cat.index("models").folder)
+    assert meta is not None and (meta["graph_built"], meta["graph_changes"]) == ("built", 0)
+
+
 def test_another_model_asks_for_embeddings_again(catalog: Catalog, distilled: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     monkeypatch.setenv("HUB_EXPLORER_EMBEDDING_MODEL", str(distilled))  # a model2vec folder, used as it is
