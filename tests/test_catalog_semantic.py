@@ -85,6 +85,25 @@ def test_meaning_finds_what_names_cannot(catalog: Catalog, kind: str, text: str,
     assert expected <= set(found), (why, found)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected", "but_text_finds"),
+    [
+        ("pictures", {"stabilityai/sd-turbo"}, ("image", {"stabilityai/sd-turbo"})),
+        ("guess the hidden word", {"google-bert/bert-base-uncased", "FacebookAI/roberta-base"},
+         ("mask", {"google-bert/bert-base-uncased", "FacebookAI/roberta-base"})),
+    ],
+)
+def test_meaning_finds_what_text_cannot(catalog: Catalog, text: str, expected: set[str],
+                                        but_text_finds: tuple[str, set[str]]) -> None:  # fmt: skip
+    """Full text matches words of ids, tasks, tags and cards: plain words found in none of them find nothing there,
+    while the data's own word does (so text mode works on this catalog)."""
+    assert catalog.capabilities("models").can_mode("text")
+    assert catalog.search(SearchQuery(text=text, mode="text", sort="relevance")).total == 0
+    word, found_by_word = but_text_finds
+    assert found_by_word <= {r.id for r in catalog.search(SearchQuery(text=word, mode="text", sort="relevance")).items}
+    assert expected <= set(meaning(catalog, text, limit=5))
+
+
 def test_the_intended_task_ranks_first(catalog: Catalog) -> None:
     assert meaning(catalog, "generate pictures from a text prompt")[0] == "stabilityai/sd-turbo"
     top3 = meaning(catalog, "predict the masked word in a sentence", limit=3)

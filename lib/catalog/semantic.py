@@ -65,6 +65,7 @@ POOL_MIN_WEIGHT = 0.1
 #: The task weights also count how often each task occurs among the query's `NEIGHBOURS` nearest rows.
 NEIGHBOURS = 100
 NEIGHBOUR_SHARE = 0.5
+NEIGHBOUR_WINDOW = 0.2
 #: Kinds without tasks: a mild popularity prior for every row.
 POPULARITY_PRIOR_NO_TASK = 0.06
 #: Rows embedded per call (and saved as one part); rows gathered, written and added to the graph per block.
@@ -610,7 +611,8 @@ class SemanticIndex:
         if rows.size:
             near = rows[np.argsort(-cosines, kind="stable")[:NEIGHBOURS]]
             share = np.bincount(task[near], minlength=agree.size + 1)[1 : agree.size + 1] / near.size
-            agree = agree + NEIGHBOUR_SHARE * share
+            close = agree >= agree[known].max() - NEIGHBOUR_WINDOW  # the neighbours choose among these only
+            agree = agree + NEIGHBOUR_SHARE * share * close
         weights = np.where(known, np.exp((agree - agree[known].max()) / TASK_TEMPERATURE), 0.0)
         return np.concatenate(([0.0], weights)).astype(np.float32)
 
