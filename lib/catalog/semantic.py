@@ -60,7 +60,7 @@ POPULARITY_BONUS = 0.5
 TASK_TEMPERATURE = 0.05
 #: Besides the graph's nearest rows, the most popular rows of each task weighing at least `POOL_MIN_WEIGHT` are
 #: candidates (`POOL_PER_TASK` of each), so that a popular repo whose id says little is not missed.
-POOL_PER_TASK = 1000
+POOL_PER_TASK = 300
 POOL_MIN_WEIGHT = 0.1
 #: The task weights also count how often each task occurs among the query's `NEIGHBOURS` nearest rows.
 NEIGHBOURS = 100
@@ -554,6 +554,7 @@ class SemanticIndex:
             order = np.argsort(keys)
             self._key_rows = (keys[order], order.astype(np.int64))
         keys, rows = self._key_rows
+        graph_keys = np.sort(graph_keys)  # sorted needles: each search starts where the last one ended
         at = np.minimum(np.searchsorted(keys, graph_keys), keys.size - 1)
         return rows[at[keys[at] == graph_keys]]
 
@@ -567,16 +568,17 @@ class SemanticIndex:
         if graph:
             k = min(index.n, GRAPH_MAX_K, int(CANDIDATES * 2 * index.n / count) + 1)
             candidates = self._rows_of(np.asarray(self.graph.search(query, k).keys, np.uint64))
-            if not rows.is_all:
-                candidates = candidates[rows.to_mask()[candidates]]
+            mask = None if rows.is_all else rows.to_mask()
+            if mask is not None:
+                candidates = candidates[mask[candidates]]
         else:
             candidates = np.asarray(rows.to_idx(), np.int64)
         cosines = self._cosines(query, candidates)
         weights = self._task_weights(index, query, candidates, cosines)
         if graph and weights is not None:
             pool = np.setdiff1d(self._popular(index, weights), candidates)
-            if not rows.is_all:
-                pool = pool[rows.to_mask()[pool]]
+            if mask is not None:
+                pool = pool[mask[pool]]
             candidates = np.concatenate([candidates, pool])
             cosines = np.concatenate([cosines, self._cosines(query, pool)])
         scores = cosines + self._prior(index, candidates, weights)
@@ -607,10 +609,10 @@ class SemanticIndex:
         if not known.any():
             return None
         agree = self.tasks @ query
-        task = np.asarray(index.fields["task"].first1, np.int64)
         if rows.size:
-            near = rows[np.argsort(-cosines, kind="stable")[:NEIGHBOURS]]
-            share = np.bincount(task[near], minlength=agree.size + 1)[1 : agree.size + 1] / near.size
+            nearest = np.argpartition(-cosines, NEIGHBOURS - 1)[:NEIGHBOURS] if rows.size > NEIGHBOURS else slice(None)
+            near = np.asarray(index.fields["task"].first1[rows[nearest]], np.int64)
+            share = np.bincount(near, minlength=agree.size + 1)[1 : agree.size + 1] / near.size
             close = agree >= agree[known].max() - NEIGHBOUR_WINDOW  # the neighbours choose among these only
             agree = agree + NEIGHBOUR_SHARE * share * close
         weights = np.where(known, np.exp((agree - agree[known].max()) / TASK_TEMPERATURE), 0.0)
