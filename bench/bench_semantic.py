@@ -240,7 +240,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline-sample", type=int, default=1000)
     parser.add_argument("--quality-only", action="store_true",
-                        help="only the quality figures (loads and embeds the snapshot first where need be)")
+                        help="only the quality figures (loads and embeds the snapshot first where need be)")  # fmt: skip
     parser.add_argument("--home", type=Path, help="with --quality-only: a home to keep and reuse (default: temporary)")
     parser.add_argument("--per-query", action="store_true", help="print each query's meaning top 3 and its hits")
     parser.add_argument("--json", type=Path, help="write the figures here too")

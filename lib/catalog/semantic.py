@@ -454,6 +454,8 @@ def build(index: KindIndex, embedder: Embedder, *, model: str, previous: list[Pa
         part.unlink(missing_ok=True)
     return EmbedReport(kind=index.kind, rows=n, embedded=int(missing.size), reused=int(reused), model=model,
                        graph=graph, seconds=seconds)  # fmt: skip
+
+
 def _task_vectors(index: KindIndex, parts: Parts) -> np.ndarray:
     task = parts.fields.get("task")
     return task[2].astype(np.float16) if task is not None else np.zeros((0, 1), np.float16)
