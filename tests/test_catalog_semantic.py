@@ -73,6 +73,25 @@ def test_meaning_finds_what_names_cannot(catalog: Catalog, kind: str, text: str,
     assert expected <= set(found), (why, found)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected", "but_text_finds"),
+    [
+        ("pictures", {"stabilityai/sd-turbo"}, ("image", {"stabilityai/sd-turbo"})),
+        ("guess the hidden word", {"google-bert/bert-base-uncased", "FacebookAI/roberta-base"},
+         ("mask", {"google-bert/bert-base-uncased", "FacebookAI/roberta-base"})),
+    ],
+)
+def test_meaning_finds_what_text_cannot(catalog: Catalog, text: str, expected: set[str],
+                                        but_text_finds: tuple[str, set[str]]) -> None:  # fmt: skip
+    """Full text matches words of ids, tasks, tags and cards: plain words found in none of them find nothing there,
+    while the data's own word does (so text mode works on this catalog)."""
+    assert catalog.capabilities("models").can_mode("text")
+    assert catalog.search(SearchQuery(text=text, mode="text", sort="relevance")).total == 0
+    word, found_by_word = but_text_finds
+    assert found_by_word <= {r.id for r in catalog.search(SearchQuery(text=word, mode="text", sort="relevance")).items}
+    assert expected <= set(meaning(catalog, text, limit=5))
+
+
 def test_the_intended_task_ranks_first(catalog: Catalog) -> None:
     assert meaning(catalog, "generate pictures from a text prompt")[0] == "stabilityai/sd-turbo"
     top3 = meaning(catalog, "predict the masked word in a sentence", limit=3)
@@ -136,6 +155,42 @@ def test_an_interrupted_build_resumes_where_it_stopped(tmp_path: Path, distilled
     report = cat.embed("models")
     assert (report.embedded, report.reused) == (6, 10)
     assert cat.capabilities("models").can_mode("meaning")
+
+
+def test_the_graph_is_reused_or_updated_across_generations(tmp_path: Path, distilled: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setattr(sem, "GRAPH_MIN_ROWS", 0)  # a graph even for the fixtures,
+    monkeypatch.setattr(sem, "EXACT_ROWS", 0)  # and every search through it
+    cat = Catalog.open(_home(tmp_path, distilled))
+    cat.load([FIXTURES / "models.jsonl"], kind="models")
+    cat.embed("models")
+    meta = sem.read_meta(cat.index("models").folder)
+    assert meta is not None and (meta["graph"], meta["graph_keys"], meta["graph_built"]) == (True, "repo", "built")
+    text = "generate pictures from a text prompt"
+    first = meaning(cat, text)
+    assert first[0] == "stabilityai/sd-turbo"
+    # the same repos again: a new generation that shares the vectors and the graph
+    before = cat.index("models").folder
+    cat.load([FIXTURES / "models.jsonl"], kind="models")
+    meta = sem.read_meta(cat.index("models").folder)
+    assert cat.index("models").folder != before
+    assert meta is not None and (meta["embedded"], meta["graph_built"]) == (0, "reused")
+    assert meaning(cat, text) == first
+    # a few repos changed: the graph is updated in place (1 key gone, 2 added), not built afresh
+    monkeypatch.setattr(sem, "GRAPH_UPDATE_SHARE", 0.5)
+    cat.load([FIXTURES / "models-update.jsonl"], kind="models")
+    meta = sem.read_meta(cat.index("models").folder)
+    assert meta is not None and (meta["embedded"], meta["graph_built"], meta["graph_changes"]) == (2, "updated", 3)
+    through_graph = meaning(cat, "fresher", limit=50)
+    assert "new-org/fresh-model" in through_graph and "org/no-metadata" in through_graph
+    assert len(through_graph) == 17
+    monkeypatch.setattr(sem, "EXACT_ROWS", 10**9)
+    assert meaning(cat, "fresher", limit=5) == through_graph[:5]
+    # past the share of changes, a graph is built afresh
+    monkeypatch.setattr(sem, "GRAPH_UPDATE_SHARE", 0.0)
+    cat.load([FIXTURES / "models.jsonl"], kind="models")
+    meta = sem.read_meta(cat.index("models").folder)
+    assert meta is not None and (meta["graph_built"], meta["graph_changes"]) == ("built", 0)
 
 
 def test_another_model_asks_for_embeddings_again(catalog: Catalog, distilled: Path,

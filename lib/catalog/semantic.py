@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable
@@ -49,10 +50,31 @@ GRAPH_MIN_ROWS = 50_000
 GRAPH_MAX_K = 16_000
 #: Weights of a repo's parts (each a unit vector before weighting).
 WEIGHTS = {"id": 1.0, "task": 0.9, "library": 0.25, "language": 0.2, "tag": 0.5, "sdk": 0.2, "description": 0.9}
-#: How much a row's task agreeing with the query, and its popularity (0..1), add to its cosine score.
-TASK_BONUS = 0.15
-POPULARITY_BONUS = 0.06
+#: A row's score is its cosine to the query plus, where its task is one the query asks for, `TASK_BONUS` and
+#: `POPULARITY_BONUS` x its popularity (log downloads + log likes, /30: about 0..1), both times the task's weight:
+#: exp((agreement - best agreement) / `TASK_TEMPERATURE`), where agreement is the query's cosine to the task's
+#: words (1 for the task that agrees best, 0.14 for one 0.1 lower). So among the repos of the task the query
+#: describes the popular ones come first, as a person expects; a repo of an unrelated task gets no prior.
+TASK_BONUS = 0.1
+POPULARITY_BONUS = 0.5
+TASK_TEMPERATURE = 0.05
+#: Besides the graph's nearest rows, the most popular rows of each task weighing at least `POOL_MIN_WEIGHT` are
+#: candidates (`POOL_PER_TASK` of each), so that a popular repo whose id says little is not missed.
+POOL_PER_TASK = 300
+POOL_MIN_WEIGHT = 0.1
+#: The task weights also count how often each task occurs among the query's `NEIGHBOURS` nearest rows.
+NEIGHBOURS = 100
+NEIGHBOUR_SHARE = 0.5
+NEIGHBOUR_WINDOW = 0.2
+#: Kinds without tasks: a mild popularity prior for every row.
+POPULARITY_PRIOR_NO_TASK = 0.06
+#: Rows embedded per call (and saved as one part); rows gathered, written and added to the graph per block.
 CHUNK = 20_000
+BLOCK = 50_000
+#: An earlier generation's graph is updated in place (gone keys removed, new ones added) when at most this share
+#: of the rows changed, and while the changes since it was built afresh stay under the second share.
+GRAPH_UPDATE_SHARE = 0.10
+GRAPH_REBUILD_SHARE = 0.25
 META_FILE = "semantic.json"
 VECTORS_FILE = "sem__vectors.npy"
 KEYS_FILE = "sem__keys.npy"
@@ -284,93 +306,151 @@ class EmbedReport:
     seconds: float
 
 
-def _sources(folders: list[Path], parts_dir: Path, model: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(keys sorted, vectors) from earlier generations embedded with `model` and from an interrupted build."""
-    found: list[tuple[np.ndarray, np.ndarray]] = []
+@dataclass
+class _Source:
+    """Vectors embedded earlier with the same model: a previous generation's file or a part an interrupted build
+    left behind. `keys` sorted, `order[i]` the file row of `keys[i]`. Rows are read through a memory map opened
+    for each block and closed after it, so that the pages read do not stay in the build's resident memory."""
+
+    keys: np.ndarray
+    order: np.ndarray
+    path: Path
+
+    @classmethod
+    def of(cls, keys: np.ndarray, path: Path) -> _Source:
+        order = np.argsort(keys, kind="stable")
+        return cls(np.asarray(keys)[order], order, path)
+
+    def lookup(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which of `wanted` this source has, their rows in its file)."""
+        if not self.keys.size:
+            return np.zeros(wanted.size, bool), np.zeros(0, np.int64)
+        at = np.minimum(np.searchsorted(self.keys, wanted), self.keys.size - 1)
+        hit = self.keys[at] == wanted
+        return hit, self.order[at[hit]]
+
+    def read(self, file_rows: np.ndarray) -> np.ndarray:
+        vectors = np.load(self.path, mmap_mode="r")
+        try:
+            sorter = np.argsort(file_rows, kind="stable")
+            out = np.empty((file_rows.size, vectors.shape[1]), np.float16)
+            out[sorter] = vectors[file_rows[sorter]]
+            return out
+        finally:
+            del vectors
+
+
+def _sources(folders: list[Path], parts_dir: Path, model: str) -> list[_Source]:
+    """Earlier generations embedded with `model` (newest first) and the parts of an interrupted build."""
+    found: list[_Source] = []
     for folder in folders:
         meta = read_meta(folder)
-        if meta is None or meta.get("model") != model:
+        if meta is None or meta.get("model") != model or meta.get("recipe") != RECIPE:
             continue
-        keys = np.load(folder / KEYS_FILE, mmap_mode="r")
-        vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
-        order = np.argsort(keys, kind="stable")
-        found.append((np.asarray(keys)[order], vectors[order] if len(vectors) < 50_000 else _Gather(vectors, order)))
+        found.append(_Source.of(np.load(folder / KEYS_FILE), folder / VECTORS_FILE))
     if parts_dir.is_dir():
-        for part in sorted(parts_dir.glob("part-*.npz")):
+        for keys_file in sorted(parts_dir.glob("part-*.keys.npy")):
+            vectors_file = keys_file.with_name(keys_file.name.replace(".keys.npy", ".vectors.npy"))
             try:
-                with np.load(part) as data:
-                    keys, vectors = data["keys"], data["vectors"]
-            except (OSError, ValueError, KeyError):
+                found.append(_Source.of(np.load(keys_file), vectors_file))
+            except (OSError, ValueError):
                 continue
-            order = np.argsort(keys, kind="stable")
-            found.append((keys[order], vectors[order]))
     return found
 
 
-class _Gather:
-    """Rows of a (memory-mapped) array through an order, without materialising the reordered copy."""
+def _save_part(parts_dir: Path, keys: np.ndarray, vectors: np.ndarray) -> None:
+    """One embedded chunk, for a build interrupted later: the vectors first, the keys (renamed into place) last."""
+    stem = parts_dir / f"part-{time.time_ns()}"
+    np.save(stem.with_name(stem.name + ".vectors.npy"), vectors)
+    tmp = stem.with_name(stem.name + ".keys.tmp.npy")
+    np.save(tmp, keys)
+    os.replace(tmp, stem.with_name(stem.name + ".keys.npy"))
 
-    def __init__(self, array: np.ndarray, order: np.ndarray) -> None:
-        self.array, self.order = array, order
 
-    def __getitem__(self, at: np.ndarray) -> np.ndarray:
-        picked = self.order[at]
-        sorter = np.argsort(picked)
-        out = np.empty((picked.size, self.array.shape[1]), self.array.dtype)
-        out[sorter] = self.array[picked[sorter]]
-        return out
+def _previous_graph(folders: list[Path], model: str) -> tuple[Path, dict[str, Any]] | None:
+    """The newest earlier generation with a graph keyed by repo key, built with `model`."""
+    for folder in folders:
+        meta = read_meta(folder)
+        if meta is None or meta.get("model") != model or meta.get("recipe") != RECIPE:
+            continue
+        if meta.get("graph") and meta.get("graph_keys") == "repo" and (folder / GRAPH_FILE).exists():
+            return folder, meta
+    return None
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A generation's file shared with an earlier one (they never change once written), else copied."""
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def build(index: KindIndex, embedder: Embedder, *, model: str, previous: list[Path], parts_dir: Path,
           progress: Callable[[str, float, int, int], None]) -> EmbedReport:  # fmt: skip
-    """Embed every row of `index` (reusing cached vectors) and save the semantic files into its folder."""
+    """Embed every row of `index` (reusing cached vectors) and save the semantic files into its folder.
+
+    One pass over the rows in blocks of `BLOCK`: each block's vectors are gathered from earlier generations and
+    parts or embedded (and saved as a part), written to the vectors file and added to the graph, so the build
+    holds one block of vectors at a time besides the graph. The graph is keyed by each repo's key (not its row),
+    so an earlier generation's graph is reused as it is when the repos are the same, and updated in place (old
+    keys removed, new ones added) when few changed; else it is built afresh."""
     assert index.folder is not None
+    folder = index.folder
     started = time.perf_counter()
     n = index.n
     progress("Preparing repo texts", 0.0, 0, n)
     parts = repo_parts(index, embedder)
-    vectors = np.lib.format.open_memmap(index.folder / f".{VECTORS_FILE}.tmp", mode="w+", dtype=np.float16,
-                                        shape=(n, embedder.dims))  # fmt: skip
-    todo = np.ones(n, bool)
-    for keys, cached in _sources(previous, parts_dir, model):
-        at = np.minimum(np.searchsorted(keys, parts.keys), max(keys.size - 1, 0))
-        hit = todo & (keys[at] == parts.keys) if keys.size else np.zeros(n, bool)
-        rows = np.flatnonzero(hit)
-        for lo in range(0, rows.size, 100_000):
-            chunk = rows[lo : lo + 100_000]
-            vectors[chunk] = cached[at[chunk]]
-        todo &= ~hit
-    missing = np.flatnonzero(todo)
+    keys = parts.keys
+    sources = _sources(previous, parts_dir, model)
+    where = np.full(n, -1, np.int32)  # the source of each row's vector (-1: embed it)
+    at = np.zeros(n, np.int64)  # its row in that source's file
+    for number, source in enumerate(sources):
+        todo = np.flatnonzero(where < 0)
+        hit, rows_in_file = source.lookup(keys[todo])
+        where[todo[hit]] = number
+        at[todo[hit]] = rows_in_file
+    missing = np.flatnonzero(where < 0)
     reused = n - missing.size
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    done = 0
-    for lo in range(0, missing.size, CHUNK):
-        rows = missing[lo : lo + CHUNK]
-        embedded = embed_rows(rows, index, parts, embedder).astype(np.float16)
-        vectors[rows] = embedded
-        np.savez(parts_dir / f"part-{time.time_ns()}.npz", keys=parts.keys[rows], vectors=embedded)
-        done += rows.size
-        progress(f"Embedding {index.kind}: {done:,} of {missing.size:,} new ({reused:,} reused)",
-                 0.7 * done / max(missing.size, 1), done, int(missing.size))  # fmt: skip
-    vectors.flush()
     graph = n >= GRAPH_MIN_ROWS
+    by_repo = graph and np.unique(keys).size == n  # a 64-bit key collision: rows as graph keys
+    plan, graph_index, add, removed = "none", None, None, 0
+    earlier = _previous_graph(previous, model) if by_repo and not missing.size else None
+    if earlier is not None and np.array_equal(np.load(earlier[0] / KEYS_FILE), keys):
+        # the same repos in the same rows with the same vectors: this generation shares the earlier files
+        _link_or_copy(earlier[0] / VECTORS_FILE, folder / f".{VECTORS_FILE}.tmp")
+        _link_or_copy(earlier[0] / GRAPH_FILE, folder / f".{GRAPH_FILE}.tmp")
+        plan = "reused"
+    else:
+        earlier = _previous_graph(previous, model) if by_repo else None
+        if graph:
+            graph_index, plan, add, removed = _graph_plan(keys if by_repo else None, earlier, n, embedder.dims)
+        parts_dir.mkdir(parents=True, exist_ok=True)
+        _write_vectors(folder / f".{VECTORS_FILE}.tmp", index, parts, embedder, sources, where, at, parts_dir,
+                       graph_index, add, by_repo, progress)  # fmt: skip
+        if graph_index is not None:
+            progress("Saving the vector index", 0.98, n, n)
+            graph_index.save(str(folder / f".{GRAPH_FILE}.tmp"))
+            del graph_index
+    np.save(folder / f".{KEYS_FILE}.tmp.npy", keys)
+    np.save(folder / f".{TASKS_FILE}.tmp.npy", _task_vectors(index, parts))
+    os.replace(folder / f".{VECTORS_FILE}.tmp", folder / VECTORS_FILE)
+    os.replace(folder / f".{KEYS_FILE}.tmp.npy", folder / KEYS_FILE)
+    os.replace(folder / f".{TASKS_FILE}.tmp.npy", folder / TASKS_FILE)
     if graph:
-        _build_graph(vectors, index.folder / f".{GRAPH_FILE}.tmp", progress)
-    np.save(index.folder / f".{KEYS_FILE}.tmp.npy", parts.keys)
-    np.save(index.folder / f".{TASKS_FILE}.tmp.npy", _task_vectors(index, parts))
-    del vectors
-    os.replace(index.folder / f".{VECTORS_FILE}.tmp", index.folder / VECTORS_FILE)
-    os.replace(index.folder / f".{KEYS_FILE}.tmp.npy", index.folder / KEYS_FILE)
-    os.replace(index.folder / f".{TASKS_FILE}.tmp.npy", index.folder / TASKS_FILE)
-    if graph:
-        os.replace(index.folder / f".{GRAPH_FILE}.tmp", index.folder / GRAPH_FILE)
+        os.replace(folder / f".{GRAPH_FILE}.tmp", folder / GRAPH_FILE)
     seconds = time.perf_counter() - started
+    changes = 0  # keys added to and removed from the graph since it was built afresh
+    if plan in ("updated", "reused") and earlier is not None:
+        changes = int(earlier[1].get("graph_changes", 0)) + (int(add.sum()) + removed if add is not None else 0)
     meta = {"model": model, "recipe": RECIPE, "dims": embedder.dims, "rows": n, "embedded": int(missing.size),
-            "reused": int(reused), "graph": graph, "seconds": round(seconds, 2)}  # fmt: skip
-    tmp = index.folder / f".{META_FILE}.tmp"
+            "reused": int(reused), "graph": graph, "graph_keys": "repo" if by_repo else "rows",
+            "graph_built": plan, "graph_changes": changes, "seconds": round(seconds, 2)}  # fmt: skip
+    tmp = folder / f".{META_FILE}.tmp"
     tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
-    os.replace(tmp, index.folder / META_FILE)
-    for part in parts_dir.glob("part-*.npz"):  # the generation holds them now
+    os.replace(tmp, folder / META_FILE)
+    for part in parts_dir.glob("part-*"):  # the generation holds them now
         part.unlink(missing_ok=True)
     return EmbedReport(kind=index.kind, rows=n, embedded=int(missing.size), reused=int(reused), model=model,
                        graph=graph, seconds=seconds)  # fmt: skip
@@ -381,17 +461,63 @@ def _task_vectors(index: KindIndex, parts: Parts) -> np.ndarray:
     return task[2].astype(np.float16) if task is not None else np.zeros((0, 1), np.float16)
 
 
-def _build_graph(vectors: np.ndarray, path: Path, progress: Callable[[str, float, int, int], None]) -> None:
+def _graph_plan(keys: np.ndarray | None, earlier: tuple[Path, dict[str, Any]] | None, n: int,
+                dims: int) -> tuple[Any, str, np.ndarray, int]:  # fmt: skip
+    """(graph, "built" or "updated", which rows to add to it, how many keys were removed from it): an earlier
+    generation's graph (keyed by repo key) with the gone keys removed when few keys changed, else a new one."""
     from usearch.index import Index
 
-    n, dims = vectors.shape
+    if keys is not None and earlier is not None:
+        folder, meta = earlier
+        before = np.load(folder / KEYS_FILE)
+        add = ~np.isin(keys, before)
+        gone = np.setdiff1d(before, keys)
+        changes = int(add.sum()) + gone.size
+        if changes <= GRAPH_UPDATE_SHARE * n and int(meta.get("graph_changes", 0)) + changes <= GRAPH_REBUILD_SHARE * n:
+            graph = Index.restore(str(folder / GRAPH_FILE), view=False)
+            if graph is not None:
+                if gone.size:
+                    graph.remove(gone.astype(np.uint64))
+                return graph, "updated", add, int(gone.size)
     graph = Index(ndim=dims, metric="ip", dtype="i8", connectivity=16, expansion_add=48, expansion_search=64)
-    step = 50_000
-    for lo in range(0, n, step):
-        hi = min(n, lo + step)
-        graph.add(np.arange(lo, hi, dtype=np.uint64), np.asarray(vectors[lo:hi], np.float32), threads=os.cpu_count() or 1)
-        progress(f"Building the vector index: {hi:,} of {n:,}", 0.7 + 0.3 * hi / n, hi, n)
-    graph.save(str(path))
+    return graph, "built", np.ones(n, bool), 0
+
+
+def _write_vectors(path: Path, index: KindIndex, parts: Parts, embedder: Embedder, sources: list[_Source],
+                   where: np.ndarray, at: np.ndarray, parts_dir: Path, graph: Any, add: np.ndarray | None,
+                   by_repo: bool, progress: Callable[[str, float, int, int], None]) -> None:  # fmt: skip
+    """The vectors file (float16, row order) written block by block, each block added to `graph` as it goes."""
+    n, dims = index.n, embedder.dims
+    todo_total = int((where < 0).sum())
+    reused = n - todo_total
+    done = 0
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float16)), "fortran_order": False, "shape": (n, dims)}
+    with open(path, "wb") as out:
+        np.lib.format.write_array_header_1_0(out, header)
+        for lo in range(0, n, BLOCK):
+            hi = min(n, lo + BLOCK)
+            block = np.empty((hi - lo, dims), np.float16)
+            source_of = where[lo:hi]
+            for number in np.unique(source_of[source_of >= 0]).tolist():
+                picked = np.flatnonzero(source_of == number)
+                block[picked] = sources[number].read(at[lo:hi][picked])
+            todo = np.flatnonzero(source_of < 0)
+            for start in range(0, todo.size, CHUNK):
+                picked = todo[start : start + CHUNK]
+                rows = picked + lo
+                embedded = embed_rows(rows, index, parts, embedder).astype(np.float16)
+                block[picked] = embedded
+                _save_part(parts_dir, parts.keys[rows], embedded)
+                done += rows.size
+                progress(f"Embedding {index.kind}: {done:,} of {todo_total:,} new ({reused:,} reused)",
+                         0.95 * hi / n, done, todo_total)  # fmt: skip
+            out.write(block.data)
+            if graph is not None and add is not None:
+                adding = np.flatnonzero(add[lo:hi])
+                if adding.size:
+                    graph_keys = parts.keys[lo:hi] if by_repo else np.arange(lo, hi, dtype=np.uint64)
+                    graph.add(graph_keys[adding], block[adding], threads=os.cpu_count() or 1)
+                progress(f"Building the vector index: {hi:,} of {n:,}", 0.95 * hi / n, hi, n)
 
 
 def read_meta(folder: Path | None) -> dict[str, Any] | None:
@@ -413,10 +539,26 @@ class SemanticIndex:
         self.vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
         self.tasks = np.asarray(np.load(folder / TASKS_FILE), np.float32)
         self.graph = None
+        self.folder = folder
+        self._key_rows: tuple[np.ndarray, np.ndarray] | None = None  # (repo keys sorted, their rows)
+        self._pools: list[np.ndarray] | None = None  # per task code, its most popular rows
         if meta.get("graph") and (folder / GRAPH_FILE).exists():
             from usearch.index import Index
 
             self.graph = Index.restore(str(folder / GRAPH_FILE), view=True)
+
+    def _rows_of(self, graph_keys: np.ndarray) -> np.ndarray:
+        """The rows of the graph's keys: repo keys (see `build`), or the rows themselves in older generations."""
+        if self.meta.get("graph_keys") != "repo":
+            return graph_keys.astype(np.int64)
+        if self._key_rows is None:
+            keys = np.load(self.folder / KEYS_FILE)
+            order = np.argsort(keys)
+            self._key_rows = (keys[order], order.astype(np.int64))
+        keys, rows = self._key_rows
+        graph_keys = np.sort(graph_keys)  # sorted needles: each search starts where the last one ended
+        at = np.minimum(np.searchsorted(keys, graph_keys), keys.size - 1)
+        return rows[at[keys[at] == graph_keys]]
 
     def nearest(self, index: KindIndex, query: np.ndarray, rows: Any) -> tuple[np.ndarray, np.ndarray]:
         """(rows ascending, scores: lower is better) of the `CANDIDATES` repos nearest `query` among `rows`
@@ -424,29 +566,83 @@ class SemanticIndex:
         count = rows.count()
         if count == 0 or not np.any(query):
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        if self.graph is None or count <= EXACT_ROWS:
-            candidates = rows.to_idx()
-        else:
+        graph = self.graph is not None and count > EXACT_ROWS
+        if graph:
             k = min(index.n, GRAPH_MAX_K, int(CANDIDATES * 2 * index.n / count) + 1)
-            found = self.graph.search(query, k).keys.astype(np.int64)
-            if not rows.is_all:
-                found = found[rows.to_mask()[found]]
-            candidates = np.sort(found)
-        sims = self._scores(index, query, np.asarray(candidates, np.int64))
+            candidates = self._rows_of(np.asarray(self.graph.search(query, k).keys, np.uint64))
+            mask = None if rows.is_all else rows.to_mask()
+            if mask is not None:
+                candidates = candidates[mask[candidates]]
+        else:
+            candidates = np.asarray(rows.to_idx(), np.int64)
+        cosines = self._cosines(query, candidates)
+        weights = self._task_weights(index, query, candidates, cosines)
+        if graph and weights is not None:
+            pool = np.setdiff1d(self._popular(index, weights), candidates)
+            if mask is not None:
+                pool = pool[mask[pool]]
+            candidates = np.concatenate([candidates, pool])
+            cosines = np.concatenate([cosines, self._cosines(query, pool)])
+        scores = cosines + self._prior(index, candidates, weights)
         if candidates.size > CANDIDATES:
-            best = np.argpartition(-sims, CANDIDATES - 1)[:CANDIDATES]
-            best.sort()
-            candidates, sims = candidates[best], sims[best]
-        return np.asarray(candidates, np.int64), -sims.astype(np.float64)
+            best = np.argpartition(-scores, CANDIDATES - 1)[:CANDIDATES]
+            candidates, scores = candidates[best], scores[best]
+        order = np.argsort(candidates)
+        return candidates[order], -scores[order].astype(np.float64)
 
-    def _scores(self, index: KindIndex, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        scores = np.empty(rows.size, np.float32)
+    def _cosines(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        out = np.empty(rows.size, np.float32)
         for lo in range(0, rows.size, 65_536):
             chunk = rows[lo : lo + 65_536]
-            scores[lo : lo + chunk.size] = np.asarray(self.vectors[chunk], np.float32) @ query
-        if self.tasks.shape[0] and "task" in index.fields:
-            agree = np.concatenate(([0.0], self.tasks @ query)).astype(np.float32)
-            scores += TASK_BONUS * agree[np.asarray(index.fields["task"].first1[rows], np.int64)]
-        pop = np.log1p(np.maximum(index.numbers["downloads"][rows], 0)) + np.log1p(np.maximum(index.numbers["likes"][rows], 0))
-        scores += POPULARITY_BONUS * (pop / 30.0).astype(np.float32)
-        return scores
+            if chunk.size:
+                sorter = np.argsort(chunk, kind="stable")  # in file order: a memory map reads ahead
+                out[lo + sorter] = np.asarray(self.vectors[chunk[sorter]], np.float32) @ query
+        return out
+
+    def _task_weights(self, index: KindIndex, query: np.ndarray, rows: np.ndarray,
+                      cosines: np.ndarray) -> np.ndarray | None:  # fmt: skip
+        """Each task code's weight for this query (code 0, no task: 0), or None for a kind without tasks: from the
+        query's agreement with the task's words plus `NEIGHBOUR_SHARE` x the share of the task among the
+        `NEIGHBOURS` rows nearest the query (so "pictures from a prompt" leans to text-to-image, whose repos are
+        nearest, though its words agree a little more with text-to-video's)."""
+        if not self.tasks.shape[0] or "task" not in index.fields:
+            return None
+        known = np.any(self.tasks, axis=1)
+        if not known.any():
+            return None
+        agree = self.tasks @ query
+        if rows.size:
+            nearest = np.argpartition(-cosines, NEIGHBOURS - 1)[:NEIGHBOURS] if rows.size > NEIGHBOURS else slice(None)
+            near = np.asarray(index.fields["task"].first1[rows[nearest]], np.int64)
+            share = np.bincount(near, minlength=agree.size + 1)[1 : agree.size + 1] / near.size
+            close = agree >= agree[known].max() - NEIGHBOUR_WINDOW  # the neighbours choose among these only
+            agree = agree + NEIGHBOUR_SHARE * share * close
+        weights = np.where(known, np.exp((agree - agree[known].max()) / TASK_TEMPERATURE), 0.0)
+        return np.concatenate(([0.0], weights)).astype(np.float32)
+
+    def _popular(self, index: KindIndex, weights: np.ndarray) -> np.ndarray:
+        """The `POOL_PER_TASK` most popular rows of each task weighing at least `POOL_MIN_WEIGHT`."""
+        if self._pools is None:
+            task = np.asarray(index.fields["task"].first1, np.int64)
+            order = np.argsort(-_popularity(index, np.arange(index.n)), kind="stable")
+            by_task = order[np.argsort(task[order], kind="stable")]  # grouped by task, most popular first
+            starts = np.searchsorted(task[by_task], np.arange(weights.size + 1))
+            self._pools = [by_task[starts[t] : min(starts[t + 1], starts[t] + POOL_PER_TASK)]
+                           for t in range(weights.size)]  # fmt: skip
+        picked = [self._pools[t] for t in np.flatnonzero(weights >= POOL_MIN_WEIGHT).tolist() if t < len(self._pools)]
+        return np.concatenate(picked).astype(np.int64) if picked else np.zeros(0, np.int64)
+
+    def _prior(self, index: KindIndex, rows: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+        """What a row's task agreeing with the query and its popularity add to its cosine."""
+        popularity = _popularity(index, rows)
+        if weights is None:
+            return POPULARITY_PRIOR_NO_TASK * popularity
+        weight = weights[np.asarray(index.fields["task"].first1[rows], np.int64)]
+        return weight * (TASK_BONUS + POPULARITY_BONUS * popularity)
+
+
+def _popularity(index: KindIndex, rows: np.ndarray) -> np.ndarray:
+    """About 0..1: (log downloads + log likes) / 30."""
+    downloads = np.maximum(index.numbers["downloads"][rows], 0)
+    likes = np.maximum(index.numbers["likes"][rows], 0)
+    return ((np.log1p(downloads) + np.log1p(likes)) / 30.0).astype(np.float32)
