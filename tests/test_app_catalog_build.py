@@ -26,6 +26,8 @@ from tests.test_catalog_fetch import records as fixture_records
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.now(UTC).replace(microsecond=0)
+#: a few hours ago, but today (the sidebar says "today" by the calendar)
+EARLIER_TODAY = max(NOW - timedelta(hours=3), NOW.replace(hour=0, minute=0, second=0))
 
 
 @pytest.fixture
@@ -92,15 +94,17 @@ def fetched(hub: FakeHub, home: Path, data: dict[str, list[dict[str, Any]]], whe
 # --- the first visit ----------------------------------------------------------------------------------------------
 def test_no_catalog_offers_a_build_and_the_page_then_answers_from_it(own_hub: FakeHub, home: Path) -> None:
     data = records()
-    sha = publish(own_hub, data, date=NOW - timedelta(hours=3))
+    sha = publish(own_hub, data, date=EARLIER_TODAY)
     at = app().run()
     assert not at.exception
     text = shown(at)
-    # the offer: what, how much, where; not the CLI hint alone
+    # the offer: what, where, and how much on request (the page itself does not ask the Hub); not the CLI hint alone
     assert "No local catalog yet" in text and "cfahlgren1/hub-stats" in text
+    assert f"Downloads models, datasets, spaces into {home / 'catalog'}" in text, text
+    assert not [r for r in own_hub.requests if REPO in r.path], "nothing asked of the Hub before a click"
+    at.sidebar.button(key="catalog:size").click().run()
+    text = shown(at)
     assert re.search(r"Downloads models, datasets, spaces \(about [\d.]+ KB\) into ", text), text
-    assert str(home / "catalog") in text
-    assert "size unknown" not in text
     assert not at.sidebar.radio, "no source picker without a catalog"
 
     at.sidebar.button(key="catalog:build").click().run()
@@ -126,7 +130,8 @@ def test_a_failing_hub_says_so_with_retry_and_writes_nothing(own_hub: FakeHub, h
     publish(own_hub, data, date=NOW)
     own_hub.add_fault(f"/api/datasets/{REPO}", status=500, times=None)
     at = app().run()
-    assert "size unknown" in shown(at)  # the offer stands without the size
+    at.sidebar.button(key="catalog:size").click().run()
+    assert "size unknown: the Hub did not say" in shown(at)  # the offer stands without the size
     at.sidebar.button(key="catalog:build").click().run()
     finish(at, home)
     assert not at.exception
@@ -204,7 +209,7 @@ def test_each_kind_shows_its_age_and_a_refresh_syncs_what_changed(own_hub: FakeH
 def test_a_fresh_catalog_offers_refresh_only_in_the_expander_and_a_new_revision_is_fetched(
         own_hub: FakeHub, home: Path) -> None:  # fmt: skip
     data = records()
-    fetched(own_hub, home, data, NOW - timedelta(hours=2))
+    fetched(own_hub, home, data, EARLIER_TODAY)
     at = app().run()
     assert "models: 12 · today" in shown(at)
     assert not [b for b in at.sidebar.button if b.key == "catalog:refresh_stale"], "nothing is older than a day"

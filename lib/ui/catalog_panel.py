@@ -40,6 +40,9 @@ def _board(root: str) -> JobBoard:
     return JobBoard(root=Catalog.open(root).root)
 
 
+_SIZE_ASKED = "catalog:size_asked"
+
+
 def board() -> JobBoard:
     return _board(str(hub_cache.settings().home))
 
@@ -140,11 +143,19 @@ def _offer() -> None:
                "by words and meaning, date windows, counts and the Insights page then work on the whole Hub.")  # fmt: skip
     st.session_state.setdefault(_KINDS_KEY, list(KINDS))
     kinds: list[Kind] = st.pills("Kinds", list(KINDS), selection_mode="multi", key=_KINDS_KEY) or []
-    sizes = _sizes(hub_cache.answers_key(hub_cache.settings()))
-    size = download_size(sizes[1], kinds) if sizes is not None and kinds else None
     what = ", ".join(kinds) if kinds else "nothing (choose a kind)"
-    about = f"about {human_bytes(size)}" if size is not None else "size unknown"
-    st.caption(f"Downloads {md_escape(what)} ({about}) into {md_escape(str(root))}.")
+    if st.session_state.get(_SIZE_ASKED):  # the Hub is asked only when the person wants to know (one request)
+        sizes = _sizes(hub_cache.answers_key(hub_cache.settings()))
+        size = download_size(sizes[1], kinds) if sizes is not None and kinds else None
+        about = f" (about {human_bytes(size)})" if size is not None else " (size unknown: the Hub did not say)"
+    else:
+        about = ""
+    st.caption(f"Downloads {md_escape(what)}{about} into {md_escape(str(root))}.")
+    if not st.session_state.get(_SIZE_ASKED):
+        st.button("How big is it?", key="catalog:size", type="tertiary", icon=":material/straighten:",
+                  on_click=st.session_state.__setitem__, args=(_SIZE_ASKED, True),
+                  help="Ask the Hub for the size of the files to download (the page does not ask by itself, so "
+                       "that a slow Hub never holds it up).")  # fmt: skip
     if st.button("Build the local catalog", key="catalog:build", icon=":material/download:", type="primary",
                  disabled=not kinds, width="stretch"):  # fmt: skip
         _start("fetch", kinds)
