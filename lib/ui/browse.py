@@ -102,7 +102,6 @@ def browse(kind: Kind) -> str | None:
             st.info(md_escape(answer.note), icon=":material/swap_horiz:")
     facets = answer.result.facets if answer else {}
     search_bar(kind, facets, caps)
-    filters.sidebar(kind, facets, caps)
     filters.chips(kind, query)
     if error is not None:
         show_error(error, retry_key=None if isinstance(error, InvalidQueryError) else key("retry_search"),
@@ -114,6 +113,7 @@ def browse(kind: Kind) -> str | None:
         stale.show(kept)
     if answer is not None:
         _results(kind, answer, page, caps)
+    filters.sidebar(kind, facets, caps)
     repo = st.session_state.get(key("repo"))
     mode = source.choice()
     state.write(kind, query, page=page, repo=repo, source=mode)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import Any
 
 import streamlit as st
 
@@ -256,11 +257,11 @@ def info(kind: Kind, repo_id: str) -> tuple[RepoRecord, str | None]:
         return record, f"{err.title}: this is the local catalog's copy (no files or card)."
 
 
-def sidebar() -> None:
-    """The source picker and what the catalog holds (and lacks)."""
+def sidebar(where: Any = None) -> None:
+    """The source picker and what the catalog holds (and lacks), in the sidebar (or in `where`, a container in it)."""
     sync_from_url()
     cat = catalog()
-    with st.sidebar:
+    with where if where is not None else st.sidebar:
         if cat is None:
             st.caption(f"No local catalog yet: `{_LOAD_HINT}` builds one (see the README).")
             return
