@@ -178,7 +178,8 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
         st.session_state[key("repo")] = opened_row(rows, baseline, [r.id for r in result.items],
                                                    st.session_state.get(key("repo")))
     _selected_actions(kind, result, rows)
-    _pager(kind, page, result.has_more)
+    with st.empty().container():  # one place whether or not there are pages: the charts below keep theirs
+        _pager(kind, page, result.has_more)
     charts_panel(kind, q, result, answer.source, offered)
 
 
