@@ -25,3 +25,9 @@ try:
     page.run()
 finally:
     sidebar(top)
+
+# With a local catalog, the Insights page's figures are counted ahead, in the background, once per catalog version;
+# imported here, after the page is drawn, so that neither the import nor the counting holds a page up.
+from lib.ui import insights_view
+
+insights_view.prepare()

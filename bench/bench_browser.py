@@ -24,9 +24,10 @@ temporary folder, its own server beside this one), one search on each in turn, s
 machine. The *floor* is a Streamlit page with nothing but a text box, a caption and a 25-row table of the same
 shape: what any Streamlit page costs per search on this machine (`--skip-floor` leaves it out).
 
-Insights cold: a fresh server, the Insights page opened straight from a new browser page; the time from the
-navigation until the first chart is drawn (a canvas or SVG with a size), and until every chart of the first tab
-is; then the same after the Models page was opened first (the server's imports done).
+Insights cold (`--insights-runs` fresh servers each, the medians printed): the time until the Insights page's first
+chart is drawn (a canvas or SVG with a size), and every chart of its first tab; from the sidebar's navigation once
+the Models page is shown (the person is in the app; the server's Insights caches are empty), and as the first page
+a new browser opens on a fresh server (Streamlit's JavaScript loaded and the whole app imported first).
 
 `--catalog snapshot` (the default when ../shared/hub-snapshot is there) builds a catalog of the real July-2024 snapshot
 (760k models, 175k datasets; read from there, never copied) plus the fixtures' Spaces in a temporary folder (about
@@ -480,24 +481,35 @@ FIRST_CHART_JS = """(n) => { const drawn = [...document.querySelectorAll('[data-
   return drawn.length >= n; }"""
 
 
-def insights_cold(browser, server: Server, *, models_first: bool) -> dict[str, float]:
-    """Seconds from the navigation to the Insights page until its first chart, and every chart of its first tab,
-    are drawn; on a server that has served nothing yet (or only the Models page, with `models_first`)."""
+def insights_cold(browser, server: Server, *, from_models: bool) -> dict[str, float]:
+    """Seconds until the Insights page's first chart, and the first tab's charts, are drawn, on a server that has
+    served nothing yet: opened as the first page of a new browser (its JavaScript loaded too), or, with
+    `from_models`, from the sidebar's navigation once the Models page is shown (the app already loaded in the
+    browser, the server's Insights caches still empty)."""
     context = browser.new_context(viewport={"width": 1400, "height": 3600})
     page = context.new_page()
     try:
-        if models_first:
+        if from_models:
             page.goto(f"{server.url}/models?source=catalog", timeout=TIMEOUT_MS)
             page.get_by_test_id("stDataFrame").first.wait_for(timeout=TIMEOUT_MS)
-        t0 = time.perf_counter()
-        page.goto(f"{server.url}/insights", timeout=TIMEOUT_MS)
-        page.wait_for_function(FIRST_CHART_JS, arg=1, timeout=TIMEOUT_MS * 3, polling=50)
+            page.get_by_test_id("stSidebarNav").get_by_text("Insights", exact=True).wait_for(timeout=TIMEOUT_MS)
+            page.wait_for_function(IDLE_JS, timeout=TIMEOUT_MS)
+            page.wait_for_timeout(1000)
+            t0 = time.perf_counter()
+            page.get_by_test_id("stSidebarNav").get_by_text("Insights", exact=True).click()
+        else:
+            t0 = time.perf_counter()
+            page.goto(f"{server.url}/insights", timeout=TIMEOUT_MS)
+        page.wait_for_function(FIRST_CHART_JS, arg=1, timeout=TIMEOUT_MS * 3, polling=20)
         first = time.perf_counter() - t0
-        page.wait_for_function(FIRST_CHART_JS, arg=7, timeout=TIMEOUT_MS * 3, polling=100)
+        page.wait_for_function(FIRST_CHART_JS, arg=7, timeout=TIMEOUT_MS * 3, polling=20)
         tab = time.perf_counter() - t0
         return {"first_chart_s": round(first, 2), "first_tab_s": round(tab, 2)}
     finally:
         context.close()
+
+
+IDLE_JS = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
 
 
 # --- reporting ---------------------------------------------------------------------------------------------------
@@ -571,6 +583,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", default=None, help="a git revision measured beside this working tree")
     parser.add_argument("--charts", choices=("closed", "open", "both"), default="both")
     parser.add_argument("--skip-insights", action="store_true")
+    parser.add_argument("--skip-search", action="store_true", help="only the Insights page")
+    parser.add_argument("--insights-runs", type=int, default=3, help="fresh servers per Insights measure")
     parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument("--profile", type=Path, default=None,
                         help="cProfile this tree's server (page runs) into this folder, one file per scenario")
@@ -592,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.warmup} warm-up pass(es) over {len(QUERIES)} queries, the apps taking turns", flush=True)  # fmt: skip
     print(LEGEND)
     figures: dict[str, Any] = {"catalog": what, "runs": args.runs, "load_average_start": os.getloadavg()}
-    sources = ("catalog", "hub") if args.source == "both" else (args.source,)
+    sources = () if args.skip_search else ("catalog", "hub") if args.source == "both" else (args.source,)
     states = {"closed": (False,), "open": (True,), "both": (False, True)}[args.charts]
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
@@ -621,15 +635,20 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_insights:
             print("\n== Insights, cold (a fresh server each time) ==")
             cold: dict[str, Any] = {}
-            for label, app_root in apps.items():
-                for models_first in (False, True):
-                    env = {"HUB_EXPLORER_HOME": str(home), "HF_HOME": str(folder / f"hf-{label[:4]}")}
-                    with serve(f"insights-{label}", app_root, folder, env, hub_url) as server:
-                        got = insights_cold(browser, server, models_first=models_first)
-                    name = f"{label}, {'after the Models page' if models_first else 'first page'}"
-                    cold[name] = got
-                    print(f"{name:<40} first chart {got['first_chart_s']:.2f} s, the first tab's 7 charts "
-                          f"{got['first_tab_s']:.2f} s", flush=True)  # fmt: skip
+            for round_ in range(args.insights_runs):
+                for label, app_root in apps.items():
+                    for from_models in (True, False):
+                        env = {"HUB_EXPLORER_HOME": str(home), "HF_HOME": str(folder / f"hf-{label[:4]}")}
+                        with serve(f"insights-{label}", app_root, folder, env, hub_url) as server:
+                            got = insights_cold(browser, server, from_models=from_models)
+                        name = f"{label}, {'from the Models page' if from_models else 'as the first page'}"
+                        cold.setdefault(name, []).append(got)
+                        print(f"{name:<40} first chart {got['first_chart_s']:.2f} s, the first tab's 7 charts "
+                              f"{got['first_tab_s']:.2f} s", flush=True)  # fmt: skip
+            if args.insights_runs > 1:
+                for name, runs in cold.items():
+                    print(f"{name:<40} median: first chart {statistics.median(r['first_chart_s'] for r in runs):.2f} s,"
+                          f" the first tab {statistics.median(r['first_tab_s'] for r in runs):.2f} s")  # fmt: skip
             figures["insights_cold"] = cold
         browser.close()
     figures["load_average_end"] = os.getloadavg()

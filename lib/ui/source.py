@@ -23,7 +23,7 @@ from typing import Any
 
 import streamlit as st
 
-from lib.catalog import Catalog, CatalogError
+from lib.catalog import Catalog, CatalogError, CatalogStats
 from lib.errors import HubUnavailableError, NotFoundError
 from lib.filters import for_kind
 from lib.format import md_escape
@@ -92,6 +92,27 @@ def catalog() -> Catalog | None:
         return cat if cat.exists else None
     except (CatalogError, OSError):
         return None
+
+
+def generations(cat: Catalog) -> tuple[tuple[Kind, str], ...]:
+    """What identifies the catalog's data now: each kind's live index generation (a load or sync makes a new one),
+    for cache keys (as `lib.insights.version`)."""
+    out = []
+    for kind in cat.kinds():
+        folder = cat.index(kind).folder
+        out.append((kind, folder.name if folder is not None else ""))
+    return tuple(out)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _stats(root: str, version: tuple[tuple[Kind, str], ...], _cat: Catalog) -> CatalogStats:
+    return _cat.stats()
+
+
+def stats(cat: Catalog) -> CatalogStats:
+    """The catalog's stats, read once per index generation: `Catalog.stats` sums the size of every file under the
+    catalog's folder on each call, which the sidebar would pay on every rerun."""
+    return _stats(str(cat.root), generations(cat), cat)
 
 
 # --- the choice, kept in the URL ---------------------------------------------------------------------------------
@@ -183,8 +204,8 @@ def _ask(src: Source, query: SearchQuery, note: str | None = None, *, fallback: 
 
 
 def _snapshot(cat: Catalog, kind: Kind) -> str:
-    stats = cat.stats().kinds.get(kind)
-    when = stats.snapshot_date if stats is not None else None
+    found = stats(cat).kinds.get(kind)
+    when = found.snapshot_date if found is not None else None
     return f" (snapshot {when.isoformat()})" if when else ""
 
 
@@ -269,7 +290,7 @@ def sidebar(where: Any = None) -> None:
                  help="Automatic uses the live Hub, and the local catalog when only it can answer a filter or sort, "
                       "or when the Hub does not answer.")  # fmt: skip
         lines = []
-        for kind, ks in cat.stats().kinds.items():
+        for kind, ks in stats(cat).kinds.items():
             when = ks.snapshot_date.isoformat() if ks.snapshot_date else "date unknown"
             lacks = cat.capabilities(kind).missing_data()
             lines.append(f"{ks.count:,} {kind} · snapshot {when}" + (f" (no {', '.join(lacks)})" if lacks else ""))
