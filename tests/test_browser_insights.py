@@ -116,7 +116,7 @@ RECORD_TEXT = """(() => {
 def test_a_repo_of_the_top_table_opens_its_details_in_the_app(page, fixture_app) -> None:
     """The top table's repo names are links to the app's own page for the repo (the browse page with ?repo=,
     in a new tab), showing the id as text."""
-    url, theme = fixture_app
+    url, _theme = fixture_app
     page.add_init_script(RECORD_TEXT)
     _open(page, url)
     table = page.get_by_test_id("stDataFrame").first

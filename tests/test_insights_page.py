@@ -13,10 +13,10 @@ import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
 from lib import insights, insights_charts
-from lib.ui import insights_view
 from lib.catalog import Catalog
 from lib.format import md_escape
 from lib.query import NONE_VALUE
+from lib.ui import insights_view
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "hub"
