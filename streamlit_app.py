@@ -1,8 +1,8 @@
-"""Hub Explorer: the router. Page config, the shared sidebar, and the navigation over `pages/`."""
+"""Hub Explorer: the router. Page config, the navigation over `pages/`, and the shared sidebar."""
 
 import streamlit as st
 
-from lib.ui.components import sidebar
+from lib.ui.components import sidebar, sidebar_top
 
 st.set_page_config(page_title="Hub Explorer", page_icon=":material/explore:", layout="wide")
 
@@ -18,5 +18,16 @@ page = st.navigation(
         st.Page("pages/cache.py", title="Local cache", icon=":material/storage:"),
     ]
 )
-sidebar()
-page.run()
+# The shared sidebar keeps its place at the top but is drawn after the page: a page's own elements (a search's
+# results table) then reach the browser first, instead of waiting behind the sidebar's (bench/bench_browser.py).
+top = sidebar_top()
+try:
+    page.run()
+finally:
+    sidebar(top)
+
+# With a local catalog, the Insights page's figures are counted ahead, in the background, once per catalog version;
+# imported here, after the page is drawn, so that neither the import nor the counting holds a page up.
+from lib.ui import insights_view
+
+insights_view.prepare()

@@ -163,13 +163,14 @@ def page_runs(home: Path, repeat: int) -> dict[str, float]:
 # --- result-set charts after a filter change ----------------------------------------------------------------
 def chart_updates(home: Path, repeat: int) -> dict[str, Any]:
     """`Catalog.aggregates` + every chart spec per query, against the search alone, p50/p95 over all runs."""
+    from lib import charts
     from lib.ui import charts_panel
 
     cat = Catalog.open(home)
     queries, _ = fit_queries(cat, read_bench_queries(QUERIES))  # as a page asks them (no trending in the snapshot)
     for q in queries[:3]:  # open the index and build each chart's template once, as a running page has
         for name, frame in cat.aggregates(q).frames.items():
-            charts_panel.chart_spec(name, frame)
+            charts_panel.chart_spec(name, charts.drawn(name, frame))
     search, update = [], []
     for _ in range(repeat):
         for q in queries:
@@ -177,7 +178,7 @@ def chart_updates(home: Path, repeat: int) -> dict[str, Any]:
             cat.search(q, facets=cat.capabilities(q.kind).facets)  # what a browse page counts
             middle = time.perf_counter()
             for name, frame in cat.aggregates(q).frames.items():
-                charts_panel.chart_spec(name, frame)
+                charts_panel.chart_spec(name, charts.drawn(name, frame))
             search.append((middle - started) * 1000)
             update.append((time.perf_counter() - middle) * 1000)
     return {"queries": len(queries), "runs": len(update),

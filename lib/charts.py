@@ -44,6 +44,7 @@ OTHER = "(other)"  # in parentheses like NONE_VALUE: "other" is a real license i
 SCATTER_LIMIT = 500
 FRAME_NAMES = ("downloads", "created", "scatter")
 DISTRIBUTIONS_FIELDS = frozenset(f for fields in DISTRIBUTIONS.values() for f in fields)
+ORDER = "order"  # a distribution's drawn frame: the position of each bar (see `drawn`)
 
 PICK = "pick"  # point selection on a distribution's bars
 BRUSH = "brush"  # interval selection on the months of creation
@@ -177,10 +178,12 @@ def _finish(chart: alt.TopLevelMixin, title: str) -> alt.TopLevelMixin:
 def distribution_chart(frame: pd.DataFrame, field: str, title: str | None = None) -> alt.TopLevelMixin:
     """Horizontal bars of ``[field, "count"]`` in the frame's order (`OTHER` greyed), with count labels.
     Clicking a bar selects its value (point selection `PICK` on `field`). The spec does not depend on the
-    frame's values (bars keep the data's order, `sort: null`) but for its height, so a page can reuse it with
-    `fit` setting the height and the bars' order for each frame."""
+    frame at all (see `drawn`): the bars follow its `ORDER` column and the height follows the number of bars
+    (`BAR_HEIGHT` each), so a page builds it once and draws every frame with it."""
+    frame = frame if ORDER in frame.columns else drawn(field, frame)
     pick = alt.selection_point(name=PICK, fields=[field])
-    y = alt.Y(f"{field}:N", sort=None, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT, labelOverlap=False))
+    y = alt.Y(f"{field}:N", sort=alt.EncodingSortField(ORDER, op="min"), title=None,
+              axis=alt.Axis(labelLimit=LABEL_LIMIT, labelOverlap=False))  # fmt: skip
     x = alt.X("count:Q", title="Repos", axis=alt.Axis(format="~s", labelExpr=COUNT_LABELS))
     base = alt.Chart(frame).encode(y=y, x=x)
     bars = base.mark_bar(cornerRadiusEnd=2).encode(
@@ -191,13 +194,13 @@ def distribution_chart(frame: pd.DataFrame, field: str, title: str | None = None
     labels = base.mark_text(align="left", dx=4, fontSize=FONT_SIZE, color=LABEL_COLOR).encode(
         text=alt.Text("count:Q", format=","))
     # room on the right for the longest bar's label, which would otherwise be cut at the chart's edge
-    chart = alt.layer(bars, labels).properties(height=distribution_height(len(frame)),
+    chart = alt.layer(bars, labels).properties(height=alt.Step(BAR_HEIGHT),
                                                padding={"left": 5, "top": 5, "bottom": 5, "right": 48})
     return _finish(chart, title or f"By {_TITLES.get(field, field).lower()}")
 
 
 def distribution_height(bars: int) -> int:
-    """The height of a distribution chart of `bars` bars, title and axis included."""
+    """About the height of a distribution chart of `bars` bars, title and axis included."""
     return max(bars, 1) * BAR_HEIGHT + CHROME_HEIGHT
 
 
@@ -205,7 +208,8 @@ def downloads_tail_chart(frame: pd.DataFrame,
                          title: str = "Downloads (repos per decade, log scale)") -> alt.TopLevelMixin:
     """Repos per decade of downloads, counts on a log scale: the Hub's long tail. Empty decades are not drawn."""
     chart = alt.Chart(frame).transform_filter("datum.count > 0").mark_bar(color=BAR_COLOR).encode(
-        x=alt.X("bin:N", sort=None, title="Downloads (last 30 days)",
+        # decades in the order of their lower bound, from the data: the spec stays the same for every frame
+        x=alt.X("bin:N", sort=alt.EncodingSortField("lo", op="min"), title="Downloads (last 30 days)",
                 axis=alt.Axis(labelAngle=-35, labelOverlap=False)),
         # not stacked: a stack starts at 0, which a log scale cannot place (the bars would vanish)
         y=alt.Y("count:Q", title="Repos (log)", scale=alt.Scale(type="log", domainMin=0.5), stack=None,
@@ -250,7 +254,7 @@ def likes_vs_downloads_chart(frame: pd.DataFrame,
 def template(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """A chart's Vega-Lite spec without its data (``data``/``datasets`` removed): the same for every frame of
     the same columns, so it can be built once and drawn with each new frame (``st.vega_lite_chart(frame,
-    spec)``) instead of converting and validating the whole chart on every run."""
+    spec)``, the frame from `drawn`) instead of converting and validating the whole chart on every run."""
     spec = chart.to_dict()
     spec.pop("datasets", None)
     spec.pop("data", None)
@@ -259,27 +263,18 @@ def template(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return spec
 
 
-def fit(spec: dict[str, Any], name: str, frame: pd.DataFrame) -> dict[str, Any]:
-    """Set, in a chart's template (`template`), the parts that follow its frame: a distribution's height and the
-    order of the categories of a distribution (its values) and of the downloads chart (its non-empty decades).
+def drawn(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame a chart draws: a distribution's gets an `ORDER` column (its rows' positions), which its bars
+    follow. Everything else comes as it is.
 
-    The order must be explicit: when only a chart's data changes, Streamlit swaps the rows inside the drawn Vega
-    view, and Vega keeps the categories it had already seen first in a ``sort: null`` domain, so a new result
-    drew its bars in the old result's order. Returns `spec`, changed in place.
-    """
+    The order must come with the data, not in the spec: a spec that changes with every frame (an explicit domain,
+    a height per number of bars) makes Streamlit build the whole Vega view again on every rerun, where a spec that
+    stays the same lets it swap the rows inside the drawn view (bench/bench_browser.py: about 50 ms of the
+    browser's time per search with the charts open). With `sort: null` Vega would keep the categories it had seen
+    first in such a swap, and draw a new result's bars in the old result's order."""
     if name in DISTRIBUTIONS_FIELDS:
-        spec["height"] = distribution_height(len(frame))
-        channel, values = "y", frame[name].astype(str).tolist() if len(frame) else None
-    elif name == "downloads":
-        channel, values = "x", frame.loc[frame["count"] > 0, "bin"].astype(str).tolist() if len(frame) else None
-    else:
-        return spec
-    if values:
-        for view in spec.get("layer", [spec]):
-            encoding = view.get("encoding", {}).get(channel)
-            if encoding is not None:
-                encoding.setdefault("scale", {})["domain"] = values
-    return spec
+        return frame.assign(**{ORDER: range(len(frame))})
+    return frame
 
 
 def in_region(frame: pd.DataFrame, region: dict[str, Sequence[float]]) -> pd.DataFrame:

@@ -21,6 +21,40 @@ DTYPE_BYTES: dict[str, float] = {
 }
 
 
+#: A Space's runtime stage (huggingface_hub's `SpaceStage`, and SLEEPING, which the Hub also sends) -> badge colour,
+#: icon, the stage in words, and what it means for the embedded app (None: nothing to say).
+SPACE_STAGES: dict[str, tuple[str, str, str, str | None]] = {
+    "RUNNING": ("green", ":material/play_circle:", "Running", None),
+    "RUNNING_BUILDING": ("orange", ":material/construction:", "Running, rebuilding", None),
+    "RUNNING_APP_STARTING": ("orange", ":material/hourglass_top:", "Running, restarting", None),
+    "APP_STARTING": ("orange", ":material/hourglass_top:", "Starting",
+                     "Starting: the app may not answer until it has started."),
+    "BUILDING": ("orange", ":material/construction:", "Building",
+                 "Building: the app may not answer until the build is done."),
+    "SLEEPING": ("gray", ":material/bedtime:", "Sleeping",
+                 "Sleeping: opening the app wakes it up, which can take a minute."),
+    "PAUSED": ("gray", ":material/pause_circle:", "Paused",
+               "Paused by its owner: the app does not run until they restart it."),
+    "STOPPED": ("gray", ":material/stop_circle:", "Stopped", "Stopped: the app does not run now."),
+    "DELETING": ("gray", ":material/delete:", "Being deleted", "Being deleted: the app no longer runs."),
+    "BUILD_ERROR": ("red", ":material/error:", "Build error", "Build error: the app could not be built."),
+    "RUNTIME_ERROR": ("red", ":material/error:", "Runtime error", "Runtime error: the app stopped with an error."),
+    "CONFIG_ERROR": ("red", ":material/error:", "Configuration error",
+                     "Configuration error: the Space's settings keep its app from starting."),
+    "NO_APP_FILE": ("red", ":material/error:", "No app file",
+                    "No app file: the Space has no app to run."),
+}  # fmt: skip
+
+
+def space_stage(stage: str | None) -> tuple[str, str, str, str | None]:
+    """(badge colour, icon, words, what it means for the app) for a Space's stage; a stage this table does not know
+    is shown in words made from its name ("SOME_STAGE" -> "Some stage")."""
+    if stage in SPACE_STAGES:
+        return SPACE_STAGES[stage]
+    words = (stage or "unknown stage").replace("_", " ").strip().capitalize()
+    return "gray", ":material/help:", words, None
+
+
 def memory_estimates(params: ParamCounts) -> dict[str, float]:
     """Bytes needed to hold the weights at each precision (weights only: activations and KV cache come on top)."""
     estimates = {name: params.total * per for name, per in BYTES_PER_PARAM.items()}

@@ -22,7 +22,7 @@ from lib.charts import OTHER, distribution_frame
 from lib.query import KINDS, NONE_VALUE, Kind
 
 if TYPE_CHECKING:
-    from lib.catalog import Catalog
+    from lib.catalog import Catalog, CatalogStats
 
 #: The shares of the most downloaded repos whose share of all downloads `concentration` reports.
 TOP_SHARES = (0.001, 0.01, 0.1)
@@ -452,17 +452,17 @@ def kind_insights(index: KindIndex, facts: KindFacts, *, series: int = SERIES, b
     return replace(ins, headlines=headlines(ins))
 
 
+def facts(catalog: Catalog, stats: CatalogStats | None = None) -> dict[Kind, KindFacts]:
+    """Each kind's facts (count, snapshot, load, source), in `KINDS` order: from the catalog's stats (`stats`, when
+    the caller has them already), without counting anything (a page shows them before the figures are ready)."""
+    stats = (stats or catalog.stats()).kinds
+    return {kind: KindFacts(kind, s.count, s.snapshot_date, s.loaded_at, s.source)
+            for kind in KINDS if (s := stats.get(kind)) is not None}  # fmt: skip
+
+
 def compute(catalog: Catalog, **options: int) -> Insights:
-    """Every figure of every kind the catalog holds (the page's one cached value)."""
-    stats = catalog.stats().kinds
-    out: dict[Kind, KindInsights] = {}
-    for kind in KINDS:
-        if kind not in stats:
-            continue
-        s = stats[kind]
-        facts = KindFacts(kind, s.count, s.snapshot_date, s.loaded_at, s.source)
-        out[kind] = kind_insights(catalog.index(kind), facts, **options)
-    return Insights(out)
+    """Every figure of every kind the catalog holds (a page may also ask `kind_insights` one kind at a time)."""
+    return Insights({kind: kind_insights(catalog.index(kind), f, **options) for kind, f in facts(catalog).items()})
 
 
 def version(catalog: Catalog) -> tuple[tuple[str, str], ...]:

@@ -187,25 +187,22 @@ def lorenz_chart(frame: pd.DataFrame, title: str, *, subtitle: str | None = None
     return _finish(alt.layer(equal, curve), title, subtitle, height=LORENZ_HEIGHT, validate=validate)
 
 
-def _kind_specs(ins: KindInsights, validate: bool) -> Specs:
-    """The charts of one kind (see `chart_specs`)."""
-    kind, out = ins.kind, {}
+def _plan(ins: KindInsights) -> dict[str, tuple[Any, pd.DataFrame | None, tuple[Any, ...], dict[str, Any]]]:
+    """Each chart of a kind, in the page's order: name -> (builder, frame, arguments, keyword arguments). Nothing
+    is built here: a page builds one chart when it draws it (`kind_chart`)."""
+    kind = ins.kind
     labels = {"task": "task", "library": "library", "sdk": "SDK"}
-
-    def add(name: str, builder: Any, frame: pd.DataFrame | None, *args: Any, **kwargs: Any) -> None:
-        if frame is None or frame.empty:
-            return
-        out[f"{kind}-{name}"] = (builder(frame, *args, validate=validate, **kwargs), frame)
-
+    plan: dict[str, tuple[Any, pd.DataFrame | None, tuple[Any, ...], dict[str, Any]]] = {}
     for field, frame in ins.created_by.items():
         many = " (a repo with several counts under each)" if kind == "datasets" and field == "task" else ""
-        add(f"created-by-{field}", created_stack, frame, field, f"{kind.capitalize()} created per month, by "
-            f"{labels[field]}", subtitle=f"UTC months{many}")  # fmt: skip
+        title = f"{kind.capitalize()} created per month, by {labels[field]}"
+        plan[f"created-by-{field}"] = (created_stack, frame, (field, title), {"subtitle": f"UTC months{many}"})
     if ins.concentration is not None:
-        add("concentration", concentration_chart, ins.concentration, f"Downloads held by the most downloaded {kind}",
-            subtitle="last 30 days at the snapshot")  # fmt: skip
-    add("lorenz", lorenz_chart, ins.lorenz, "Lorenz curve of downloads",
-        subtitle="the further below the dashed line, the more concentrated")  # fmt: skip
+        plan["concentration"] = (concentration_chart, ins.concentration,
+                                 (f"Downloads held by the most downloaded {kind}",),
+                                 {"subtitle": "last 30 days at the snapshot"})  # fmt: skip
+    plan["lorenz"] = (lorenz_chart, ins.lorenz, ("Lorenz curve of downloads",),
+                      {"subtitle": "the further below the dashed line, the more concentrated"})  # fmt: skip
     bars: list[tuple[str, pd.DataFrame | None, str, str, str, str, str | None]] = [
         ("authors-by-repos", ins.authors_by_repos, "author", "repos", f"Top authors by {kind}", kind.capitalize(),
          None),
@@ -218,8 +215,30 @@ def _kind_specs(ins: KindInsights, validate: bool) -> Specs:
         ("sdks", ins.sdks, "sdk", "count", "Space SDKs", "Spaces", None),
     ]  # fmt: skip
     for name, frame, label, value, title, value_title, subtitle in bars:
-        add(name, ranked_bars, frame, label, value, title, value_title=value_title, subtitle=subtitle)
-    return out
+        plan[name] = (ranked_bars, frame, (label, value, title), {"value_title": value_title, "subtitle": subtitle})
+    return {name: step for name, step in plan.items() if step[1] is not None and not step[1].empty}
+
+
+def chart_names(ins: KindInsights) -> list[str]:
+    """The names of a kind's charts (those with data), in the page's order."""
+    return list(_plan(ins))
+
+
+def kind_chart(ins: KindInsights, name: str, *, validate: bool = False) -> tuple[Spec, pd.DataFrame] | None:
+    """One chart of a kind: (Vega-Lite spec without data, its frame), or None when it has no data. A page builds
+    each chart as it draws it, so the first one is on screen before the others are built."""
+    step = _plan(ins).get(name)
+    if step is None:
+        return None
+    builder, frame, args, kwargs = step
+    return builder(frame, *args, validate=validate, **kwargs), frame
+
+
+def _kind_specs(ins: KindInsights, validate: bool) -> Specs:
+    """The charts of one kind (see `chart_specs`)."""
+    plan = _plan(ins)
+    return {f"{ins.kind}-{name}": (builder(frame, *args, validate=validate, **kwargs), frame)
+            for name, (builder, frame, args, kwargs) in plan.items()}  # fmt: skip
 
 
 def chart_specs(insights: Insights, *, validate: bool = False) -> Specs:

@@ -191,6 +191,7 @@ class SpaceRecord(RepoRecord):
     kind: RepoKind = "spaces"
     sdk: str | None = None
     stage: str | None = None  # RUNNING, SLEEPING, BUILDING, RUNTIME_ERROR, ...
+    error_message: str | None = None  # what the Hub says went wrong (its runtime's "errorMessage"), in an error stage
     hardware: str | None = None
     models: tuple[str, ...] = ()
     datasets_used: tuple[str, ...] = ()
@@ -268,6 +269,14 @@ def dataset_from_info(info: DatasetInfo) -> DatasetRecord:
     )
 
 
+def _error_message(runtime: Any) -> str | None:
+    """The Hub's message about a failed Space (huggingface_hub keeps the runtime's answer as `raw`; the message is
+    its ``errorMessage``), or None."""
+    raw = getattr(runtime, "raw", None)
+    message = raw.get("errorMessage") if isinstance(raw, dict) else None
+    return (message.strip() or None) if isinstance(message, str) else None
+
+
 def space_from_info(info: SpaceInfo) -> SpaceRecord:
     runtime = info.runtime
     hardware = None
@@ -277,6 +286,7 @@ def space_from_info(info: SpaceInfo) -> SpaceRecord:
         **_common(info),
         sdk=info.sdk,
         stage=str(runtime.stage) if runtime is not None and runtime.stage else None,
+        error_message=_error_message(runtime),
         hardware=str(hardware) if hardware else None,
         models=tuple(info.models or ()),
         datasets_used=tuple(info.datasets or ()),

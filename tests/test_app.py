@@ -104,10 +104,40 @@ def test_space_detail_shows_runtime_links_and_the_sandboxed_app():
                  if s.get("runtime", {}).get("stage") == "RUNNING" and s.get("models") and s.get("subdomain"))
     at = app("pages/spaces.py", repo=space["id"]).run()
     assert not at.exception
-    assert "running" in texts(at)
+    assert ":material/play_circle: Running]" in texts(at)  # the stage in words, on its badge
+    assert not at.error and not at.code  # a running Space has no error to show
     frames = at.get("iframe")
     assert frames and frames[0].proto.src == f"https://{space['subdomain']}.hf.space"
     assert (space["models"][0], f"repo={space['models'][0].replace('/', '%2F')}") in page_links(at)
+
+
+def test_a_failed_space_shows_the_hubs_error_message_as_text():
+    """A Space in an error stage: the stage in words ("Runtime error", not "The Space is runtime error") and the
+    Hub's own message (its runtime's errorMessage) as a code block, character for character: a traceback with
+    ``__init__`` and ``**`` in it is not Markdown."""
+    space = next(s for s in fixture_ids.records("spaces") if s.get("runtime", {}).get("stage") == "RUNTIME_ERROR")
+    message = space["runtime"]["errorMessage"]
+    assert "__init__" in message and "**" in message and "\n" in message  # what Markdown would mangle
+    at = app("pages/spaces.py", repo=space["id"]).run()
+    assert not at.exception
+    shown = texts(at)
+    assert ":red-badge[:material/error: Runtime error]" in shown
+    assert [e.value for e in at.error] == ["Runtime error: the app stopped with an error. The Hub's message:"]
+    assert [c.value for c in at.code] == [message] and at.code[0].language in (None, "", "plaintext")
+    assert "The Space is" not in shown
+
+
+@pytest.mark.parametrize(("stage", "words"), [("BUILDING", "Building"), ("SLEEPING", "Sleeping"),
+                                                ("PAUSED", "Paused")])  # fmt: skip
+def test_a_space_that_does_not_run_says_so_in_words(stage: str, words: str):
+    space = next(s for s in fixture_ids.records("spaces") if s.get("runtime", {}).get("stage") == stage)
+    at = app("pages/spaces.py", repo=space["id"]).run()
+    assert not at.exception
+    assert f"{words}]" in texts(at)  # the badge
+    assert not at.code  # no error message: none to show
+    notes = [i.value for i in at.info if i.value.startswith(f"{words}")]
+    assert space.get("host") is None or notes, [i.value for i in at.info]  # the App tab says what the app will do
+    assert "The Space is" not in texts(at)
 
 
 def test_model_lineage_links_into_our_pages():

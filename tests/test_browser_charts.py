@@ -218,3 +218,52 @@ def test_a_box_on_the_scatter_filters_by_the_counts_under_it(page, app_url: str,
     assert _param(page.url, "likes") == f"{likes[0]}-{likes[1]}"
     assert page.get_by_test_id("stException").count() == 0
 
+
+
+def _bars(page, title: str) -> list[tuple[str, int]]:
+    """A distribution chart's bars from top to bottom: (the axis label, the count written beside the bar)."""
+    found = page.evaluate("""(title) => {
+        const svg = [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg.marks')]
+            .find(s => s.querySelector('.role-title-text')?.textContent === title);
+        const centre = (t) => { const r = t.getBoundingClientRect(); return r.y + r.height / 2; };
+        const labels = [...svg.querySelectorAll('g.role-axis .role-axis-label text')]
+            .filter(t => !/^[\\d.]+[kMB]?$/.test(t.textContent)).map(t => [centre(t), t.textContent]);
+        const counts = [...svg.querySelectorAll('g.role-mark text')].map(t => [centre(t), t.textContent]);
+        return [labels, counts];
+    }""", title)  # fmt: skip
+    labels, counts = (sorted(part) for part in found)
+    assert len(labels) == len(counts), found
+    for (y1, _), (y2, _) in zip(labels, counts, strict=True):
+        assert abs(y1 - y2) < 6, found  # each count beside its own bar
+    return [(label, int(count.replace(",", ""))) for (_, label), (_, count) in zip(labels, counts, strict=True)]
+
+
+def test_a_new_search_redraws_the_bars_in_its_own_order(page, app_url: str, theme: str) -> None:
+    """The charts' specs stay the same from search to search, so Streamlit swaps the rows of the drawn charts
+    instead of building them again (their SVG stays): the bars must still follow the new result, most frequent
+    first, ties by name, "(other)" last, with the chart's height following the number of bars. "distil" ties
+    text-classification with text-generation, which led the charts before: a chart that kept the categories it
+    had seen first would draw text-generation above."""
+    panel = open_charts(page, app_url)
+    before = _bars(page, "By task")
+    assert before[0][0] == "text-generation", before
+    page.evaluate("""() => document.querySelectorAll('[data-testid="stVegaLiteChart"] svg.marks')
+                                  .forEach(svg => svg.setAttribute('data-before', 'yes'))""")  # fmt: skip
+    box = page.get_by_role("textbox", name="Search")
+    box.fill("distil")
+    box.press("Enter")
+    page.get_by_text(re.compile(r"matching 'distil'")).first.wait_for(timeout=30_000)
+    wait_idle(page)
+    page.wait_for_timeout(500)
+    after = _bars(page, "By task")
+    named = [(label, count) for label, count in after if label != "(other)"]
+    assert named == sorted(named, key=lambda bar: (-bar[1], bar[0])) and len(named) >= 2, after
+    assert {"text-classification", "text-generation"} <= {label for label, _ in named}, after
+    assert "(other)" not in [label for label, _ in after[:-1]], after
+    svgs = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg.marks')]
+        .map(svg => [svg.querySelector('.role-title-text')?.textContent, svg.getAttribute('data-before'),
+                     svg.getBoundingClientRect().height])""")  # fmt: skip
+    assert len(svgs) == len(TITLES) and all(kept == "yes" for _, kept, _ in svgs), svgs  # rows swapped, not redrawn
+    height = next(h for title, _, h in svgs if title == "By task")
+    assert len(after) * 22 < height < len(after) * 22 + 160, (height, after)
+    assert panel.get_by_test_id("stException").count() == 0

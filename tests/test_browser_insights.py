@@ -95,3 +95,49 @@ def test_insights_page_on_the_real_snapshot(page, tmp_path_factory) -> None:
             for tab in ("Models", "Datasets"):
                 _check_tab(page, tab, CHARTS[tab])
                 _shot(page, f"insights-snapshot-{theme}-{tab.lower()}")
+
+
+#: Where the grids' canvases draw each text (page coordinates): Streamlit's grid is a canvas, so a cell is clicked
+#: where its text was drawn.
+RECORD_TEXT = """(() => {
+  const fill = CanvasRenderingContext2D.prototype.fillText;
+  window.__texts = [];
+  CanvasRenderingContext2D.prototype.fillText = function (text, x, y, ...rest) {
+    if (this.canvas.closest && this.canvas.closest('[data-testid="stDataFrame"]')) {
+      const m = this.getTransform(), r = this.canvas.getBoundingClientRect(), d = this.canvas.width / (r.width || 1);
+      window.__texts.push([String(text), r.x + (m.a * x + m.e) / d + window.scrollX,
+                           r.y + (m.d * y + m.f) / d + window.scrollY]);
+    }
+    return fill.call(this, text, x, y, ...rest);
+  };
+})();"""
+
+
+def test_a_repo_of_the_top_table_opens_its_details_in_the_app(page, fixture_app) -> None:
+    """The top table's repo names are links to the app's own page for the repo (the browse page with ?repo=,
+    in a new tab), showing the id as text."""
+    url, _theme = fixture_app
+    page.add_init_script(RECORD_TEXT)
+    _open(page, url)
+    table = page.get_by_test_id("stDataFrame").first
+    table.wait_for(timeout=60_000)
+    wait_idle(page)
+    # the grid's accessible twin holds the cells' values: the first row's link
+    row = table.locator('[data-testid^="glide-cell-"][data-testid$="-0"]').all_text_contents()
+    link = next((cell for cell in row if cell.startswith("models?repo=")), None)
+    assert link is not None, row
+    repo = link.removeprefix("models?repo=")
+    drawn = [t for t in page.evaluate("() => window.__texts") if t[0] == repo]
+    assert drawn, f"{repo} was not drawn as the link's text"
+    _, x, y = drawn[-1]  # where it is now (a first layout may have drawn it elsewhere)
+    page.mouse.move(x + 6, y - 5)
+    page.wait_for_timeout(200)
+    with page.context.expect_page(timeout=30_000) as opened:
+        page.mouse.click(x + 8, y - 5)
+    details = opened.value
+    details.wait_for_load_state()
+    assert details.url == f"{url}/models?repo={repo}"
+    details.get_by_text("Open on the Hub").first.wait_for(timeout=60_000)
+    assert details.get_by_role("heading", name=repo, exact=True).count() >= 1  # the view's title (and the card's)
+    assert details.get_by_test_id("stException").count() == 0
+    details.close()

@@ -168,21 +168,28 @@ def test_distribution_frame_top_and_other() -> None:
     assert got["license"].is_unique
 
 
-def test_fit_sets_the_bar_order_from_the_frame(catalog: Catalog) -> None:
-    """Vega keeps categories it has seen first when Streamlit swaps a chart's rows: the order must be explicit."""
+def test_one_spec_draws_every_frame_in_the_frames_order(catalog: Catalog) -> None:
+    """Streamlit swaps a drawn chart's rows only while its spec stays the same (otherwise it builds the Vega view
+    again), and Vega keeps the categories it has seen first when rows are swapped under ``sort: null``: the spec
+    must not depend on the frame, and the bars' order must come with the data."""
     everything = catalog.aggregates(SearchQuery(kind="models")).frames
     bert = catalog.aggregates(SearchQuery(kind="models", text="bert")).frames
-    spec = charts.template(charts.distribution_chart(everything["task"], "task"))
-    fitted = charts.fit(spec, "task", bert["task"])
-    for layer in fitted["layer"]:
-        assert layer["encoding"]["y"]["scale"]["domain"] == bert["task"]["task"].tolist()
-    assert fitted["height"] == charts.distribution_height(len(bert["task"]))
-    downloads = charts.fit(charts.template(charts.downloads_tail_chart(everything["downloads"])), "downloads",
-                           bert["downloads"])  # fmt: skip
-    shown = [b for b, c in zip(bert["downloads"]["bin"], bert["downloads"]["count"], strict=True) if c > 0]
-    assert downloads["encoding"]["x"]["scale"]["domain"] == shown  # empty decades are not drawn
-    scatter = charts.template(charts.likes_vs_downloads_chart(everything["scatter"]))
-    assert charts.fit(json.loads(json.dumps(scatter)), "scatter", bert["scatter"]) == scatter  # nothing to order
+    from lib.ui.charts_panel import chart_spec  # what the Charts panel draws with
+
+    for name in ("task", "license", "downloads", "created", "scatter"):
+        specs = [chart_spec(name, charts.drawn(name, frames[name])) for frames in (everything, bert)]
+        assert specs[0] == specs[1], name  # no domain, no height of its own
+        assert "data" not in specs[0] and "datasets" not in specs[0]
+    task = charts.template(charts.distribution_chart(charts.drawn("task", bert["task"]), "task"))
+    for layer in task["layer"]:
+        assert layer["encoding"]["y"]["sort"] == {"field": charts.ORDER, "op": "min"}
+    assert task["height"] == {"step": charts.BAR_HEIGHT}  # the height follows the number of bars
+    rows = charts.drawn("task", bert["task"])
+    assert rows[charts.ORDER].tolist() == list(range(len(bert["task"])))  # the frame's order: "(other)" last
+    assert rows.drop(columns=charts.ORDER).equals(bert["task"])
+    downloads = charts.template(charts.downloads_tail_chart(everything["downloads"]))
+    assert downloads["encoding"]["x"]["sort"] == {"field": "lo", "op": "min"}  # decades by their lower bound
+    assert charts.drawn("scatter", bert["scatter"]) is bert["scatter"]  # nothing to order
 
 
 @pytest.mark.parametrize(
@@ -288,8 +295,10 @@ def test_distribution_chart_spec(catalog: Catalog) -> None:
     readable(s)
     bars = layer_with(s, "bar")
     assert bars["encoding"]["y"]["field"] == "license" and bars["encoding"]["y"]["type"] == "nominal"
-    assert bars["encoding"]["y"]["sort"] is None  # bars keep the frame's order ("other" last), not Vega's
+    # bars keep the frame's order ("other" last), not Vega's: its ORDER column, added when the frame lacks it
+    assert bars["encoding"]["y"]["sort"] == {"field": charts.ORDER, "op": "min"}
     assert frame["license"].tolist()[-1] == charts.OTHER
+    assert [row[charts.ORDER] for row in next(iter(s["datasets"].values()))] == list(range(len(frame)))
     assert bars["encoding"]["x"]["field"] == "count"
     pick = params(s)[charts.PICK]
     assert pick["select"]["type"] == "point" and pick["select"]["fields"] == ["license"]
@@ -304,7 +313,7 @@ def test_downloads_chart_is_log_scaled(catalog: Catalog) -> None:
     s = spec(charts.downloads_tail_chart(catalog.aggregates(SearchQuery(kind="models")).frames["downloads"]))
     readable(s)
     assert s["encoding"]["y"]["scale"]["type"] == "log"
-    assert s["encoding"]["x"]["sort"] is None  # decades in the frame's order, not alphabetical
+    assert s["encoding"]["x"]["sort"] == {"field": "lo", "op": "min"}  # decades in order, not alphabetical
     assert next(iter(s["datasets"].values()))[0]["bin"] == "0"
     assert {"filter": "datum.count > 0"} in s["transform"]  # log scales cannot place 0
 
@@ -353,7 +362,7 @@ def test_templates_do_not_depend_on_the_data(catalog: Catalog) -> None:
     assert all("data" not in layer for layer in one["layer"])
 
     def stable(spec: dict[str, Any]) -> str:  # Altair names layered views by a hash; Streamlit renames them
-        return re.sub(r"view_[0-9a-f]+_\d+", "view", json.dumps({**spec, "height": 0}, sort_keys=True))
+        return re.sub(r"view_[0-9a-f]+_\d+", "view", json.dumps(spec, sort_keys=True))
 
     assert stable(one) == stable(other)
-    assert one["height"] != other["height"]
+    assert one["height"] == {"step": charts.BAR_HEIGHT}  # 3 bars or 13: the height follows them by itself

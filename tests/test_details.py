@@ -103,3 +103,24 @@ def test_defaults_stay_out_of_the_url_and_params_split_by_owner():
     assert detail_url.browse_params(params) == {"q": "bert", "repo": "o/m", "page": "2"}
     assert detail_url.detail_params(params) == {"tab": "files", "config": "sst2", "split": "test"}
     assert set(detail_url.DETAIL_PARAMS) == {"tab", "config", "split"}
+
+
+def test_every_space_stage_reads_as_words() -> None:
+    """Each stage huggingface_hub knows (and SLEEPING, which the Hub sends too) has a badge and words a person
+    reads ("Runtime error", not "runtime_error" or "The Space is runtime error"); a stage nobody knows yet is
+    made into words from its name."""
+    from huggingface_hub import SpaceStage
+
+    from lib.details import SPACE_STAGES, space_stage
+
+    for stage in [*(s.value for s in SpaceStage), "SLEEPING"]:
+        color, icon, words, meaning = space_stage(stage)
+        assert stage in SPACE_STAGES, stage
+        assert words[0].isupper() and "_" not in words and words != stage, (stage, words)
+        assert color in {"green", "orange", "gray", "red"} and icon.startswith(":material/"), stage
+        assert meaning is None or meaning.startswith(words), (stage, meaning)  # "Sleeping: opening the app..."
+        assert ("ERROR" in stage or stage == "NO_APP_FILE") == (color == "red"), stage
+    assert space_stage("RUNNING")[3] is None  # nothing to say about a running app
+    assert space_stage("RUNTIME_ERROR")[2] == "Runtime error"
+    assert space_stage("SOME_NEW_STAGE")[2:] == ("Some new stage", None)
+    assert space_stage(None)[2] == "Unknown stage"

@@ -4,6 +4,7 @@ and a clear message instead of empty charts when no catalog is loaded."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from lib import insights, insights_charts
 from lib.catalog import Catalog
 from lib.format import md_escape
 from lib.query import NONE_VALUE
+from lib.ui import insights_view
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "hub"
@@ -64,10 +66,41 @@ def test_no_catalog_says_how_to_load_one(monkeypatch, tmp_path) -> None:
     assert "No local catalog yet" in text and "python -m lib.catalog load" in text
 
 
+TABS = {"Models (58)": 7, "Datasets (25)": 7, "Spaces (19)": 4}
+
+
+def _every_tab(at: AppTest) -> tuple[dict[str, dict], Counter]:
+    """Open each tab in turn (only the open tab's charts are drawn and sent): every chart by its title, and the
+    export buttons' labels, over all tabs."""
+    charts: dict[str, dict] = {}
+    labels: Counter = Counter()
+    for tab, count in TABS.items():
+        at.session_state[insights_view.TAB_KEY] = tab
+        at.run()
+        assert not at.exception
+        drawn = _charts(at)
+        assert len(at.get("vega_lite_chart")) == count, (tab, sorted(drawn))
+        charts.update(drawn)
+        labels.update(b.proto.label for b in at.get("download_button"))
+    return charts, labels
+
+
+def test_only_the_open_tab_is_drawn(monkeypatch, catalog_home) -> None:
+    """The first tab's 7 charts on the first run; the others are built and sent when their tab is opened."""
+    at = _page(monkeypatch, catalog_home)
+    assert not at.exception
+    assert [t.label for t in at.tabs] == list(TABS)
+    titles = sorted(_charts(at))
+    assert len(titles) == 7 and all("dataset" not in t.lower() and "space" not in t.lower() for t in titles), titles
+    # the headlines above the tabs still speak of every kind, in the tabs' order
+    heads = [m.value.split("\n")[0] for m in at.markdown if m.value.startswith("**")]
+    assert heads[:3] == ["**Models**", "**Datasets**", "**Spaces**"], heads
+
+
 def test_every_chart_with_its_encodings_data_and_exports(monkeypatch, catalog_home) -> None:
     at = _page(monkeypatch, catalog_home)
     assert not at.exception
-    charts = _charts(at)
+    charts, labels = _every_tab(at)
     expected = {
         "Models created per month, by task": {
             "x": ("month", "temporal"),
@@ -96,10 +129,8 @@ def test_every_chart_with_its_encodings_data_and_exports(monkeypatch, catalog_ho
         got = _encodings(charts[title]["spec"])
         for channel, want in channels.items():
             assert got.get(channel) == want, (title, channel, got)
-    # 18 charts: models 7, datasets 7, Spaces 4 (License mix and Lorenz appear once per kind with downloads)
-    assert len(at.get("vega_lite_chart")) == 18
-    # each chart has its CSV, PNG and SVG buttons
-    labels = Counter(b.proto.label for b in at.get("download_button"))
+    # 18 charts: models 7, datasets 7, Spaces 4 (License mix and Lorenz appear once per kind with downloads),
+    # each with its CSV, PNG and SVG buttons
     assert labels == {"CSV": 18, "PNG": 18, "SVG": 18}, labels
 
     # the data drawn agrees with the raw fixtures
@@ -130,6 +161,13 @@ def test_headlines_facts_and_top_table(monkeypatch, catalog_home) -> None:
                                                                            ascending=[False, True])  # fmt: skip
     got = table[table["task"] == "text-generation"]["id"].tolist()
     assert got == best["id"].head(5).tolist()
+    # each repo links to its details in the app (its kind's browse page with ?repo=), its id shown as text
+    assert table["url"].tolist() == [f"models?repo={repo}" for repo in table["id"]]
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["url"]["type_config"] == {"type": "link", "display_text": insights_view.REPO_TEXT}
+    assert columns["url"]["label"] == "Repo" and "id" not in at.dataframe[0].proto.column_order  # the link, not the id
+    for url, repo in zip(table["url"], table["id"], strict=True):
+        assert re.search(insights_view.REPO_TEXT, url).group(1) == repo  # the text the link shows
     # ranking by likes instead
     at.segmented_control(key="insights:models:by").set_value("likes").run()
     assert not at.exception

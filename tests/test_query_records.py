@@ -99,7 +99,12 @@ def test_dataset_and_space_fields():
                                                                                   "requested": "cpu-basic"}},
                                     "models": ["o/m"]})
     assert (sp.sdk, sp.stage, sp.hardware, sp.models) == ("gradio", "SLEEPING", "cpu-basic", ("o/m",))
-    assert sp.app_url == "https://o-s.hf.space"
+    assert sp.app_url == "https://o-s.hf.space" and sp.error_message is None
+    # the Hub's message about a failed Space: its runtime's "errorMessage" (huggingface_hub keeps it in `raw`)
+    failed = record_from_api("spaces", {"id": "o/f", "runtime": {"stage": "BUILD_ERROR", "errorMessage": " E: x\n"}})
+    assert (failed.stage, failed.error_message) == ("BUILD_ERROR", "E: x")
+    blank = record_from_api("spaces", {"id": "o/g", "runtime": {"stage": "RUNNING", "errorMessage": "  "}})
+    assert blank.error_message is None
     assert not record_from_api("datasets", {"id": "o/e", "gated": False}).is_gated
 
 

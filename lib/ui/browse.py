@@ -223,7 +223,6 @@ def browse(kind: Kind, detail: Callable[[str], None] | None = None) -> str | Non
             st.info(md_escape(answer.note), icon=":material/swap_horiz:")
     facets = answer.result.facets if answer else {}
     search_bar(kind, facets, caps)
-    filters.sidebar(kind, facets, caps)
     filters.chips(kind, query)
     if error is not None:
         show_error(error, retry_key=None if isinstance(error, InvalidQueryError) else key("retry_search"),
@@ -234,6 +233,7 @@ def browse(kind: Kind, detail: Callable[[str], None] | None = None) -> str | Non
     if kept is not None:
         stale.show(kept)
     slot = _results(kind, answer, page, caps, per) if answer is not None else None
+    filters.sidebar(kind, facets, caps)
     repo = st.session_state.get(key("repo"))
     mode = source.choice()
     cols = st.session_state.get(key("cols"))
@@ -318,7 +318,8 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
         st.session_state[key("repo")] = opened(now, baseline, ids, st.session_state.get(key("repo")))
     matched(result)
     _selected_actions(kind, result, rows)
-    _pager(kind, page, result, per)
+    with st.empty().container():  # one place whether or not there are pages: the charts below keep theirs
+        _pager(kind, page, result, per)
     slot = st.container(key=f"{kind}-detail")
     charts_panel(kind, q, result, answer.source, offered)
     return slot

@@ -23,7 +23,7 @@ from lib.catalog.jobs import Action, JobBoard, Snapshot, ages, download_size, wo
 from lib.errors import HubExplorerError
 from lib.format import human_bytes, md_escape
 from lib.query import KINDS, Kind
-from lib.ui import hub_cache
+from lib.ui import hub_cache, source
 from lib.ui.components import show_error
 
 POLL_S = 1.0  # how often a running job's progress is redrawn
@@ -165,7 +165,7 @@ def _offer() -> None:
 
 def _ages(cat: Catalog) -> None:
     """Each kind's count and age; Refresh for the kinds older than a day, and always in the expander."""
-    kinds = ages(cat.stats())
+    kinds = ages(source.stats(cat))  # read once per index generation
     st.markdown("**Local catalog**")
     lacks = {kind: cat.capabilities(kind).missing_data() for kind in cat.kinds()}
     for age in kinds:

@@ -24,25 +24,29 @@ _FORMATS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def _maker(fmt: str, chart_or_spec: ChartOrSpec, frame: pd.DataFrame) -> Callable[[], bytes | str]:
+def _maker(fmt: str, chart_or_spec: ChartOrSpec, frame: pd.DataFrame,
+           table: pd.DataFrame) -> Callable[[], bytes | str]:  # fmt: skip
     """The callable that makes one file; nothing is converted until it is called."""
     if fmt == "csv":
-        return lambda: chart_files.to_csv(frame)
+        return lambda: chart_files.to_csv(table)
     if fmt == "png":
         return lambda: chart_files.to_png(chart_or_spec, frame)
     return lambda: chart_files.to_svg(chart_or_spec, frame)
 
 
-def export_buttons(chart_or_spec: ChartOrSpec, frame: pd.DataFrame, *, key: str, file_stem: str) -> None:
+def export_buttons(chart_or_spec: ChartOrSpec, frame: pd.DataFrame, *, key: str, file_stem: str,
+                   table: pd.DataFrame | None = None) -> None:  # fmt: skip
     """Compact CSV, PNG and SVG download buttons in one row.
 
     `chart_or_spec` is an Altair chart or a Vega-Lite dict (a spec without data gets `frame` inlined); `frame`
-    is the chart's data (the CSV). `key` makes the buttons' widget keys unique (``{key}:csv`` ...); the files are
-    named ``{file_stem}.csv`` ... The spec is copied at once, so a caller may change its own afterwards.
+    is the chart's data, and the CSV's unless `table` is given (the rows without the columns only the drawing
+    needs). `key` makes the buttons' widget keys unique (``{key}:csv`` ...); the files are named
+    ``{file_stem}.csv`` ... The spec is copied at once, so a caller may change its own afterwards.
     """
+    table = frame if table is None else table
     snapshot = copy.deepcopy(chart_or_spec) if isinstance(chart_or_spec, dict) else chart_or_spec
     with st.container(horizontal=True, gap="small"):
         for label, ext, mime, help_text in _FORMATS:
-            st.download_button(label, _maker(ext, snapshot, frame), file_name=f"{file_stem}.{ext}", mime=mime,
+            st.download_button(label, _maker(ext, snapshot, frame, table), file_name=f"{file_stem}.{ext}", mime=mime,
                                key=f"{key}:{ext}", on_click="ignore", type="tertiary",
                                icon=":material/download:", help=help_text)  # fmt: skip

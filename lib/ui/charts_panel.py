@@ -126,17 +126,20 @@ def _template_json(name: str, columns: tuple[tuple[str, str], ...]) -> str:
 
 
 def chart_spec(name: str, frame: pd.DataFrame) -> dict[str, Any]:
-    """The Vega-Lite spec to draw `frame` with (a fresh copy: Streamlit may change what it is given)."""
-    spec = json.loads(_template_json(name, tuple((str(c), str(t)) for c, t in frame.dtypes.items())))
-    return charts.fit(spec, name, frame)  # a distribution's height, the order of the bars
+    """The Vega-Lite spec to draw `frame` (a frame from `lib.charts.drawn`) with: a fresh copy (Streamlit may
+    change what it is given) of the same spec for every frame of the same columns, so that Streamlit swaps the
+    rows of a drawn chart instead of building it again (see `lib.charts.drawn`)."""
+    return json.loads(_template_json(name, tuple((str(c), str(t)) for c, t in frame.dtypes.items())))
 
 
 def _chart(kind: Kind, name: str, frame: pd.DataFrame, *, select: bool) -> Any:
-    event = st.vega_lite_chart(frame, chart_spec(name, frame), width="stretch", key=chart_key(kind, name),
+    rows = charts.drawn(name, frame)
+    template = _template_json(name, tuple((str(c), str(t)) for c, t in rows.dtypes.items()))
+    event = st.vega_lite_chart(rows, json.loads(template), width="stretch", key=chart_key(kind, name),
                                on_select="rerun" if select else "ignore")  # fmt: skip
-    # a fresh spec: Streamlit may have changed the one it drew
-    export_buttons(chart_spec(name, frame), frame, key=state.widget_key(kind, f"chart_export:{name}"),
-                   file_stem=f"{kind}-{name}")  # fmt: skip
+    # a fresh spec: Streamlit may have changed the one it drew; the CSV holds the frame's own columns
+    export_buttons(json.loads(template), rows, key=state.widget_key(kind, f"chart_export:{name}"),
+                   file_stem=f"{kind}-{name}", table=frame)  # fmt: skip
     return event if select else None
 
 

@@ -166,12 +166,21 @@ def health() -> None:
         st.caption(md_escape(str(reach.error)))
 
 
-def sidebar() -> None:
+def sidebar_top() -> Any:
+    """A container at the top of the sidebar for `sidebar(where=...)` to fill after the page is drawn (the panels a
+    page draws meanwhile already know that the "You" widget is there)."""
+    identity.will_show_sidebar()
+    return st.sidebar.container()
+
+
+def sidebar(where: Any = None) -> None:
     """Who is asking (`lib.ui.identity`); where answers come from: the endpoint, whether it answers, whether a token
-    is set (never the token)."""
-    identity.sidebar()
+    is set (never the token). In the sidebar, or in `where` (a container in it: the router keeps one at the top and
+    fills it after the page, so that a page's own elements reach the browser first)."""
+    where = where if where is not None else st.sidebar
+    identity.sidebar(where)
     s = hub_cache.settings()
-    with st.sidebar:
+    with where:
         st.subheader("Source", anchor=False)
         label = "Hugging Face Hub" if s.is_default_endpoint else "Custom endpoint"
         st.markdown(f"**{label}**  \n`{s.endpoint}`")
@@ -181,4 +190,4 @@ def sidebar() -> None:
         else:
             st.markdown(":gray-badge[:material/key_off: no token]")
             st.caption("Gated and private repos need `HF_TOKEN`.")
-    source.sidebar()
+    source.sidebar(where)

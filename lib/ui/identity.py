@@ -29,7 +29,7 @@ from lib.format import md_escape
 
 __all__ = ["MAX_NAME", "NAME_KEY", "Identity", "InvalidNameError", "SignIn", "ask_name", "auth_section",
            "change_name", "current_user", "name_from_claims", "sidebar", "sidebar_shown", "sign_in_buttons",
-           "sign_in_choices"]
+           "sign_in_choices", "will_show_sidebar"]
 
 #: The typed name's session key. Saved searches asked for a name first and kept it here; every panel shares it.
 NAME_KEY = "saved:user"
@@ -144,6 +144,11 @@ def sidebar_shown() -> bool:
     return bool(st.session_state.get(WIDGET_KEY))
 
 
+def will_show_sidebar() -> None:
+    """Say that this run draws the shared widget, before the page is drawn (the router draws it last)."""
+    st.session_state[WIDGET_KEY] = True
+
+
 def _set_name(prefix: str) -> None:
     try:
         st.session_state[NAME_KEY] = names.clean_name(st.session_state.get(f"{prefix}:user_input", ""),
@@ -186,11 +191,11 @@ def sign_in_buttons(prefix: str) -> None:
                 st.login()
 
 
-def sidebar() -> None:
-    """The shared "You" widget at the top of the sidebar."""
-    st.session_state[WIDGET_KEY] = True
+def sidebar(where: Any = None) -> None:
+    """The shared "You" widget at the top of the sidebar (or in `where`, a container in it)."""
+    will_show_sidebar()
     me = current_user()
-    with st.sidebar:
+    with where if where is not None else st.sidebar:
         st.subheader("You", anchor=False)
         if me.signed_in:
             left, right = st.columns([3, 2], vertical_alignment="center")

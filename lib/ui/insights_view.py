@@ -1,20 +1,33 @@
 """The Insights page: how the whole local catalog grew and who dominates it.
 
-Every number is counted by the catalog's index (`lib.insights`), never by pulling rows into pandas. The figures
-and the charts' specs (`lib.insights_charts`) are one `st.cache_data` value keyed by the catalog's folder and
-the live index generation of each kind, so a load or sync shows new numbers at once and every other run reads
-them from the cache. Each chart has its data as CSV and the chart as PNG and SVG (`lib.ui.chart_export`).
+Every number is counted by the catalog's index (`lib.insights`), never by pulling rows into pandas. The page is
+drawn in the order a person reads it, and counts only what it draws:
+
+* the facts (the catalog's stats: nothing counted);
+* the open tab (`st.tabs(on_change="rerun")`, one tab per kind): that kind's figures (`kind_figures`, one
+  `st.cache_data` entry per kind and index generation, so a load or sync shows new numbers at once), then each
+  chart's spec as it is drawn (`lib.insights_charts.kind_chart`, cached the same way): the first chart is on
+  screen before the others are built, and the other tabs' charts are neither built nor sent until opened;
+* then the headlines above the tabs (every kind's figures: counted after the open tab is drawn).
+
+Each chart has its data as CSV and the chart as PNG and SVG (`lib.ui.chart_export`). The repos of the top table
+link to their details in the app (the kind's browse page with ``?repo=``, `repo_url`).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+from urllib.parse import quote
+
+import pandas as pd
 import streamlit as st
 
 from lib import insights, insights_charts
 from lib.catalog import Catalog, CatalogError
 from lib.format import md_escape
-from lib.insights import Insights, KindInsights
-from lib.insights_charts import Specs
+from lib.insights import KindFacts, KindInsights
+from lib.insights_charts import Spec
 from lib.query import Kind
 from lib.ui import source
 from lib.ui.chart_export import export_buttons
@@ -22,14 +35,92 @@ from lib.ui.components import show_error
 
 LOAD_COMMAND = "python -m lib.catalog load ../shared/hub-snapshot/models-2024-07-11.jsonl.gz --kind models"
 _TITLES: dict[Kind, str] = {"models": "Models", "datasets": "Datasets", "spaces": "Spaces"}
+TAB_KEY = "insights:tab"
+#: A repo link's text: the repo id out of its URL (`repo_url`), shown as plain text.
+REPO_TEXT = r"\?repo=(.+)$"
+log = logging.getLogger(__name__)
 
 
-@st.cache_data(show_spinner="Counting the whole catalog…", max_entries=4)
-def page_data(root: str, version: tuple[tuple[str, str], ...], _catalog: Catalog) -> tuple[Insights, Specs]:
-    """The page's figures and chart specs for one version of the catalog at `root` (`version`: each kind's live
-    index generation, `lib.insights.version`)."""
-    data = insights.compute(_catalog)
-    return data, insights_charts.chart_specs(data)
+class Prepared:
+    """Figures and chart specs counted ahead of a visit (`prepare`), by (root, kind, generation) and by (root, kind,
+    generation, chart): one per server process, shared by every session (read-only once stored)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.started: set[tuple[str, tuple[tuple[Kind, str], ...]]] = set()
+        self.figures: dict[tuple[str, Kind, str], KindInsights] = {}
+        self.charts: dict[tuple[str, Kind, str, str], tuple[Spec, pd.DataFrame] | None] = {}
+
+
+@st.cache_resource(show_spinner=False)
+def prepared() -> Prepared:
+    return Prepared()
+
+
+def prepare() -> None:
+    """Count the Insights page's figures and build its charts in a background thread, once per server process and
+    catalog generation, so that a person who opens the page later waits only for the drawing. The router calls it
+    after each run (it returns at once when that is done or under way); a page whose caches are cold meanwhile
+    counts for itself (the same numbers)."""
+    cat = source.catalog()
+    if cat is None:
+        return
+    try:
+        root, version = str(cat.root), source.generations(cat)
+    except CatalogError:
+        return  # the page says what is wrong when it is opened
+    store = prepared()
+    with store.lock:
+        if (root, version) in store.started:
+            return
+        store.started.add((root, version))
+    threading.Thread(target=_prepare, args=(cat, root, version, store), name="insights-prepare", daemon=True).start()
+
+
+def _prepare(cat: Catalog, root: str, version: tuple[tuple[Kind, str], ...], store: Prepared) -> None:
+    try:
+        facts = insights.facts(cat)
+        for kind, generation in version:
+            if kind not in facts:
+                continue
+            ins = insights.kind_insights(cat.index(kind), facts[kind])
+            store.figures[(root, kind, generation)] = ins
+            for name in insights_charts.chart_names(ins):
+                store.charts[(root, kind, generation, name)] = insights_charts.kind_chart(ins, name)
+    except Exception:  # only a head start: the page counts for itself and shows any error
+        log.warning("Counting the Insights figures ahead failed", exc_info=True)
+
+
+@st.cache_data(show_spinner="Counting the whole catalog…", max_entries=12)
+def _kind_figures(root: str, kind: Kind, generation: str, _catalog: Catalog, _facts: KindFacts) -> KindInsights:
+    return insights.kind_insights(_catalog.index(kind), _facts)
+
+
+def kind_figures(root: str, kind: Kind, generation: str, catalog: Catalog, facts: KindFacts) -> KindInsights:
+    """One kind's figures for one index generation (`lib.ui.source.generations`) of the catalog at `root`: counted
+    ahead (`prepare`), or now (cached per generation)."""
+    ready = prepared().figures.get((root, kind, generation))
+    return ready if ready is not None else _kind_figures(root, kind, generation, catalog, facts)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _kind_chart(root: str, kind: Kind, generation: str, name: str,
+                _ins: KindInsights) -> tuple[Spec, pd.DataFrame] | None:  # fmt: skip
+    return insights_charts.kind_chart(_ins, name)
+
+
+def kind_chart(root: str, kind: Kind, generation: str, name: str,
+               ins: KindInsights) -> tuple[Spec, pd.DataFrame] | None:  # fmt: skip
+    """One chart of a kind's figures (see `kind_figures`): its spec without data, and its frame."""
+    key = (root, kind, generation, name)
+    store = prepared()
+    return store.charts[key] if key in store.charts else _kind_chart(root, kind, generation, name, ins)
+
+
+def repo_url(kind: Kind, repo_id: str) -> str:
+    """The app's own page for a repo: its kind's browse page with the repo open (``?repo=``), relative to this page
+    (so it works under any base path)."""
+    return f"{kind}?repo={quote(repo_id, safe='/')}"
 
 
 def _no_catalog() -> None:
@@ -44,21 +135,20 @@ def _no_catalog() -> None:
     )
 
 
-def _facts(data: Insights) -> None:
+def _facts(facts: dict[Kind, KindFacts]) -> None:
     parts = []
-    for ins in data.kinds.values():
-        f = ins.facts
+    for f in facts.values():
         when = f.snapshot_date.isoformat() if f.snapshot_date else "date unknown"
         parts.append(f"**{f.count:,} {f.kind}** (snapshot {when}, from {md_escape(f.source_label)})")
-    loaded = [k.facts.loaded_at for k in data.kinds.values() if k.facts.loaded_at is not None]
+    loaded = [f.loaded_at for f in facts.values() if f.loaded_at is not None]
     tail = f" Loaded {max(loaded):%Y-%m-%d %H:%M} UTC." if loaded else ""
     st.caption("Local catalog: " + "; ".join(parts) + "." + tail
                + " Downloads are the Hub's 30-day counts at the snapshot date.")  # fmt: skip
 
 
-def _headlines(data: Insights) -> None:
+def _headlines(figures: dict[Kind, KindInsights]) -> None:
     """The headline sentences, one column per kind."""
-    kinds = [k for k in data.kinds.values() if k.headlines]
+    kinds = [k for k in figures.values() if k.headlines]
     if not kinds:
         return
     for col, ins in zip(st.columns(len(kinds)), kinds, strict=True):
@@ -66,11 +156,12 @@ def _headlines(data: Insights) -> None:
             st.markdown(f"**{_TITLES[ins.kind]}**\n\n" + "\n".join(f"- {md_escape(h)}" for h in ins.headlines))
 
 
-def _chart(specs: Specs, kind: Kind, name: str) -> None:
-    key = f"{kind}-{name}"
-    if key not in specs:
+def _chart(root: str, ins: KindInsights, generation: str, name: str) -> None:
+    built = kind_chart(root, ins.kind, generation, name, ins)
+    if built is None:
         return
-    spec, frame = specs[key]
+    spec, frame = built
+    key = f"{ins.kind}-{name}"
     st.vega_lite_chart(frame, spec, width="stretch", key=f"insights:{key}")
     export_buttons(spec, frame, key=f"insights:{key}", file_stem=f"insights-{key}")
 
@@ -83,25 +174,34 @@ def _top_table(ins: KindInsights) -> None:
     st.subheader("Most downloaded and most liked, per task", anchor=False)
     by = st.segmented_control("Ranked by", list(frames), default=next(iter(frames)), key=f"insights:{ins.kind}:by",
                               format_func=str.capitalize) or next(iter(frames))  # fmt: skip
-    frame = frames[by]
-    st.caption(f"The 5 {ins.kind} with the most {by} in each of the {frame['task'].nunique()} most common tasks.")
-    st.dataframe(frame, hide_index=True, width="stretch", height=min(len(frame), 15) * 35 + 38, column_config={
+    frame = frames[by].assign(url=[repo_url(ins.kind, repo) for repo in frames[by]["id"]])
+    st.caption(f"The 5 {ins.kind} with the most {by} in each of the {frame['task'].nunique()} most common tasks. "
+               "A repo opens its details here, in a new tab.")  # fmt: skip
+    st.dataframe(frame, hide_index=True, width="stretch", height=min(len(frame), 15) * 35 + 38,
+                 column_order=["task", "rank", "url", "downloads", "likes"], column_config={
         "task": st.column_config.TextColumn("Task"),
         "rank": st.column_config.NumberColumn("#", width="small"),
-        "id": st.column_config.TextColumn("Repo", width="large"),
+        # the id itself, as text, out of the link to its details in the app
+        "url": st.column_config.LinkColumn("Repo", display_text=REPO_TEXT, width="large",
+                                           help="Opens the repo's details in Hub Explorer"),
         "downloads": st.column_config.NumberColumn("Downloads (30 days)", format="localized"),
         "likes": st.column_config.NumberColumn("Likes", format="localized"),
     }, key=f"insights:{ins.kind}:top")  # fmt: skip
 
 
-def _kind(ins: KindInsights, specs: Specs) -> None:
-    kind = ins.kind
+def _kind(root: str, ins: KindInsights, generation: str) -> None:
+    names = set(insights_charts.chart_names(ins))
+
+    def chart(name: str) -> None:
+        if name in names:
+            _chart(root, ins, generation, name)
+
     st.subheader("Growth", anchor=False)
-    names = [f"created-by-{f}" for f in ins.created_by]
-    cols = st.columns(len(names)) if len(names) > 1 else [st.container()]
-    for col, name in zip(cols, names, strict=True):
+    growth = [f"created-by-{f}" for f in ins.created_by]
+    cols = st.columns(len(growth)) if len(growth) > 1 else [st.container()]
+    for col, name in zip(cols, growth, strict=True):
         with col:
-            _chart(specs, kind, name)
+            chart(name)
     notes = insights.growth_notes(ins)
     if notes:
         st.caption(md_escape(" ".join(notes)))
@@ -109,43 +209,58 @@ def _kind(ins: KindInsights, specs: Specs) -> None:
     if ins.concentration is not None:
         left, right = st.columns(2)
         with left:
-            _chart(specs, kind, "concentration")
+            chart("concentration")
         with right:
-            _chart(specs, kind, "lorenz")
+            chart("lorenz")
     left, right = st.columns(2)
     with left:
-        _chart(specs, kind, "authors-by-repos")
+        chart("authors-by-repos")
     with right:
-        _chart(specs, kind, "authors-by-downloads")
+        chart("authors-by-downloads")
     st.subheader("Licenses" + (" and sizes" if ins.sizes is not None else " and SDKs" if ins.sdks is not None else ""),
                  anchor=False)  # fmt: skip
     left, right = st.columns(2)
     with left:
-        _chart(specs, kind, "licenses")
+        chart("licenses")
     with right:
-        _chart(specs, kind, "sizes")
-        _chart(specs, kind, "sdks")
+        chart("sizes")
+        chart("sdks")
     _top_table(ins)
 
 
 def render() -> None:
-    """The whole page."""
+    """The whole page: facts, the open tab's figures and charts, then the headlines above the tabs."""
     st.title("Insights", anchor=False)
     cat = source.catalog()
     if cat is None:
         _no_catalog()
         return
     try:
-        data, specs = page_data(str(cat.root), insights.version(cat), cat)
+        facts = insights.facts(cat, source.stats(cat))
+        generations = dict(source.generations(cat))
     except CatalogError as err:
         show_error(err, retry_key="insights:retry")
         return
-    if not data.kinds:
+    if not facts:
         _no_catalog()
         return
-    _facts(data)
-    _headlines(data)
-    tabs = st.tabs([f"{_TITLES[k]} ({ins.facts.count:,})" for k, ins in data.kinds.items()])
-    for tab, ins in zip(tabs, data.kinds.values(), strict=True):
-        with tab:
-            _kind(ins, specs)
+    root = str(cat.root)
+    _facts(facts)
+    heads = st.container()  # the headlines' place: filled once the open tab is on screen
+    tabs = st.tabs([f"{_TITLES[k]} ({f.count:,})" for k, f in facts.items()], key=TAB_KEY, on_change="rerun")
+    figures: dict[Kind, KindInsights] = {}
+    try:
+        for tab, (kind, f) in zip(tabs, facts.items(), strict=True):
+            if tab.open:  # the other tabs are counted for the headlines, but neither drawn nor sent
+                with tab:
+                    figures[kind] = kind_figures(root, kind, generations.get(kind, ""), cat, f)
+                    _kind(root, figures[kind], generations.get(kind, ""))
+        for kind, f in facts.items():
+            if kind not in figures:
+                figures[kind] = kind_figures(root, kind, generations.get(kind, ""), cat, f)
+    except CatalogError as err:
+        with heads:
+            show_error(err, retry_key="insights:retry")
+        return
+    with heads:
+        _headlines({kind: figures[kind] for kind in facts})

@@ -21,10 +21,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import streamlit as st
 
-from lib.catalog import Catalog, CatalogError
+from lib.catalog import Catalog, CatalogError, CatalogStats
 from lib.errors import HubUnavailableError, NotFoundError
 from lib.filters import for_kind
 from lib.hub.client import hub_capabilities
@@ -92,6 +93,27 @@ def catalog() -> Catalog | None:
         return cat if cat.exists else None
     except (CatalogError, OSError):
         return None
+
+
+def generations(cat: Catalog) -> tuple[tuple[Kind, str], ...]:
+    """What identifies the catalog's data now: each kind's live index generation (a load or sync makes a new one),
+    for cache keys (as `lib.insights.version`)."""
+    out = []
+    for kind in cat.kinds():
+        folder = cat.index(kind).folder
+        out.append((kind, folder.name if folder is not None else ""))
+    return tuple(out)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _stats(root: str, version: tuple[tuple[Kind, str], ...], _cat: Catalog) -> CatalogStats:
+    return _cat.stats()
+
+
+def stats(cat: Catalog) -> CatalogStats:
+    """The catalog's stats, read once per index generation: `Catalog.stats` sums the size of every file under the
+    catalog's folder on each call, which the sidebar would pay on every rerun."""
+    return _stats(str(cat.root), generations(cat), cat)
 
 
 # --- the choice, kept in the URL ---------------------------------------------------------------------------------
@@ -189,8 +211,8 @@ def _ask(src: Source, query: SearchQuery, note: str | None = None, *, fallback: 
 
 
 def _snapshot(cat: Catalog, kind: Kind) -> str:
-    stats = cat.stats().kinds.get(kind)
-    when = stats.snapshot_date if stats is not None else None
+    found = stats(cat).kinds.get(kind)
+    when = found.snapshot_date if found is not None else None
     return f" (snapshot {when.isoformat()})" if when else ""
 
 
@@ -271,14 +293,14 @@ def info(kind: Kind, repo_id: str) -> tuple[RepoRecord, str | None]:
         return record, f"{err.title}: this is the local catalog's copy (no files or card)."
 
 
-def sidebar() -> None:
+def sidebar(where: Any = None) -> None:
     """The source picker and the local catalog: what it holds (and lacks), how old each kind is, building and
-    refreshing it (`lib.ui.catalog_panel`)."""
+    refreshing it (`lib.ui.catalog_panel`); in the sidebar, or in `where` (a container in it)."""
     from lib.ui import catalog_panel  # it imports lib.ui.components, which imports this module
 
     sync_from_url()
     cat = catalog()
-    with st.sidebar:
+    with where if where is not None else st.sidebar:
         if cat is not None:
             st.radio("Answers from", list(CHOICES), key=KEY, format_func=CHOICES.__getitem__, horizontal=True,
                      help="Automatic uses the live Hub, and the local catalog when only it can answer a filter or "

@@ -71,9 +71,10 @@ def header(record: RepoRecord) -> None:
 
 
 def figures(record: RepoRecord, params: ParamCounts | None = None) -> None:
-    """The key figures (`lib.details.key_figures`) in a row of metrics, each as wide as its value (a row that does
-    not fit wraps, rather than cutting a date to "2022-0…")."""
-    row = st.container(horizontal=True, gap="large")
+    """The key figures (`lib.details.key_figures`) in a row of metrics, each as wide as its value: a date or "9
+    minutes ago" is never cut with an ellipsis (equal columns left a fifth of a laptop's width each), and the row
+    wraps onto a second line when the window is narrow."""
+    row = st.container(horizontal=True, gap="medium")
     for label, value in key_figures(record, params):
         row.metric(label, value, width="content")
 

@@ -8,6 +8,7 @@ import re
 
 import streamlit as st
 
+from lib.details import space_stage
 from lib.format import md_escape
 from lib.records import SpaceRecord
 from lib.ui.views import common
@@ -16,40 +17,27 @@ from lib.ui.views import common
 TABS = {"app": "App", "links": "Models and datasets", "card": "Card", "files": "Files"}
 #: The only app URLs embedded: a Space's own *.hf.space host over https.
 SPACE_HOST = re.compile(r"^https://[a-z0-9][a-z0-9-]{0,94}\.hf\.space/?$")
-#: The Hub's runtime stage -> (badge colour, icon, words).
-STAGE_BADGE = {
-    "RUNNING": ("green", ":material/play_circle:", "running"),
-    "SLEEPING": ("gray", ":material/bedtime:", "sleeping"),
-    "PAUSED": ("gray", ":material/pause_circle:", "paused"),
-    "BUILDING": ("orange", ":material/construction:", "building"),
-    "RUNNING_BUILDING": ("orange", ":material/construction:", "rebuilding"),
-    "BUILD_ERROR": ("red", ":material/error:", "build error"),
-    "RUNTIME_ERROR": ("red", ":material/error:", "runtime error"),
-    "CONFIG_ERROR": ("red", ":material/error:", "config error"),
-    "NO_APP_FILE": ("red", ":material/error:", "no app file"),
-    "STOPPED": ("gray", ":material/stop_circle:", "stopped"),
-}
-
-
 def render(repo_id: str) -> None:
     """Everything about one Space. Failures are shown in place; the rest of the page keeps working."""
     space = common.load("spaces", repo_id)
     if not isinstance(space, SpaceRecord):
         return
     common.header(space)
-    stage = (space.stage or "unknown").lower().replace("_", " ")
-    color, icon, label = STAGE_BADGE.get(space.stage or "", ("gray", ":material/help:", stage))
+    color, icon, label, meaning = space_stage(space.stage)
     st.markdown(
         f":{color}-badge[{icon} {md_escape(label)}] "
         f":blue-badge[:material/code: {md_escape(space.sdk or 'no SDK')}] "
         f":gray-badge[:material/memory: {md_escape(space.hardware or 'hardware unknown')}]"
     )
+    if space.error_message:  # the Hub's own words (a traceback, log lines): shown as text, never as Markdown
+        st.error(f"{meaning or md_escape(label)} The Hub's message:", icon=":material/error:")  # meaning: ours
+        st.code(space.error_message, language=None, wrap_lines=True)
     common.figures(space)
     common.tag_lines(space)
 
     tabs = common.detail_tabs("spaces", TABS)
     with tabs["app"]:
-        _app(space, label)
+        _app(space, meaning)
     with tabs["links"]:
         left, right = st.columns(2)
         with left:
@@ -64,12 +52,11 @@ def render(repo_id: str) -> None:
         common.files_section(space)
 
 
-def _app(space: SpaceRecord, stage: str) -> None:
+def _app(space: SpaceRecord, meaning: str | None) -> None:
     url = space.app_url
     if url and SPACE_HOST.match(url):
-        if space.stage not in (None, "RUNNING", "RUNNING_BUILDING"):
-            st.info(f"The Space is {md_escape(stage)}: the embedded app may show a waking or error page.",
-                    icon=":material/info:")
+        if meaning:  # not running: what the embedded app will show instead (our own words)
+            st.info(meaning, icon=":material/info:")
         st.iframe(url, height=600)
         st.link_button("Open the app in a new tab", url, icon=":material/open_in_new:")
     else:
