@@ -145,9 +145,10 @@ def test_tick_models_compare_them_and_export(page, app_url):
     grid = page.get_by_test_id("stDataFrame").first
     grid.wait_for(timeout=60_000)
     wait_idle(page)
-    box = grid.bounding_box()
-    grid.hover()
     for row in (0, 1):
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()  # a tick opens the row's details below and scrolls to them: measure again
+        grid.hover()
         page.mouse.click(box["x"] + 16, box["y"] + 35 + 35 * row + 17)
         wait_idle(page)
     page.get_by_role("button", name=re.compile(r"Compare selected \(2\)")).click()

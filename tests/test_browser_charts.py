@@ -69,7 +69,7 @@ def open_charts(page, url: str, *, catalog: bool = False):
     if catalog:
         page.get_by_test_id("stSidebar").get_by_text("Local catalog", exact=True).click()
         wait_idle(page)
-    panel = page.get_by_test_id("stExpander").filter(has_text="Charts")
+    panel = page.get_by_test_id("stMainBlockContainer").get_by_test_id("stExpander").filter(has_text="Charts")
     panel.get_by_text("Charts", exact=True).first.click()
     wait_idle(page)
     for title in TITLES:

@@ -172,7 +172,7 @@ def test_exports_and_saved_data(watched, seen: Seen):
     _download(page, seen, "comparison.csv", buttons.filter(has_text="CSV").first)
     _download(page, seen, "comparison.md", buttons.filter(has_text="Markdown").first)
     _visit(page, seen, "/models?sort=downloads&q=llama", ready="models matching")
-    panel = page.get_by_test_id("stExpander").filter(has_text="Charts")
+    panel = page.get_by_test_id("stMainBlockContainer").get_by_test_id("stExpander").filter(has_text="Charts")
     panel.get_by_text("Charts", exact=True).first.click()
     csv_button = panel.get_by_test_id("stDownloadButton").filter(has_text="CSV").first
     csv_button.wait_for(timeout=60_000)
