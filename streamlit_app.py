@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lib.ui.components import sidebar, sidebar_top
+from lib.ui.source import catalog
 
 st.set_page_config(page_title="Hub Explorer", page_icon=":material/explore:", layout="wide")
 
@@ -18,16 +19,19 @@ page = st.navigation(
         st.Page("pages/cache.py", title="Local cache", icon=":material/storage:"),
     ]
 )
-# The shared sidebar keeps its place at the top but is drawn after the page: a page's own elements (a search's
-# results table) then reach the browser first, instead of waiting behind the sidebar's (bench/bench_browser.py).
-top = sidebar_top()
+# The shared sidebar's top part (where answers come from, the Hub's health) is drawn before the page; "You" and the
+# source picker keep their places but are drawn after it: a page's own elements (a search's results table) then
+# reach the browser first, instead of waiting behind the sidebar's widgets (bench/bench_browser.py).
+slots = sidebar_top()
 try:
     page.run()
 finally:
-    sidebar(top)
+    sidebar(slots)
 
 # With a local catalog, the Insights page's figures are counted ahead, in the background, once per catalog version;
-# imported here, after the page is drawn, so that neither the import nor the counting holds a page up.
-from lib.ui import insights_view
+# imported here, after the page is drawn and only with a catalog, so that neither the import nor the counting holds a
+# page up.
+if catalog() is not None:
+    from lib.ui import insights_view
 
-insights_view.prepare()
+    insights_view.prepare()

@@ -3,7 +3,7 @@ first chart, cold.
 
     .venv/bin/python bench/bench_browser.py [--catalog snapshot|fixtures|DIR] [--source catalog|hub|both]
                                             [--runs 30] [--warmup 1] [--baseline REF] [--skip-insights]
-                                            [--skip-floor] [--json OUT.json]
+                                            [--skip-floor] [--profile DIR] [--keep] [--json OUT.json]
 
 For each source (a local catalog with `?source=catalog`, the live fake Hub with `?source=hub`), one Chromium page
 on the Models page types a search, presses Enter and waits until the table shows it: the result caption names the
@@ -41,6 +41,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -605,13 +606,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path, default=None,
                         help="cProfile this tree's server (page runs) into this folder, one file per scenario")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, runs, the catalog)")
     args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="bench-browser-"))
+    try:
+        return _run(args, folder)
+    finally:
+        if args.keep:
+            print(f"kept {folder} (servers' logs and runs, the catalog)")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
+
+def _run(args: argparse.Namespace, folder: Path) -> int:
     from playwright.sync_api import sync_playwright
 
     from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-browser-"))
     home, what = build_catalog(args.catalog, folder)
     apps = {"this tree": ROOT}
     if args.baseline:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -166,28 +167,51 @@ def health() -> None:
         st.caption(md_escape(str(reach.error)))
 
 
-def sidebar_top() -> Any:
-    """A container at the top of the sidebar for `sidebar(where=...)` to fill after the page is drawn (the panels a
-    page draws meanwhile already know that the "You" widget is there)."""
+@dataclass
+class SidebarSlots:
+    """The places `sidebar_top` keeps in the sidebar for what `sidebar` draws after the page."""
+
+    you: Any
+    answers: Any
+
+
+def sidebar_top() -> SidebarSlots:
+    """The top of the shared sidebar, before the page: where answers come from (the endpoint, the Hub's health,
+    the token), drawn now, with places kept above it for "You" and below it for the source picker, which `sidebar`
+    fills after the page so that a page's own elements reach the browser first. The health check's fragment is
+    registered here, before the page's own fragments: drawn after them, its reruns every few seconds made a live
+    page's control (a shortlist item's status) write back a value from before a change. The panels a page draws
+    meanwhile already know that the "You" widget is there."""
     identity.will_show_sidebar()
-    return st.sidebar.container()
+    top = st.sidebar.container()
+    you = top.container()
+    with top:
+        _hub()
+    return SidebarSlots(you=you, answers=top.container())
 
 
-def sidebar(where: Any = None) -> None:
-    """Who is asking (`lib.ui.identity`); where answers come from: the endpoint, whether it answers, whether a token
-    is set (never the token). In the sidebar, or in `where` (a container in it: the router keeps one at the top and
-    fills it after the page, so that a page's own elements reach the browser first)."""
-    where = where if where is not None else st.sidebar
-    identity.sidebar(where)
+def _hub() -> None:
     s = hub_cache.settings()
-    with where:
-        st.subheader("Source", anchor=False)
-        label = "Hugging Face Hub" if s.is_default_endpoint else "Custom endpoint"
-        st.markdown(f"**{label}**  \n`{s.endpoint}`")
-        health()
-        if s.has_token:
-            st.markdown(":blue-badge[:material/key: token set]")
-        else:
-            st.markdown(":gray-badge[:material/key_off: no token]")
-            st.caption("Gated and private repos need `HF_TOKEN`.")
-    source.sidebar(where)
+    st.subheader("Source", anchor=False)
+    label = "Hugging Face Hub" if s.is_default_endpoint else "Custom endpoint"
+    st.markdown(f"**{label}**  \n`{s.endpoint}`")
+    health()
+    if s.has_token:
+        st.markdown(":blue-badge[:material/key: token set]")
+    else:
+        st.markdown(":gray-badge[:material/key_off: no token]")
+        st.caption("Gated and private repos need `HF_TOKEN`.")
+
+
+def sidebar(slots: SidebarSlots | None = None) -> None:
+    """Who is asking (`lib.ui.identity`); where answers come from: the endpoint, whether it answers, whether a token
+    is set (never the token), and the source picker. All in the sidebar, in that order; or, after `sidebar_top`
+    drew the top part before the page, "You" and the picker into the places it kept."""
+    if slots is None:
+        identity.sidebar()
+        with st.sidebar:
+            _hub()
+        source.sidebar()
+        return
+    identity.sidebar(slots.you)
+    source.sidebar(slots.answers)
