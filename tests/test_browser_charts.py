@@ -67,7 +67,7 @@ def open_charts(page, url: str, *, catalog: bool = False):
     page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
     wait_idle(page)
     if catalog:
-        page.get_by_test_id("stSidebar").get_by_text("Local catalog", exact=True).click()
+        page.get_by_test_id("stSidebar").get_by_test_id("stRadioGroup").get_by_text("Local catalog", exact=True).click()
         wait_idle(page)
     panel = page.get_by_test_id("stMainBlockContainer").get_by_test_id("stExpander").filter(has_text="Charts")
     panel.get_by_text("Charts", exact=True).first.click()
