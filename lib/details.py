@@ -10,6 +10,7 @@ import pandas as pd
 
 from lib.format import human_count, relative_time
 from lib.records import DatasetRecord, FileEntry, ModelRecord, ParamCounts, RepoRecord, SpaceRecord
+from lib.vocab import STAGE_WORDS, stage_words
 
 #: Bytes per parameter when the weights are held at that precision.
 BYTES_PER_PARAM: dict[str, float] = {"fp32": 4, "fp16 / bf16": 2, "int8": 1, "int4": 0.5}
@@ -22,28 +23,25 @@ DTYPE_BYTES: dict[str, float] = {
 
 
 #: A Space's runtime stage (huggingface_hub's `SpaceStage`, and SLEEPING, which the Hub also sends) -> badge colour,
-#: icon, the stage in words, and what it means for the embedded app (None: nothing to say).
-SPACE_STAGES: dict[str, tuple[str, str, str, str | None]] = {
-    "RUNNING": ("green", ":material/play_circle:", "Running", None),
-    "RUNNING_BUILDING": ("orange", ":material/construction:", "Running, rebuilding", None),
-    "RUNNING_APP_STARTING": ("orange", ":material/hourglass_top:", "Running, restarting", None),
-    "APP_STARTING": ("orange", ":material/hourglass_top:", "Starting",
-                     "Starting: the app may not answer until it has started."),
-    "BUILDING": ("orange", ":material/construction:", "Building",
-                 "Building: the app may not answer until the build is done."),
-    "SLEEPING": ("gray", ":material/bedtime:", "Sleeping",
-                 "Sleeping: opening the app wakes it up, which can take a minute."),
-    "PAUSED": ("gray", ":material/pause_circle:", "Paused",
-               "Paused by its owner: the app does not run until they restart it."),
-    "STOPPED": ("gray", ":material/stop_circle:", "Stopped", "Stopped: the app does not run now."),
-    "DELETING": ("gray", ":material/delete:", "Being deleted", "Being deleted: the app no longer runs."),
-    "BUILD_ERROR": ("red", ":material/error:", "Build error", "Build error: the app could not be built."),
-    "RUNTIME_ERROR": ("red", ":material/error:", "Runtime error", "Runtime error: the app stopped with an error."),
-    "CONFIG_ERROR": ("red", ":material/error:", "Configuration error",
-                     "Configuration error: the Space's settings keep its app from starting."),
-    "NO_APP_FILE": ("red", ":material/error:", "No app file",
-                    "No app file: the Space has no app to run."),
+#: icon, the stage in words (`lib.vocab.STAGE_WORDS`), and what it means for the embedded app (None: nothing to say).
+_STAGE_LOOKS: dict[str, tuple[str, str, str | None]] = {
+    "RUNNING": ("green", ":material/play_circle:", None),
+    "RUNNING_BUILDING": ("orange", ":material/construction:", None),
+    "RUNNING_APP_STARTING": ("orange", ":material/hourglass_top:", None),
+    "APP_STARTING": ("orange", ":material/hourglass_top:", "Starting: the app may not answer until it has started."),
+    "BUILDING": ("orange", ":material/construction:", "Building: the app may not answer until the build is done."),
+    "SLEEPING": ("gray", ":material/bedtime:", "Sleeping: opening the app wakes it up, which can take a minute."),
+    "PAUSED": ("gray", ":material/pause_circle:", "Paused by its owner: the app does not run until they restart it."),
+    "STOPPED": ("gray", ":material/stop_circle:", "Stopped: the app does not run now."),
+    "DELETING": ("gray", ":material/delete:", "Being deleted: the app no longer runs."),
+    "BUILD_ERROR": ("red", ":material/error:", "Build error: the app could not be built."),
+    "RUNTIME_ERROR": ("red", ":material/error:", "Runtime error: the app stopped with an error."),
+    "CONFIG_ERROR": ("red", ":material/error:", "Configuration error: the Space's settings keep its app from starting."),
+    "NO_APP_FILE": ("red", ":material/error:", "No app file: the Space has no app to run."),
 }  # fmt: skip
+SPACE_STAGES: dict[str, tuple[str, str, str, str | None]] = {
+    stage: (color, icon, STAGE_WORDS[stage], meaning) for stage, (color, icon, meaning) in _STAGE_LOOKS.items()
+}
 
 
 def space_stage(stage: str | None) -> tuple[str, str, str, str | None]:
@@ -51,8 +49,7 @@ def space_stage(stage: str | None) -> tuple[str, str, str, str | None]:
     is shown in words made from its name ("SOME_STAGE" -> "Some stage")."""
     if stage in SPACE_STAGES:
         return SPACE_STAGES[stage]
-    words = (stage or "unknown stage").replace("_", " ").strip().capitalize()
-    return "gray", ":material/help:", words, None
+    return "gray", ":material/help:", stage_words(stage), None
 
 
 def memory_estimates(params: ParamCounts) -> dict[str, float]:

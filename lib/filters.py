@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from huggingface_hub.utils import HFValidationError, validate_repo_id
+
 from lib.records import RepoKind as Kind
 from lib.task_ids import task_label
+from lib.vocab import stage_words
 
 Control = Literal["choice", "tristate", "range", "window", "toggle"]
 """The widget a filter has: a value picked or typed (`choice`), yes/no/any (`tristate`), an inclusive range of
@@ -54,6 +57,17 @@ def parse_value(raw: str) -> tuple[str] | None:
     """A tag-like filter value; None when it is not one."""
     raw = raw.strip()
     return (raw,) if _VALUE_RE.match(raw) else None
+
+
+def parse_repo_id(raw: str) -> tuple[str] | None:
+    """A repo id (`owner/name` or a legacy `name`, as huggingface_hub's validator allows them); None when not one.
+    The models and datasets a Space uses are repo ids, which a tag-like value (no `/`) cannot hold."""
+    raw = raw.strip()
+    try:
+        validate_repo_id(raw)
+    except HFValidationError:
+        return None
+    return (raw,)
 
 
 def parse_count_range(raw: str) -> tuple[int | None, int | None] | None:
@@ -277,6 +291,17 @@ FILTERS: tuple[Filter, ...] = (
     _choice("author", "Author", ALL_KINDS, ""),
     _choice("sdk", "SDK", ("spaces",), "only Spaces have an SDK and hardware", noun="SDK"),
     _choice("hardware", "Hardware", ("spaces",), "only Spaces have an SDK and hardware"),
+    _choice("stage", "Status", ("spaces",), "only Spaces have a runtime status", noun="status",
+            help="The Space's runtime stage: running, sleeping, paused, a build or runtime error...",
+            display=stage_words),
+    Filter(name="uses_model", label="Uses model", kinds=("spaces",), control="choice", fields=("uses_model",),
+           param="uses_model", data="uses_model", not_for="only Spaces use models and datasets", noun="uses model",
+           parse=parse_repo_id, expects="a repo id (owner/name)",
+           help="Spaces that name this model (owner/name) among the models they use."),
+    Filter(name="uses_dataset", label="Uses dataset", kinds=("spaces",), control="choice", fields=("uses_dataset",),
+           param="uses_dataset", data="uses_dataset", not_for="only Spaces use models and datasets",
+           noun="uses dataset", parse=parse_repo_id, expects="a repo id (owner/name)",
+           help="Spaces that name this dataset (owner/name) among the datasets they use."),
     _toggle("has_license", "license", "Has a license", ALL_KINDS, "license",
             "Only repos whose tags or card name a license."),
     _toggle("has_card", "card", "Has a card", ALL_KINDS, "has_card", "Only repos known to have a README card."),

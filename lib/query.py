@@ -93,6 +93,9 @@ class SearchQuery:
     likes_max: int | None = None
     sdk: str | None = None  # Spaces only: gradio, streamlit, docker, static
     hardware: str | None = None  # Spaces only: cpu-basic, t4-small, ...
+    stage: str | None = None  # Spaces only: the runtime stage, RUNNING, SLEEPING, RUNTIME_ERROR, ...
+    uses_model: str | None = None  # Spaces only: a model (repo id) the Space uses
+    uses_dataset: str | None = None  # Spaces only: a dataset (repo id) the Space uses
     has_license: bool = False  # a license: tag or card license
     has_card: bool = False  # a README card is known to exist
     safetensors_only: bool = False  # models with safetensors weights

@@ -32,6 +32,7 @@ DATA_WORDS: dict[str, str] = {
     "created": "creation dates", "updated": "update dates", "params": "parameter counts", "gated": "gated flags",
     "has_card": "card information", "task": "tasks", "library": "libraries", "license": "licenses",
     "language": "languages", "author": "authors", "sdk": "SDKs", "hardware": "hardware", "tag": "tags",
+    "stage": "runtime statuses", "uses_model": "models used", "uses_dataset": "datasets used",
 }  # fmt: skip
 
 

@@ -3,6 +3,23 @@ Any other value can still be typed in the filter box."""
 
 from __future__ import annotations
 
+#: A Space's runtime stage (huggingface_hub's `SpaceStage`, and SLEEPING, which the Hub also sends) in words.
+STAGE_WORDS: dict[str, str] = {
+    "RUNNING": "Running", "RUNNING_BUILDING": "Running, rebuilding", "RUNNING_APP_STARTING": "Running, restarting",
+    "APP_STARTING": "Starting", "BUILDING": "Building", "SLEEPING": "Sleeping", "PAUSED": "Paused",
+    "STOPPED": "Stopped", "DELETING": "Being deleted", "BUILD_ERROR": "Build error", "RUNTIME_ERROR": "Runtime error",
+    "CONFIG_ERROR": "Configuration error", "NO_APP_FILE": "No app file",
+}  # fmt: skip
+
+
+def stage_words(stage: str | None) -> str:
+    """A Space's stage as people read it ("RUNTIME_ERROR" -> "Runtime error"); a stage `STAGE_WORDS` does not know
+    in words made from its name ("SOME_STAGE" -> "Some stage")."""
+    if stage in STAGE_WORDS:
+        return STAGE_WORDS[stage]
+    return (stage or "unknown stage").replace("_", " ").strip().capitalize()
+
+
 COMMON_VALUES: dict[str, tuple[str, ...]] = {
     "library": (
         "transformers", "sentence-transformers", "diffusers", "peft", "gguf", "timm", "open_clip", "mlx",
@@ -25,4 +42,7 @@ COMMON_VALUES: dict[str, tuple[str, ...]] = {
         "cpu-basic", "cpu-upgrade", "zero-a10g", "t4-small", "t4-medium", "l4x1", "l4x4", "a10g-small",
         "a10g-large", "a10g-largex2", "a100-large", "h100",
     ),
+    "stage": tuple(STAGE_WORDS),
+    "uses_model": (),
+    "uses_dataset": (),
 }

@@ -321,6 +321,37 @@ def test_spaces_sdk_and_hardware(catalog: Catalog) -> None:
     assert isinstance(space, SpaceRecord) and space.hardware == "cpu-basic"
 
 
+def test_spaces_stage_and_the_models_and_datasets_they_use(catalog: Catalog) -> None:
+    # expectations read from the fixture items, not from the catalog
+    def using(key: str, value: str) -> list[str]:
+        found = [s for s in SPACES if value in (s.get(key) or [])]
+        return [s["id"] for s in sorted(found, key=lambda s: (-s["likes"], s["id"]))]
+
+    assert ids(catalog, kind="spaces", uses_model="facebook/bart-large-cnn", sort="likes") == \
+        using("models", "facebook/bart-large-cnn") == ["streamlit/data-app-gallery", "café-labs/démo-résumé"]  # fmt: skip
+    assert ids(catalog, kind="spaces", uses_dataset="HuggingFaceFW/fineweb", sort="likes") == \
+        using("datasets", "HuggingFaceFW/fineweb")  # fmt: skip
+    assert ids(catalog, kind="spaces", uses_model="facebook/BART-large-cnn", sort="likes") == []  # exact, as ids are
+    assert ids(catalog, kind="spaces", stage="RUNTIME_ERROR", sort="likes") == ["HuggingFaceFW/blogpost-fineweb-v1"]
+    assert ids(catalog, kind="spaces", stage="SLEEPING", uses_model="facebook/bart-large-cnn", sort="likes") == [
+        "café-labs/démo-résumé"]  # fmt: skip
+    result = catalog.search(SearchQuery(kind="spaces", sort="likes"))
+    assert {"stage", "uses_model", "uses_dataset"} <= set(result.facets)
+    stages = Counter((s.get("runtime") or {}).get("stage") or NONE_VALUE for s in SPACES)
+    assert {v.value: v.count for v in result.facets["stage"].values} == stages
+    models = Counter(m for s in SPACES for m in s.get("models") or []) + Counter(
+        NONE_VALUE for s in SPACES if not s.get("models"))  # fmt: skip
+    assert {v.value: v.count for v in result.facets["uses_model"].values} == models
+    # records from the index carry them, for the table and the CLI
+    by_id = {r.id: r for r in result.items}
+    gallery = by_id["streamlit/data-app-gallery"]
+    assert isinstance(gallery, SpaceRecord) and gallery.stage == "RUNNING"
+    assert gallery.models == tuple(SPACES[0]["models"]) and gallery.datasets_used == ("HuggingFaceFW/fineweb",)
+    assert by_id["jdoe/empty-space"].stage is None and by_id["jdoe/empty-space"].models == ()  # type: ignore[attr-defined]
+    caps = catalog.capabilities("spaces")
+    assert {"stage", "uses_model", "uses_dataset"} <= caps.filters and "stage" in caps.facets
+
+
 def test_any_field_can_be_counted_on_request(catalog: Catalog) -> None:
     result = catalog.search(SearchQuery(kind="models", text="qwen"), facets=("language", "task"))
     assert [(v.value, v.count) for v in result.facets["language"].values] == [("en", 1), ("zh", 1)]
@@ -431,6 +462,10 @@ def _reference_row(kind: str, item: dict[str, Any]) -> dict[str, Any]:
         row["task"] = prefixed("task_categories:")
     else:
         row["sdk"] = [item["sdk"]] if item.get("sdk") else []
+        stage = (item.get("runtime") or {}).get("stage")
+        row["stage"] = [stage] if stage else []
+        row["uses_model"] = list(dict.fromkeys(item.get("models") or []))
+        row["uses_dataset"] = list(dict.fromkeys(item.get("datasets") or []))
     row["has_license"] = bool(row["license"])
     return row
 
@@ -443,14 +478,15 @@ COUNTED = {
     "models": ("task", "library", "license", "language", "author", "has_license", "has_card", "safetensors_only",
                "originals_only", "gated", "params"),
     "datasets": ("task", "license", "language", "author", "has_license", "gated"),
-    "spaces": ("sdk", "hardware", "license", "author", "has_license"),
+    "spaces": ("sdk", "hardware", "license", "author", "stage", "uses_model", "uses_dataset", "has_license"),
 }  # fmt: skip
 PRESETS = {"<1B": (None, 10**9), "1-3B": (10**9, 3 * 10**9), "3-7B": (3 * 10**9, 7 * 10**9),
            "7-13B": (7 * 10**9, 13 * 10**9), "13-70B": (13 * 10**9, 70 * 10**9), ">70B": (70 * 10**9, None)}  # fmt: skip
 #: The query fields each counted filter sets (a set filter is counted over the matches without it).
 SETS = {"task": ("task",), "library": ("library",), "license": ("license",), "language": ("language",),
         "author": ("author",), "sdk": ("sdk",), "hardware": ("hardware",), "gated": ("gated",),
-        "params": ("params_min", "params_max")}  # fmt: skip
+        "params": ("params_min", "params_max"), "stage": ("stage",), "uses_model": ("uses_model",),
+        "uses_dataset": ("uses_dataset",)}  # fmt: skip
 
 
 def reference_search(kind: str, q: SearchQuery, facet_limit: int) -> tuple[int, list[str], dict[str, Any]]:
@@ -460,7 +496,8 @@ def reference_search(kind: str, q: SearchQuery, facet_limit: int) -> tuple[int, 
         if q.text.casefold() not in r["id"].casefold():
             return False
         wanted = [("task" if kind != "spaces" else "tag", q.task), ("library", q.library), ("license", q.license),
-                  ("language", q.language), ("author", q.author), ("sdk", q.sdk), ("hardware", q.hardware)] + [
+                  ("language", q.language), ("author", q.author), ("sdk", q.sdk), ("hardware", q.hardware),
+                  ("stage", q.stage), ("uses_model", q.uses_model), ("uses_dataset", q.uses_dataset)] + [
                   ("tag", t) for t in q.tags]  # fmt: skip
         if any(value and value not in r.get(name, []) for name, value in wanted):
             return False
@@ -553,7 +590,13 @@ def _generated_queries() -> list[SearchQuery]:
                                                ["downloads", "likes", "updated"]):  # fmt: skip
         queries.append(SearchQuery(kind="datasets", text=text, sort=sort, **extra))
     for text, extra, sort in itertools.product(["", "a", "É", "lab"], [{}, {"sdk": "gradio"}, {"hardware": "cpu-basic"},
-                                               {"has_license": True}, {"likes_min": 3}],
+                                               {"has_license": True}, {"likes_min": 3}, {"stage": "RUNNING"},
+                                               {"stage": "SLEEPING", "sdk": "gradio"},
+                                               {"uses_model": "facebook/bart-large-cnn"},
+                                               {"uses_model": "openai/whisper-large-v3", "stage": "RUNNING"},
+                                               {"uses_dataset": "HuggingFaceFW/fineweb"},
+                                               {"uses_dataset": "HuggingFaceFW/fineweb", "sdk": "static"},
+                                               {"uses_model": "nobody/uses-this"}],
                                                SORTS_BY_KIND["spaces"]):  # fmt: skip
         queries.append(SearchQuery(kind="spaces", text=text, sort=sort, **extra))
     return queries

@@ -80,6 +80,8 @@ SAMPLE: dict[str, dict[str, Any]] = {
     "gated": {"gated": True},
     "params": {"params_min": 1}, "downloads": {"downloads_min": 1}, "likes": {"likes_min": 1},
     "created": {"created_from": date(2024, 1, 1)}, "updated": {"updated_to": date(2024, 1, 1)},
+    "stage": {"stage": "RUNNING"}, "uses_model": {"uses_model": "openai/whisper-large-v3"},
+    "uses_dataset": {"uses_dataset": "mteb/results"},
 }  # fmt: skip
 
 
@@ -110,7 +112,8 @@ def test_what_the_live_hub_lists_by():
     assert hub_capabilities("models").filters == {"task", "library", "language", "license", "author", "gated",
                                                   "params", "safetensors_only"}  # fmt: skip
     assert hub_capabilities("datasets").filters == {"task", "language", "license", "author", "gated"}
-    assert hub_capabilities("spaces").filters == {"language", "license", "author", "sdk"}
+    assert hub_capabilities("spaces").filters == {"language", "license", "author", "sdk", "uses_model", "uses_dataset"}
+    assert hub_capabilities("spaces").why_not("stage") == "The live Hub cannot filter Spaces by their runtime status."
     assert hub_capabilities("models").sorts == ("trending", "downloads", "likes", "created", "updated")
     assert not hub_capabilities("models").counts_matches and hub_capabilities("models").default_sort == "trending"
 
@@ -249,7 +252,7 @@ def test_list_answers_carry_every_field_a_filter_or_sort_reads():
     assert set(LIST_EXPAND["datasets"]) == {"author", "createdAt", "lastModified", "downloads", "likes",
                                             "trendingScore", "tags", "gated", "private"}
     assert set(LIST_EXPAND["spaces"]) == {"author", "createdAt", "lastModified", "likes", "trendingScore", "sdk",
-                                          "tags", "runtime", "private"}
+                                          "tags", "runtime", "private", "models", "datasets"}
 
 
 def test_a_source_says_which_search_modes_it_answers_and_why_not_the_others():
@@ -271,3 +274,26 @@ def test_relevance_goes_only_with_the_ranked_modes():
     assert SearchQuery(kind="spaces", text="chat", mode="text", sort="relevance").sort == "relevance"
     assert SearchQuery(kind="models", text="asr", mode="meaning").describe(3) == (
         "3 models about 'asr', by trending")
+
+
+def test_the_live_hub_and_the_catalog_agree_on_the_models_and_datasets_spaces_use(hub, catalog_home: Path):
+    """The same fixtures served by the fake Hub and loaded as a catalog: "uses model/dataset" gives the same Spaces
+    from both (the Hub's `models=`/`datasets=` listing parameters), and both match the fixture records; the stage
+    is the catalog's alone."""
+    from tests import fixture_ids
+
+    live, cat = HubClient(load_settings()), Catalog.open(catalog_home)
+    spaces = fixture_ids.records("spaces")
+    for key, field, value in (("models", "uses_model", "openai/whisper-large-v3"),
+                              ("models", "uses_model", "meta-llama/Llama-3.1-8B-Instruct"),
+                              ("datasets", "uses_dataset", "HuggingFaceFW/fineweb")):  # fmt: skip
+        query = SearchQuery(kind="spaces", sort="likes", limit=100, **{field: value})
+        expected = {s["id"] for s in spaces if value in (s.get(key) or []) and not s.get("private")}
+        assert len(expected) >= 1
+        assert {r.id for r in live.search(query).items} == expected
+        assert {r.id for r in cat.search(query).items} == expected
+    stage = SearchQuery(kind="spaces", sort="likes", limit=100, stage="RUNTIME_ERROR")
+    assert {r.id for r in cat.search(stage).items} == {
+        s["id"] for s in spaces if (s.get("runtime") or {}).get("stage") == "RUNTIME_ERROR" and not s.get("private")}
+    with pytest.raises(InvalidQueryError, match="runtime status"):
+        live.search(stage)

@@ -174,8 +174,10 @@ EVERY_FILTER = {
                 "downloads": "1000-", "likes": "-50", "created": "2024-01-01..2024-06-30", "updated": "..2024-07-01"}),
     "datasets": ({"task": "question-answering", "gated": False, "downloads_min": 0, "downloads_max": 0},
                  {"task": "question-answering", "gated": "no", "downloads": "0-0"}),
-    "spaces": ({"sdk": "gradio", "hardware": "t4-small", "language": "fr", "likes_min": 3, "has_card": True},
-               {"sdk": "gradio", "hardware": "t4-small", "language": "fr", "likes": "3-", "only": "card"}),
+    "spaces": ({"sdk": "gradio", "hardware": "t4-small", "language": "fr", "likes_min": 3, "has_card": True,
+                "stage": "RUNTIME_ERROR", "uses_model": "openai/whisper-large-v3", "uses_dataset": "mteb/results"},
+               {"sdk": "gradio", "hardware": "t4-small", "language": "fr", "likes": "3-", "only": "card",
+                "stage": "RUNTIME_ERROR", "uses_model": "openai/whisper-large-v3", "uses_dataset": "mteb/results"}),
 }
 
 
@@ -194,7 +196,8 @@ def test_the_url_parameters_are_those_of_links_in_the_wild():
     legacy = {"q", "sort", "page", "repo", "task", "library", "language", "license", "author", "sdk", "hardware",
               "gated", "params", "downloads", "likes", "created", "updated", "only"}
     assert KNOWN_PARAMS == legacy | {"mode", "source", "tab", "config", "split",  # the mode, the detail view's
-                                     "per", "cols"}  # and the results table's own (rows per page, columns)
+                                     "per", "cols",  # and the results table's own (rows per page, columns)
+                                     "stage", "uses_model", "uses_dataset"}  # Spaces: status, what they use
 
 
 @pytest.mark.parametrize(
@@ -230,6 +233,14 @@ def test_the_search_mode_in_the_url(params, mode, sort, notes, why):
         ("models", {"created": "2024-13-01.."}, ("Ignored created: '2024-13-01..' is not a date window like "
                                                  "2024-01-01..2024-06-30."), "no month 13"),
         ("spaces", {"task": "text-generation"}, "Ignored task: Spaces have no task.", "Spaces have no task"),
+        ("models", {"stage": "RUNNING"}, "Ignored stage: only Spaces have a runtime status.", "Spaces only"),
+        ("datasets", {"uses_model": "openai/whisper-large-v3"},
+         "Ignored uses_model: only Spaces use models and datasets.", "Spaces only"),
+        ("spaces", {"uses_model": "not a repo"}, "Ignored uses_model: 'not a repo' is not a repo id (owner/name).",
+         "a space in a repo id"),
+        ("spaces", {"uses_dataset": "a/b/c"}, "Ignored uses_dataset: 'a/b/c' is not a repo id (owner/name).",
+         "two slashes"),
+        ("spaces", {"stage": "<b>x</b>"}, "Ignored stage: '<b>x</b>' is not a valid value.", "not a stage word"),
     ],
 )
 def test_each_filter_says_why_its_value_was_dropped(kind, params, note, why):

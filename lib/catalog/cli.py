@@ -7,7 +7,8 @@ python -m lib.catalog [--home DIR] [--quiet] COMMAND ...
   sync --kind K [--limit N] [--restart] [--max-wait S] [--endpoint URL]
   search --kind K [--text T] [--mode names|text|meaning] [--task X] [--library L] [--license L] [--language L] [--author A] [--tag T ...]
          [--gated yes|no] [--created-from D] [--created-to D] [--updated-from D] [--updated-to D]
-         [--params-min N] [--params-max N] [--sdk S] [--hardware H] [--has-license] [--has-card]
+         [--params-min N] [--params-max N] [--sdk S] [--hardware H] [--stage S] [--uses-model ID]
+         [--uses-dataset ID] [--has-license] [--has-card]
          [--safetensors-only] [--originals-only] [--sort S] [--limit N] [--offset N] [--facet-limit N]
          [--facets F,F] [--json]
   fulltext WORDS [--kind K] [same filters as search] [--json]
@@ -40,6 +41,7 @@ from typing import Any, NoReturn, TextIO
 from lib.catalog.catalog import Catalog, Progress
 from lib.catalog.index import FIELDS
 from lib.errors import HubExplorerError
+from lib.filters import parse_repo_id
 from lib.hub.http import configure
 from lib.query import KINDS, MODES, RELEVANCE, SORTS, Facet, SearchQuery, SearchResult
 from lib.records import DatasetRecord, ModelRecord, RepoRecord, SpaceRecord
@@ -62,8 +64,15 @@ class _Parser(argparse.ArgumentParser):
 QUERY_KEYS = ("kind", "text", "mode", "task", "library", "license", "language", "author", "tag", "tags", "gated",
               "created_from", "created_to", "updated_from", "updated_to", "params_min", "params_max", "sdk",
               "hardware", "has_license", "has_card", "safetensors_only", "originals_only", "sort", "limit",
-              "offset")  # fmt: skip
+              "offset", "stage", "uses_model", "uses_dataset")  # fmt: skip
 _FLAGS = ("has_license", "has_card", "safetensors_only", "originals_only")
+
+
+def _repo_id(text: str) -> str:
+    parsed = parse_repo_id(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a repo id (owner/name)")
+    return parsed[0]
 
 
 def _iso_date(text: str) -> date:
@@ -111,6 +120,9 @@ def _add_query_options(p: argparse.ArgumentParser, *, kind_default: str = "model
     p.add_argument("--params-max", type=int)
     p.add_argument("--sdk", help="Spaces only: gradio, streamlit, docker, static")
     p.add_argument("--hardware", help="Spaces only: cpu-basic, t4-small, ...")
+    p.add_argument("--stage", help="Spaces only: the runtime stage, RUNNING, SLEEPING, RUNTIME_ERROR, ...")
+    p.add_argument("--uses-model", type=_repo_id, metavar="ID", help="Spaces only: a model (owner/name) it uses")
+    p.add_argument("--uses-dataset", type=_repo_id, metavar="ID", help="Spaces only: a dataset (owner/name) it uses")
     for flag in _FLAGS:
         p.add_argument(f"--{flag.replace('_', '-')}", action="store_true")
     p.add_argument("--facets", type=lambda v: tuple(x for x in v.split(",") if x), default=None,
@@ -186,7 +198,8 @@ def item_json(record: RepoRecord) -> dict[str, Any]:
     elif isinstance(record, DatasetRecord):
         out.update(task_categories=list(record.task_categories), description=record.description)
     elif isinstance(record, SpaceRecord):
-        out.update(sdk=record.sdk)
+        out.update(sdk=record.sdk, hardware=record.hardware, stage=record.stage, models=list(record.models),
+                   datasets=list(record.datasets_used))  # fmt: skip
     return out
 
 

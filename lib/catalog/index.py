@@ -7,7 +7,8 @@ Rows are the repos of one kind in ascending id order (code-point order), so "tie
 * numbers per row: downloads, likes, trending score, created/updated (microseconds since the epoch), parameter
   count, gated and private codes; unknown values are sentinels (``-1``, NaN, `MISSING_TIME`) that sort last;
 * for every sort, the rows in that order (`order`) and each row's position in it (`rank`);
-* coded fields (`CodedField`) for author, task, library, license, language, tag (and sdk for Spaces);
+* coded fields (`CodedField`) for author, task, library, license, language, tag (and for Spaces sdk, hardware,
+  runtime stage and the models and datasets a Space uses);
 * dataset descriptions, for the records a result shows.
 
 A built index lives in a folder of its own (a *generation*); the catalog switches generations atomically.
@@ -53,14 +54,14 @@ GATED_VALUES: dict[int, bool | str] = {0: False, 1: "auto", 2: "manual", 3: True
 FACETS: dict[Kind, tuple[str, ...]] = {
     "models": ("task", "library", "license", "language", "author"),
     "datasets": ("task", "license", "language", "author"),
-    "spaces": ("sdk", "hardware", "license", "language", "author"),
+    "spaces": ("sdk", "hardware", "license", "language", "author", "stage", "uses_model", "uses_dataset"),
 }
 
 #: Columns the index reads from the store (see `lib.catalog.store.COLUMNS`).
 INDEX_COLUMNS = (
     "id", "author", "created_at", "last_modified", "downloads", "likes", "trending_score", "private", "gated",
     "tags", "pipeline_tag", "library_name", "params", "description", "sdk", "card_licenses", "card_languages",
-    "has_card", "hardware",
+    "has_card", "hardware", "stage", "uses_models", "uses_datasets",
 )  # fmt: skip
 
 #: Bits of the per-row `flags` number, for the quality toggles of `SearchQuery`.
@@ -118,7 +119,8 @@ FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
     "datasets": (FieldSpec("author", False), FieldSpec("task", True), FieldSpec("license", True),
                  FieldSpec("language", True), FieldSpec("tag", True)),
     "spaces": (FieldSpec("author", False), FieldSpec("sdk", False), FieldSpec("hardware", False),
-               FieldSpec("license", True), FieldSpec("language", True), FieldSpec("tag", True)),
+               FieldSpec("license", True), FieldSpec("language", True), FieldSpec("tag", True),
+               FieldSpec("stage", False), FieldSpec("uses_model", True), FieldSpec("uses_dataset", True)),
 }  # fmt: skip
 
 
@@ -150,6 +152,12 @@ _FROM_COLUMN: dict[tuple[Kind, str], str] = {
     ("models", "library"): "library_name",
     ("spaces", "sdk"): "sdk",
     ("spaces", "hardware"): "hardware",
+    ("spaces", "stage"): "stage",
+}
+#: Multi-valued fields read from a list column: the models and datasets a Space uses.
+_FROM_LIST: dict[tuple[Kind, str], str] = {
+    ("spaces", "uses_model"): "uses_models",
+    ("spaces", "uses_dataset"): "uses_datasets",
 }
 _FROM_CARD: dict[str, str] = {"license": "card_licenses", "language": "card_languages"}
 
@@ -218,6 +226,8 @@ def _field_pairs(kind: Kind, spec: FieldSpec, table: pa.Table, tags: _Tags, auth
         source = authors
     elif spec.name == "tag":
         return tags.rows, tags.values
+    elif (kind, spec.name) in _FROM_LIST:
+        return _list_pairs(_column(table, _FROM_LIST[(kind, spec.name)]))
     elif (kind, spec.name) in _FROM_COLUMN:
         source = _column(table, _FROM_COLUMN[(kind, spec.name)])
     else:
@@ -496,8 +506,20 @@ class KindIndex:
                 out.append(DatasetRecord(**common, description=self.descriptions[row] or None))
             else:
                 out.append(SpaceRecord(**common, sdk=fields["sdk"].value_of(row),
-                                       hardware=fields["hardware"].value_of(row)))  # fmt: skip
+                                       hardware=fields["hardware"].value_of(row), **_space_uses(fields, row)))  # fmt: skip
         return out
+
+
+def _space_uses(fields: dict[str, CodedField], row: int) -> dict[str, Any]:
+    """A Space's stage and the models and datasets it uses (an index built before they were indexed has none)."""
+    out: dict[str, Any] = {}
+    if "stage" in fields:
+        out["stage"] = fields["stage"].value_of(row)
+    if "uses_model" in fields:
+        out["models"] = fields["uses_model"].values_of(row)
+    if "uses_dataset" in fields:
+        out["datasets_used"] = fields["uses_dataset"].values_of(row)
+    return out
 
 
 def _share(n: int, held: int) -> float:

@@ -177,7 +177,7 @@ def value_filters(index: KindIndex, q: SearchQuery) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     if q.task:
         pairs.append(("task" if "task" in index.fields else "tag", q.task))
-    for name in ("library", "license", "language", "author", "sdk", "hardware"):
+    for name in ("library", "license", "language", "author", "sdk", "hardware", "stage", "uses_model", "uses_dataset"):
         value = getattr(q, name, None)
         if value:
             pairs.append((name, value))

@@ -36,7 +36,7 @@ COLUMNS: dict[str, str] = {
     "pipeline_tag": "VARCHAR", "library_name": "VARCHAR", "params": "BIGINT", "description": "VARCHAR",
     "citation": "VARCHAR", "card_text": "VARCHAR", "sdk": "VARCHAR", "card_licenses": "VARCHAR[]",
     "card_languages": "VARCHAR[]", "has_card": "BOOLEAN", "hardware": "VARCHAR", "details": "JSON",
-    "loaded_at": "TIMESTAMPTZ",
+    "loaded_at": "TIMESTAMPTZ", "stage": "VARCHAR", "uses_models": "VARCHAR[]", "uses_datasets": "VARCHAR[]",
 }  # fmt: skip
 
 
@@ -93,6 +93,10 @@ EXTRACT: dict[str, str] = {
     ),
     "details": f"CASE WHEN {_ANY_DETAIL} THEN json_object({_DETAILS}) END",
     "loaded_at": "?",
+    # Spaces: the runtime's stage (RUNNING, SLEEPING, RUNTIME_ERROR...), the models and datasets the Space uses
+    "stage": "CASE json_type(runtime) WHEN 'OBJECT' THEN NULLIF(runtime->>'stage', '') END",
+    "uses_models": _string_list("models"),
+    "uses_datasets": _string_list("datasets"),
 }
 
 
@@ -370,7 +374,8 @@ _API_NAMES: dict[str, str] = {
     "created_at": "createdAt", "last_modified": "lastModified", "downloads_all_time": "downloadsAllTime",
     "trending_score": "trendingScore", "card_text": "card",
 }  # fmt: skip
-_NOT_API = frozenset({"details", "loaded_at", "params", "card_licenses", "card_languages", "has_card", "hardware"})
+_NOT_API = frozenset({"details", "loaded_at", "params", "card_licenses", "card_languages", "has_card", "hardware",
+                      "stage", "uses_models", "uses_datasets"})
 
 
 def to_api_item(values: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from lib.translate import translated
 HUB_FILTERS: dict[Kind, frozenset[str]] = {
     "models": frozenset({"task", "library", "language", "license", "author", "gated", "params", "safetensors_only"}),
     "datasets": frozenset({"task", "language", "license", "author", "gated"}),
-    "spaces": frozenset({"language", "license", "author", "sdk"}),
+    "spaces": frozenset({"language", "license", "author", "sdk", "uses_model", "uses_dataset"}),
 }
 #: Why the live Hub cannot apply a filter, where the label alone would not say it well.
 _HUB_CANNOT: dict[str, str] = {
@@ -46,6 +46,7 @@ _HUB_CANNOT: dict[str, str] = {
     "downloads": "The live Hub cannot filter by a range of downloads or likes.",
     "likes": "The live Hub cannot filter by a range of downloads or likes.",
     "hardware": "The live Hub cannot filter Spaces by hardware.",
+    "stage": "The live Hub cannot filter Spaces by their runtime status.",
 }
 _HUB_HINT = "Choose the local catalog as the source (sidebar), or remove those options."
 
@@ -63,7 +64,7 @@ _API_FIELD: dict[str, str | None] = {
     "author": "author", "created": "createdAt", "updated": "lastModified", "downloads": "downloads",
     "likes": "likes", "trending": "trendingScore", "task": "tags", "library": "library_name", "license": "tags",
     "language": "tags", "tag": "tags", "gated": "gated", "params": "safetensors", "sdk": "sdk",
-    "hardware": "runtime", "has_card": None,
+    "hardware": "runtime", "has_card": None, "stage": "runtime", "uses_model": "models", "uses_dataset": "datasets",
 }  # fmt: skip
 _API_FIELD_BY_KIND: dict[tuple[Kind, str], str] = {("models", "task"): "pipeline_tag"}
 #: What records show besides what filters and sorts read.
@@ -242,7 +243,8 @@ class HubClient:
             tags.append(q.language)
         if q.sdk:
             tags.append(q.sdk)  # Spaces are tagged with their SDK
-        return self.api.list_spaces(filter=tags or None, **common)
+        return self.api.list_spaces(filter=tags or None, models=q.uses_model or None, datasets=q.uses_dataset or None,
+                                    **common)  # fmt: skip
 
     # --- details ------------------------------------------------------------------------------------
     def model(self, repo_id: str) -> ModelRecord:
