@@ -21,6 +21,7 @@ fonts of 12 px and label limits wide enough for repo and license names. Selectio
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -32,12 +33,13 @@ import pandas as pd
 
 from lib.query import NONE_VALUE, Kind
 from lib.records import DatasetRecord, ModelRecord, RepoRecord, SpaceRecord
+from lib.vocab import STAGE_WORDS
 
 #: The fields counted per kind, in the order they are drawn.
 DISTRIBUTIONS: dict[Kind, tuple[str, ...]] = {
     "models": ("task", "library", "license"),
     "datasets": ("task", "license"),
-    "spaces": ("sdk", "license"),
+    "spaces": ("sdk", "hardware", "stage", "license"),
 }
 TOP_N = 12
 OTHER = "(other)"  # in parentheses like NONE_VALUE: "other" is a real license id on the Hub
@@ -61,7 +63,8 @@ BAR_HEIGHT = 22
 CHROME_HEIGHT = 110  # a distribution's title, x axis and its title (measured in Chromium: 108 px): Streamlit fits
 # the whole chart, not the plot, in `height`, so with less a chart of few bars squeezed them under BAR_HEIGHT
 
-_TITLES = {"task": "Task", "library": "Library", "license": "License", "sdk": "SDK"}
+_TITLES = {"task": "Task", "library": "Library", "license": "License", "sdk": "SDK", "hardware": "Hardware",
+           "stage": "Status"}
 # Axis labels of counts: SI prefixes, but "B" for billions (not "G"), and a plain "0" (not "0k" or "0.0").
 COUNT_LABELS = "datum.value == 0 ? '0' : replace(datum.label, 'G', 'B')"
 
@@ -79,9 +82,22 @@ def record_values(record: RepoRecord, field: str) -> tuple[str, ...]:
         return ()
     if field == "library":
         return (record.library_name,) if isinstance(record, ModelRecord) and record.library_name else ()
-    if field == "sdk":
-        return (record.sdk,) if isinstance(record, SpaceRecord) and record.sdk else ()
-    raise ValueError(f"No distribution by {field!r}; choose one of task, library, license, sdk.")
+    if field in ("sdk", "hardware", "stage"):
+        value = getattr(record, field, None) if isinstance(record, SpaceRecord) else None
+        return (value,) if value else ()
+    raise ValueError(f"No distribution by {field!r}; choose one of {', '.join(sorted(DISTRIBUTIONS_FIELDS))}.")
+
+
+def words_expr(field: str, words: dict[str, str], expr: str = "datum.value") -> str:
+    """A Vega expression that shows a coded value (`expr`) in words (a Space's stage: "RUNTIME_ERROR" ->
+    "Runtime error"); a value `words` does not hold, ``(other)`` and ``(none)`` among them, is shown as it is. The
+    chart's data keep the codes, so that a bar's selection is the filter's value."""
+    codes, texts = json.dumps(list(words)), json.dumps(list(words.values()))
+    return f"indexof({codes}, {expr}) >= 0 ? {texts}[indexof({codes}, {expr})] : {expr}"
+
+
+#: Fields whose values a chart shows in words (see `words_expr`).
+WORDS: dict[str, dict[str, str]] = {"stage": STAGE_WORDS}
 
 
 def distribution_frame(counts: Iterable[tuple[str, int]], field: str, *, top: int = TOP_N,
@@ -182,14 +198,19 @@ def distribution_chart(frame: pd.DataFrame, field: str, title: str | None = None
     (`BAR_HEIGHT` each), so a page builds it once and draws every frame with it."""
     frame = frame if ORDER in frame.columns else drawn(field, frame)
     pick = alt.selection_point(name=PICK, fields=[field])
+    words = {"labelExpr": words_expr(field, WORDS[field])} if field in WORDS else {}
     y = alt.Y(f"{field}:N", sort=alt.EncodingSortField(ORDER, op="min"), title=None,
-              axis=alt.Axis(labelLimit=LABEL_LIMIT, labelOverlap=False))  # fmt: skip
+              axis=alt.Axis(labelLimit=LABEL_LIMIT, labelOverlap=False, **words))  # fmt: skip
     x = alt.X("count:Q", title="Repos", axis=alt.Axis(format="~s", labelExpr=COUNT_LABELS))
     base = alt.Chart(frame).encode(y=y, x=x)
+    shown = field
+    if field in WORDS:  # the tooltip in words too
+        shown = "words"
+        base = base.transform_calculate(words=words_expr(field, WORDS[field], f"datum[{json.dumps(field)}]"))
     bars = base.mark_bar(cornerRadiusEnd=2).encode(
         color=alt.condition(f"datum['{field}'] == '{OTHER}'", alt.value(OTHER_COLOR), alt.value(BAR_COLOR)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
-        tooltip=[alt.Tooltip(f"{field}:N", title=_TITLES.get(field, field)), alt.Tooltip("count:Q", format=",")],
+        tooltip=[alt.Tooltip(f"{shown}:N", title=_TITLES.get(field, field)), alt.Tooltip("count:Q", format=",")],
     ).add_params(pick)
     labels = base.mark_text(align="left", dx=4, fontSize=FONT_SIZE, color=LABEL_COLOR).encode(
         text=alt.Text("count:Q", format=","))

@@ -9,6 +9,7 @@ import pandas as pd
 from lib import columns
 from lib.format import human_count
 from lib.records import DatasetRecord, ModelRecord, RepoKind, RepoRecord, SpaceRecord
+from lib.vocab import stage_words
 
 #: Columns of each kind's frame, in order (`lib.columns.COLUMNS`: `name` first, then `url`, the Hub link).
 COLUMNS: dict[RepoKind, tuple[str, ...]] = {kind: tuple(c.name for c in columns.for_kind(kind))
@@ -46,7 +47,9 @@ def _cell(record: RepoRecord, column: str) -> object:
         return human_count(record.params.total if isinstance(record, ModelRecord) and record.params else None)
     if column == "size":
         return ", ".join(record.size_categories) or None if isinstance(record, DatasetRecord) else None
-    if column in ("sdk", "stage", "hardware"):
+    if column == "stage":  # in words ("Runtime error"), as the detail view says it
+        return stage_words(record.stage) if isinstance(record, SpaceRecord) and record.stage else None
+    if column in ("sdk", "hardware"):
         return getattr(record, column, None) if isinstance(record, SpaceRecord) else None
     if column == "license":
         return ", ".join(record.licenses) or None

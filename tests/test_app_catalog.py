@@ -283,3 +283,58 @@ def test_when_the_hub_is_down_the_page_says_why_the_catalog_cannot_stand_in(tmp_
     assert "The local catalog has no Spaces to answer instead." in "\n".join(_shown(c.value) for c in at.caption)
     at = app("pages/models.py", q="bert").run()  # what it can answer, it answers
     assert "The local catalog answers instead" in _infos(at) and len(at.dataframe[0].value) > 0
+
+
+def _space_stage(space: dict) -> str | None:
+    return (space.get("runtime") or {}).get("stage")
+
+
+def test_spaces_page_filters_by_status_and_what_spaces_use_with_counts_from_the_catalog(with_catalog):
+    """The Spaces page with the catalog: the status and "uses model/dataset" filters, their values counted (from the
+    fixture records, not the catalog), the status in words in the table, and a link's filters applied."""
+    from lib.vocab import stage_words
+
+    spaces = [s for s in fixture_ids.records("spaces") if not s.get("private")]
+    at = app("pages/spaces.py", stage="RUNNING", uses_model="meta-llama/Llama-3.1-8B-Instruct", sort="likes")
+    at.session_state["source:choice"] = "catalog"
+    at.run()
+    assert not at.exception
+    expected = [s for s in fixture_ids.records("spaces") if _space_stage(s) == "RUNNING"
+                and "meta-llama/Llama-3.1-8B-Instruct" in (s.get("models") or [])]  # fmt: skip
+    frame = at.dataframe(key="spaces:table").value
+    assert sorted(frame["name"]) == sorted(s["id"] for s in expected) and len(expected) >= 2
+    assert set(frame["stage"]) == {"Running"}  # in words, not RUNNING
+    # each filter's values come with counts over the matches with the other filters applied
+    stage_box = at.selectbox(key="spaces:stage")
+    users = [s for s in fixture_ids.records("spaces") if "meta-llama/Llama-3.1-8B-Instruct" in (s.get("models") or [])]
+    for stage in {_space_stage(s) for s in users}:
+        count = sum(_space_stage(s) == stage for s in users)
+        assert f"{stage_words(stage)} ({count:,})" in stage_box.options, stage_box.options
+    model_box = at.selectbox(key="spaces:uses_model")
+    running = [s for s in fixture_ids.records("spaces") if _space_stage(s) == "RUNNING"]
+    whisper = sum("openai/whisper-large-v3" in (s.get("models") or []) for s in running)
+    assert f"openai/whisper-large-v3 ({whisper:,})" in model_box.options, model_box.options
+    assert not stage_box.disabled and not model_box.disabled
+    # a status no Space has in the whole catalog: none listed, so it is never offered as if it matched
+    assert not any(o.startswith("Deleting") for o in stage_box.options)
+    # choosing a dataset narrows the table (the dataset a running Space uses)
+    at.selectbox(key="spaces:uses_model").set_value("").run()
+    at.selectbox(key="spaces:uses_dataset").set_value("mteb/results").run()
+    assert not at.exception
+    frame = at.dataframe(key="spaces:table").value
+    assert sorted(frame["name"]) == sorted(s["id"] for s in spaces if _space_stage(s) == "RUNNING"
+                                           and "mteb/results" in (s.get("datasets") or []))  # fmt: skip
+    assert at.query_params["uses_dataset"] == "mteb/results" and "uses_model" not in at.query_params
+
+
+def test_spaces_page_on_the_live_hub_disables_the_status_with_the_reason(with_catalog):
+    at = app("pages/spaces.py", uses_model="openai/whisper-large-v3", sort="likes")
+    at.session_state["source:choice"] = "hub"
+    at.run()
+    assert not at.exception
+    stage_box = at.selectbox(key="spaces:stage")
+    assert stage_box.disabled and "cannot filter Spaces by their runtime status" in (stage_box.help or "")
+    assert not at.selectbox(key="spaces:uses_model").disabled  # the Hub lists Spaces by the models they use
+    frame = at.dataframe(key="spaces:table").value
+    assert sorted(frame["name"]) == sorted(s["id"] for s in fixture_ids.records("spaces") if not s.get("private")
+                                           and "openai/whisper-large-v3" in (s.get("models") or []))  # fmt: skip

@@ -179,3 +179,31 @@ def test_bench_asks_a_dump_without_trending_scores_as_the_app_does(tmp_path: Pat
     assert code == 0, err
     assert json.loads(out)["runs"] == 2
     assert err.startswith("note: This catalog's models dump has no trending scores.")
+
+
+def test_spaces_search_by_stage_and_what_they_use(tmp_path: Path) -> None:
+    """The Spaces flags (--stage, --uses-model, --uses-dataset): matches and counts from the fixture items, and a
+    value that is not a repo id refused in one line."""
+    home = str(tmp_path)
+    assert run("--home", home, "--quiet", "load", str(FIXTURES / "spaces.json"), "--kind", "spaces")[0] == 0
+    items = json.loads((FIXTURES / "spaces.json").read_text(encoding="utf-8"))
+    code, out, err = run("--home", home, "search", "--kind", "spaces", "--uses-model", "facebook/bart-large-cnn",
+                         "--json")  # fmt: skip
+    assert code == 0 and err == ""
+    doc = json.loads(out)
+    users = [s for s in items if "facebook/bart-large-cnn" in (s.get("models") or [])]
+    assert doc["total"] == len(users) == 2
+    assert {i["id"] for i in doc["items"]} == {s["id"] for s in users}
+    assert {"stage", "uses_model", "uses_dataset", "sdk", "hardware"} <= set(doc["facets"])
+    stages = {v["value"]: v["count"] for v in doc["facets"]["stage"]}
+    assert stages == {(s.get("runtime") or {}).get("stage"): 1 for s in users}  # each user's own stage
+    first = next(i for i in doc["items"] if i["id"] == users[0]["id"])
+    assert first["models"] == users[0]["models"] and first["stage"] == users[0]["runtime"]["stage"]
+    doc = json.loads(run("--home", home, "search", "--kind", "spaces", "--stage", "RUNTIME_ERROR",
+                         "--uses-dataset", "HuggingFaceFW/fineweb", "--json")[1])  # fmt: skip
+    assert [i["id"] for i in doc["items"]] == [s["id"] for s in items if (s.get("runtime") or {}).get("stage")
+                                               == "RUNTIME_ERROR" and "HuggingFaceFW/fineweb" in s.get("datasets", [])]
+    code, out, err = run("--home", home, "search", "--kind", "spaces", "--uses-model", "not a repo id")
+    assert code == 2 and out == "" and "not a repo id (owner/name)" in err and "Traceback" not in err
+    code, _, err = run("--home", home, "search", "--kind", "models", "--stage", "RUNNING")
+    assert code == 2 and "Only Spaces have a runtime status." in err

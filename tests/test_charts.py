@@ -50,6 +50,11 @@ def raw(kind: str) -> pd.DataFrame:
             lambda t: list(dict.fromkeys(x[16:] for x in t if x.startswith("task_categories:"))) or [NONE_VALUE])
     if kind == "spaces":
         frame["sdk_values"] = frame["sdk"].map(lambda v: [v] if isinstance(v, str) and v else [NONE_VALUE])
+        runtime = [item.get("runtime") or {} for item in items]
+        hardware = [(r.get("hardware") or {}) if isinstance(r.get("hardware"), dict) else {} for r in runtime]
+        frame["hardware_values"] = [[h.get("current") or h.get("requested")] if h.get("current") or h.get("requested")
+                                    else [NONE_VALUE] for h in hardware]  # fmt: skip
+        frame["stage_values"] = [[r["stage"]] if r.get("stage") else [NONE_VALUE] for r in runtime]
     return frame
 
 
@@ -366,3 +371,16 @@ def test_templates_do_not_depend_on_the_data(catalog: Catalog) -> None:
 
     assert stable(one) == stable(other)
     assert one["height"] == {"step": charts.BAR_HEIGHT}  # 3 bars or 13: the height follows them by itself
+
+
+def test_the_status_chart_keeps_stage_codes_and_shows_words() -> None:
+    """A bar's selection is the filter's value (the stage code); the axis and tooltip read it in words."""
+    frame = charts.distribution_frame([("RUNNING", 3), ("RUNTIME_ERROR", 1), (NONE_VALUE, 2)], "stage")
+    spec = charts.distribution_chart(frame, "stage").to_dict()
+    bars = spec["layer"][0]
+    assert bars["encoding"]["y"]["field"] == "stage"  # the selection picks codes
+    label = bars["encoding"]["y"]["axis"]["labelExpr"]
+    assert '"RUNTIME_ERROR"' in label and '"Runtime error"' in label
+    assert {"field": "words", "title": "Status", "type": "nominal"} in bars["encoding"]["tooltip"]
+    assert charts.record_values(record_from_api("spaces", {"id": "a/b", "runtime": {"stage": "PAUSED"}}),
+                                "stage") == ("PAUSED",)  # fmt: skip

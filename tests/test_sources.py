@@ -297,3 +297,32 @@ def test_the_live_hub_and_the_catalog_agree_on_the_models_and_datasets_spaces_us
         s["id"] for s in spaces if (s.get("runtime") or {}).get("stage") == "RUNTIME_ERROR" and not s.get("private")}
     with pytest.raises(InvalidQueryError, match="runtime status"):
         live.search(stage)
+
+
+def test_an_index_built_before_spaces_stages_were_indexed_asks_for_a_rebuild(tmp_path: Path):
+    """A generation written before the stage and the models and datasets used were indexed (their arrays and meta
+    entries removed here, as such a generation is on disk) still answers; those filters are not offered, with a
+    reason that says to rebuild, and a rebuild brings them."""
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "catalog"
+    Catalog.open(tmp_path).load([fixtures / "spaces.json"], kind="spaces")
+    folder = Catalog.open(tmp_path).index("spaces").folder
+    assert folder is not None
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    for name in ("stage", "uses_model", "uses_dataset"):
+        for path in folder.glob(f"field__{name}__*.npy"):
+            path.unlink()
+        meta["fields"].pop(name)
+        meta["coverage"].pop(name)
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    cat = Catalog.open(tmp_path)
+    caps = cat.capabilities("spaces")
+    for name in ("stage", "uses_model", "uses_dataset"):
+        assert not caps.can_filter(name) and "rebuild it with `python -m lib.catalog rebuild --kind spaces`" in \
+            caps.why_not(name)  # fmt: skip
+    assert caps.can_filter("sdk") and "stage" not in caps.facets
+    result = cat.search(SearchQuery(kind="spaces", sort="likes"))
+    assert result.total == 4 and "stage" not in result.facets and result.items[0].stage is None  # type: ignore[attr-defined]
+    assert "sdk" in cat.aggregates(SearchQuery(kind="spaces", sort="likes")).frames
+    cat.rebuild("spaces")
+    assert Catalog.open(tmp_path).capabilities("spaces").can_filter("stage")

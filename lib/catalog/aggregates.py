@@ -112,7 +112,8 @@ def top_downloaded(index: KindIndex, rows: RowSet, *, limit: int = SCATTER_LIMIT
 
 def aggregates(index: KindIndex, rows: RowSet, *, top: int = TOP_N) -> dict[str, pd.DataFrame]:
     """Every chart frame over the matched rows (frames a kind has no numbers for are left out)."""
-    out = {field: distribution(index, rows, field, top=top) for field in DISTRIBUTIONS[index.kind]}
+    out = {field: distribution(index, rows, field, top=top) for field in DISTRIBUTIONS[index.kind]
+           if field in index.fields}  # an index built before a field was indexed has no chart of it
     tail = downloads(index, rows)
     if tail is not None:
         out["downloads"] = tail

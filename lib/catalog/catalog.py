@@ -33,7 +33,7 @@ from lib.catalog import fulltext
 from lib.catalog.errors import CatalogBusyError, CatalogError, CatalogMissingError, DumpError
 from lib.catalog.fields import top_values
 from lib.catalog.formats import snapshot_date_from_name
-from lib.catalog.index import FACETS, KindIndex
+from lib.catalog.index import FACETS, FIELDS, KindIndex
 
 if TYPE_CHECKING:
     from lib.catalog.semantic import EmbedReport
@@ -45,7 +45,7 @@ from lib.filters import BY_NAME, for_kind
 from lib.query import KINDS, RELEVANCE, SORTS_BY_KIND, Facet, Kind, Mode, SearchQuery, SearchResult, Sort
 from lib.records import RepoRecord, record_from_api
 from lib.settings import load_settings
-from lib.sources import Aggregates, Capabilities, from_coverage
+from lib.sources import DATA_WORDS, Aggregates, Capabilities, from_coverage
 
 CATALOG_DIR = "catalog"
 DB_FILE = "catalog.duckdb"
@@ -122,6 +122,15 @@ def counted_names(kind: Kind, caps: Capabilities) -> tuple[str, ...]:
     data would be a lie, a dump without gated flags would count every repo as not gated)."""
     names = FACETS[kind] + tuple(n for n in TALLIED if kind in BY_NAME[n].kinds)
     return tuple(n for n in names if caps.can_filter(n))
+
+
+def _unindexed(kind: Kind, index: KindIndex) -> dict[str, str]:
+    """Why a filter whose field an index generation lacks (built before the field was indexed: a Space's stage, the
+    models and datasets it uses) is not offered: not the dump's fault, a rebuild adds it."""
+    indexed = {spec.name for spec in FIELDS[kind]}
+    return {f.name: (f"This catalog's {kind} index was built before it held {DATA_WORDS.get(f.data, f.data)}: rebuild "
+                     f"it with `python -m lib.catalog rebuild --kind {kind}`.")
+            for f in for_kind(kind) if f.data in indexed and f.data not in index.fields}  # fmt: skip
 
 
 def _check_kind(kind: str) -> Kind:
@@ -342,7 +351,8 @@ class Catalog:
         modes, unmoded = self._modes(kind)
         caps = from_coverage(kind, self.index(kind).coverage, SORTS_BY_KIND[kind], source=self.label, facets=(),
                              hint=hint, modes=modes, unmoded=unmoded)  # fmt: skip
-        return dataclasses.replace(caps, facets=counted_names(kind, caps))
+        return dataclasses.replace(caps, facets=counted_names(kind, caps),
+                                   unavailable={**caps.unavailable, **_unindexed(kind, self.index(kind))})
 
     def _modes(self, kind: Kind) -> tuple[tuple[Mode, ...], dict[str, str]]:
         """The search modes this catalog answers for a kind (names always; text with a full-text index; meaning

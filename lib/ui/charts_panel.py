@@ -1,6 +1,7 @@
 """The "Charts" panel under a browse page's results: what the result set is made of, and charts that filter it.
 
-Clicking a bar of the task, library, license or SDK chart applies that filter; dragging across months applies a
+Clicking a bar of the task, library, license, SDK, hardware or status chart applies that filter (where the
+source can filter by it; else the reason is shown); dragging across months applies a
 creation window, and a box on the likes/downloads scatter ranges of both counts (the catalog only: the Hub cannot
 filter by date or count ranges; there the box lists the repos inside); clearing a chart's selection removes the
 filter it had applied. A selection changes the URL and reruns, and `lib.ui.state.read` loads the new URL into the
@@ -166,7 +167,7 @@ def charts_panel(kind: Kind, query: SearchQuery, result: SearchResult, src: Sour
                     _chart(kind, name, frame, select=False)
                     continue
                 event = _chart(kind, name, frame, select=True)
-                handlers.append(_distribution_handler(kind, query, name, _selection(event, charts.PICK)))
+                handlers.append(_distribution_handler(kind, query, caps, name, _selection(event, charts.PICK)))
         if "created" in frames and not frames["created"].empty:
             frame = frames["created"]
             event = _chart(kind, "created", frame, select=True)
@@ -188,13 +189,17 @@ def charts_panel(kind: Kind, query: SearchQuery, result: SearchResult, src: Sour
             handle()
 
 
-def _distribution_handler(kind: Kind, query: SearchQuery, field: str, selection: Any) -> Callable[[], None]:
+def _distribution_handler(kind: Kind, query: SearchQuery, caps: Capabilities, field: str,
+                          selection: Any) -> Callable[[], None]:  # fmt: skip
     def handle() -> None:
         if not _changed(kind, field, selection):
             return
         value = picked_value(selection, field)
         if value in (charts.OTHER, NONE_VALUE):
             return  # not a value a filter can take
+        if value is not None and not caps.can_filter(field):  # the live Hub and a Space's hardware or status
+            st.caption(f":orange[{md_escape(caps.why_not(field))}]")
+            return
         _apply(kind, query, **{field: value})
 
     return handle
