@@ -19,7 +19,7 @@ from lib.catalog import Catalog, Progress
 from lib.catalog.cli import main
 from lib.catalog.errors import RefreshError
 from lib.hub.client import HubClient
-from lib.query import SearchQuery
+from lib.query import NONE_VALUE, SearchQuery
 from lib.settings import Settings
 from tests.fakehub import FakeHub
 from tests.fakehub.hubstats import FILES, REPO, api_record, publish
@@ -53,10 +53,14 @@ def dataset(i: int) -> dict[str, Any]:
 
 def space(i: int) -> dict[str, Any]:
     hardware = "cpu-basic" if i % 2 else "t4-small"
+    stage = ("RUNNING", "SLEEPING", "RUNTIME_ERROR")[i % 3]
     return {"id": f"demo/app-{i}", "author": "demo", "createdAt": DAY - timedelta(days=5 + i),
             "lastModified": DAY - timedelta(days=4, hours=i), "gated": "False", "likes": 5 * i,
             "trendingScore": float(i), "tags": ["gradio"], "sdk": "streamlit" if i % 3 == 0 else "gradio",
-            "runtime": {"stage": "RUNNING", "hardware": {"current": hardware, "requested": hardware}}}  # fmt: skip
+            "runtime": {"stage": stage, "hardware": {"current": hardware if stage == "RUNNING" else None,
+                                                     "requested": hardware}},
+            "models": [f"org{j}/model-{j}" for j in range(i % 3)] or None,
+            "datasets": ["team/data-1"] if i % 2 else None}  # fmt: skip
 
 
 def records(n_models: int = 12) -> dict[str, list[dict[str, Any]]]:
@@ -123,6 +127,18 @@ def test_a_fresh_fetch_loads_every_kind_and_records_the_revision(hub: FakeHub, t
     assert record.created_at == models[1]["createdAt"] and record.last_modified == models[1]["lastModified"]
     assert catalog.search(SearchQuery(kind="datasets", task="translation", sort="likes")).total == 3
     assert catalog.search(SearchQuery(kind="spaces", hardware="t4-small", sort="likes")).total == 2
+    spaces = data["spaces"]
+    for stage in ("RUNNING", "SLEEPING", "RUNTIME_ERROR"):
+        assert catalog.search(SearchQuery(kind="spaces", stage=stage, sort="likes")).total == \
+            sum(sp["runtime"]["stage"] == stage for sp in spaces)  # fmt: skip
+    assert {r.id for r in catalog.search(SearchQuery(kind="spaces", uses_model="org0/model-0", sort="likes")).items} \
+        == {sp["id"] for sp in spaces if "org0/model-0" in (sp["models"] or [])} != set()  # fmt: skip
+    assert catalog.search(SearchQuery(kind="spaces", uses_dataset="team/data-1", sort="likes")).total == \
+        sum(sp["datasets"] is not None for sp in spaces)  # fmt: skip
+    used = catalog.search(SearchQuery(kind="spaces", sort="likes")).facets["uses_model"]
+    assert {v.value: v.count for v in used.values} == {
+        **{m: sum(m in (sp["models"] or []) for sp in spaces) for sp0 in spaces for m in sp0["models"] or []},
+        NONE_VALUE: sum(not sp["models"] for sp in spaces)}  # fmt: skip
 
     downloads = [p for p in seen if p.phase == "fetch"]
     for name in FILES.values():

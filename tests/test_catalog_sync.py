@@ -74,6 +74,21 @@ def test_a_full_sync_holds_what_the_hub_lists(hub: FakeHub, tmp_path: Path) -> N
     assert [p.phase for p in seen].count("fetch") == report.pages and seen[-1].phase == "done"
 
 
+def test_a_spaces_sync_asks_for_and_holds_their_stage_and_what_they_use(hub: FakeHub, tmp_path: Path) -> None:
+    from tests import fixture_ids
+
+    catalog = Catalog.open(tmp_path)
+    catalog.sync("spaces", client=client_for(hub, tmp_path))
+    asked = set(list_requests(hub, "spaces")[0].params("expand"))
+    assert {"runtime", "models", "datasets"} <= asked == set(SYNC_EXPAND["spaces"])
+    listed = [s for s in fixture_ids.records("spaces") if not s.get("private")]
+    for space in listed:  # each Space's stage and lists, from the fixtures, through the listing into the index
+        (record,) = catalog.search(SearchQuery(kind="spaces", text=space["id"], sort="likes", limit=1)).items
+        assert record.stage == (space.get("runtime") or {}).get("stage")  # type: ignore[attr-defined]
+        assert record.models == tuple(space.get("models") or ())  # type: ignore[attr-defined]
+        assert record.datasets_used == tuple(space.get("datasets") or ())  # type: ignore[attr-defined]
+
+
 def test_a_429_in_the_middle_of_paging_waits_as_asked_and_goes_on(hub: FakeHub, tmp_path: Path) -> None:
     catalog = Catalog.open(tmp_path)
     waits: list[float] = []

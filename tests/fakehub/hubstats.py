@@ -5,7 +5,8 @@ Not imported by ``tests.fakehub`` itself (that package uses the standard library
 The layout mirrors what was found of the real dataset (docs/catalog.md, "The Hub's published metadata"): one Parquet
 file per kind at the top of the repo (``models.parquet``, ``datasets.parquet``, ``spaces.parquet``, beside files
 the catalog does not read), columns named as the API's fields, dates as Parquet timestamps (UTC), ``tags`` a list
-of strings, ``safetensors``/``baseModels``/``runtime`` structs, ``gated`` as text (``"False"``, ``"auto"``,
+of strings, ``safetensors``/``baseModels``/``runtime`` structs (a Space's ``runtime.stage`` and ``hardware``), a
+Space's ``models`` and ``datasets`` lists of repo ids, ``gated`` as text (``"False"``, ``"auto"``,
 ``"manual"``). Records are plain dicts with those keys (datetimes for dates); :func:`api_record` gives the same
 repo as the API lists it, so a test can serve both from one fixture.
 
@@ -49,6 +50,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         *_COMMON, ("sdk", pa.string()),
         ("runtime", pa.struct([("stage", pa.string()),
                                ("hardware", pa.struct([("current", pa.string()), ("requested", pa.string())]))])),
+        ("models", pa.list_(pa.string())), ("datasets", pa.list_(pa.string())),
     ]),
 }  # fmt: skip
 
