@@ -20,10 +20,13 @@ import pandas as pd
 from lib.catalog.index import MISSING_TIME, KindIndex
 from lib.charts import OTHER, distribution_frame
 from lib.query import KINDS, NONE_VALUE, Kind
+from lib.vocab import stage_words
 
 if TYPE_CHECKING:
     from lib.catalog import Catalog, CatalogStats
 
+#: Stages in which a Space's app is stopped by an error (the headline's "stopped by an error").
+ERROR_STAGES = ("BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "NO_APP_FILE")
 #: The shares of the most downloaded repos whose share of all downloads `concentration` reports.
 TOP_SHARES = (0.001, 0.01, 0.1)
 
@@ -253,6 +256,45 @@ def size_categories(index: KindIndex) -> pd.DataFrame:
                                                                            "count": "int64"})  # fmt: skip
 
 
+# --- Spaces: hardware, status, what they use, the most liked and trending -----------------------------------
+def stage_mix(index: KindIndex, *, top: int = BARS) -> pd.DataFrame:
+    """``["status", "count"]``: Spaces per runtime stage, in words ("Runtime error"), as `value_mix` counts them."""
+    mix = value_mix(index, "stage", top=top)
+    words = [v if v in (OTHER, NONE_VALUE) else stage_words(v) for v in mix["stage"]]
+    return pd.DataFrame({"status": pd.Series(words, dtype=object), "count": mix["count"].astype("int64")})
+
+
+def most_used(index: KindIndex, field: str, *, limit: int = BARS) -> pd.DataFrame:
+    """``["repo", "spaces"]``: the `limit` repos most named by Spaces in a list field (``uses_model``,
+    ``uses_dataset``), by how many Spaces name each (descending, then repo id); Spaces naming none are left out."""
+    counts, _ = _counts_with_none(index, field)
+    vocab = index.fields[field].vocab
+    chosen = _top_codes(counts, limit)
+    return pd.DataFrame({"repo": pd.Series([vocab[int(c)] for c in chosen], dtype=object),
+                         "spaces": counts[chosen].astype(np.int64)})  # fmt: skip
+
+
+def top_spaces(index: KindIndex, *, by: str = "likes", k: int = BARS) -> pd.DataFrame:
+    """``["rank", "id", "sdk", "status", "likes", "trending"]``: the `k` Spaces with the most likes or the highest
+    trending score (ties by id), read from the precomputed sort order; Spaces whose value is unknown are left out."""
+    if by not in ("likes", "trending"):
+        raise ValueError(f"Spaces are ranked by likes or trending, not {by!r}.")
+    columns = ["rank", "id", "sdk", "status", "likes", "trending"]
+    if by not in index.orders:
+        return pd.DataFrame({c: [] for c in columns})
+    rows = np.asarray(index.orders[by][:k], np.int64)
+    values = index.numbers[by][rows]
+    rows = rows[~np.isnan(values)] if values.dtype.kind == "f" else rows[values >= 0]
+    sdk, stage = index.fields.get("sdk"), index.fields.get("stage")
+    out = []
+    for i, row in enumerate(rows.tolist()):
+        trending = float(index.numbers["trending"][row])
+        out.append((i + 1, index.ids[row], (sdk.value_of(row) if sdk else None) or "–",
+                    stage_words(stage.value_of(row)) if stage and stage.value_of(row) else "–",
+                    max(int(index.numbers["likes"][row]), 0), None if np.isnan(trending) else trending))  # fmt: skip
+    return pd.DataFrame(out, columns=columns).astype({"rank": "int64", "likes": "int64", "trending": "float64"})
+
+
 # --- facts, headlines, and everything at once -----------------------------------------------------------
 @dataclass(frozen=True)
 class KindFacts:
@@ -293,6 +335,11 @@ class KindInsights:
     top_liked: pd.DataFrame | None = None
     sizes: pd.DataFrame | None = None
     sdks: pd.DataFrame | None = None
+    hardware: pd.DataFrame | None = None  # Spaces: the hardware mix
+    stages: pd.DataFrame | None = None  # Spaces: the runtime status mix, in words
+    models_used: pd.DataFrame | None = None  # Spaces: the models most named by Spaces
+    datasets_used: pd.DataFrame | None = None  # Spaces: the datasets most named by Spaces
+    top_spaces: dict[str, pd.DataFrame] = field(default_factory=dict)  # Spaces: "likes"/"trending" -> top_spaces
     total_downloads: int = 0
     earliest: tuple[date, int] | None = None
     leaders: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # field -> (top value, repos, none)
@@ -321,6 +368,10 @@ def _pct(share: float) -> str:
     """A share as a percentage a person reads at a glance: whole numbers, one decimal below 10%."""
     value = share * 100
     return f"{value:.1f}%" if 0 < value < 10 else f"{value:.0f}%"
+
+
+def _spaces(n: int) -> str:
+    return f"{n:,} Space" + ("" if n == 1 else "s")
 
 
 def _month_name(month: pd.Timestamp) -> str:
@@ -422,6 +473,22 @@ def headlines(ins: KindInsights) -> tuple[str, ...]:
         named = ins.sdks[~ins.sdks["sdk"].isin([OTHER, NONE_VALUE])]
         if not named.empty:
             out.append(f"{named.iloc[0]['sdk']} runs {_pct(int(named.iloc[0]['count']) / n)} of Spaces.")
+    if ins.stages is not None and not ins.stages.empty and n:
+        shares = dict(zip(ins.stages["status"], ins.stages["count"], strict=True))
+        running = int(shares.get(stage_words("RUNNING"), 0))
+        failed = sum(int(shares.get(stage_words(s), 0)) for s in ERROR_STAGES)
+        if running or failed:
+            out.append(f"{_pct(running / n)} of Spaces were running at the snapshot; {_pct(failed / n)} were stopped "
+                       "by a build, runtime or configuration error.")  # fmt: skip
+    if ins.hardware is not None and not ins.hardware.empty and n:
+        named = ins.hardware[~ins.hardware["hardware"].isin([OTHER, NONE_VALUE])]
+        if not named.empty:
+            out.append(f"The most common hardware is {named.iloc[0]['hardware']} "
+                       f"({_spaces(int(named.iloc[0]['count']))}).")  # fmt: skip
+    for frame, what in ((ins.models_used, "model"), (ins.datasets_used, "dataset")):
+        if frame is not None and not frame.empty:
+            out.append(f"The {what} most used by Spaces is {frame.iloc[0]['repo']} "
+                       f"({_spaces(int(frame.iloc[0]['spaces']))}).")  # fmt: skip
     return tuple(out)
 
 
@@ -429,6 +496,7 @@ def kind_insights(index: KindIndex, facts: KindFacts, *, series: int = SERIES, b
                   authors: int = BARS, tasks: int = 12, per_task: int = 5) -> KindInsights:  # fmt: skip
     """Every figure of one kind, with its headlines."""
     has_downloads = bool(np.any(index.numbers["downloads"] >= 0))
+    spaces = index.kind == "spaces"
     ins = KindInsights(
         kind=index.kind,
         facts=facts,
@@ -445,6 +513,13 @@ def kind_insights(index: KindIndex, facts: KindFacts, *, series: int = SERIES, b
         top_liked=top_per_task(index, by="likes", tasks=tasks, k=per_task) if index.kind != "spaces" else None,
         sizes=size_categories(index) if index.kind == "datasets" else None,
         sdks=value_mix(index, "sdk", top=bars) if index.kind == "spaces" else None,
+        hardware=value_mix(index, "hardware", top=bars) if spaces and "hardware" in index.fields else None,
+        stages=stage_mix(index, top=bars) if spaces and "stage" in index.fields else None,
+        models_used=most_used(index, "uses_model", limit=bars) if spaces and "uses_model" in index.fields else None,
+        datasets_used=most_used(index, "uses_dataset", limit=bars)
+        if spaces and "uses_dataset" in index.fields
+        else None,
+        top_spaces={by: top_spaces(index, by=by, k=bars) for by in ("likes", "trending")} if spaces else {},
         total_downloads=int(_downloads(index).sum()) if has_downloads else 0,
         earliest=earliest_day(index),
         leaders={f: lead for f in ("task", "library") if f in index.fields and (lead := leader(index, f)) is not None},

@@ -213,6 +213,13 @@ def _plan(ins: KindInsights) -> dict[str, tuple[Any, pd.DataFrame | None, tuple[
         ("sizes", ins.sizes, "size_category", "count", "Dataset size categories", "Datasets",
          "rows, from small to large"),
         ("sdks", ins.sdks, "sdk", "count", "Space SDKs", "Spaces", None),
+        ("hardware", ins.hardware, "hardware", "count", "Space hardware", "Spaces",
+         "what a Space runs on (what it asked for, when it does not run)"),
+        ("stages", ins.stages, "status", "count", "Space status", "Spaces", "the runtime stage at the snapshot"),
+        ("models-used", ins.models_used, "repo", "spaces", "Models most used by Spaces", "Spaces",
+         "how many Spaces name each model"),
+        ("datasets-used", ins.datasets_used, "repo", "spaces", "Datasets most used by Spaces", "Spaces",
+         "how many Spaces name each dataset"),
     ]  # fmt: skip
     for name, frame, label, value, title, value_title, subtitle in bars:
         plan[name] = (ranked_bars, frame, (label, value, title), {"value_title": value_title, "subtitle": subtitle})

@@ -24,8 +24,9 @@ SNAPSHOT = ROOT.parent / "shared" / "hub-snapshot"
 MODELS_FILE = SNAPSHOT / "models-2024-07-11.jsonl.gz"
 DATASETS_FILE = SNAPSHOT / "datasets-2024-07-09.jsonl.gz"
 #: Charts per kind's tab: models (growth x2, concentration, Lorenz, authors x2, licenses), datasets (growth,
-#: concentration, Lorenz, authors x2, licenses, sizes), Spaces (growth, authors, licenses, SDKs).
-CHARTS = {"Models": 7, "Datasets": 7, "Spaces": 4}
+#: concentration, Lorenz, authors x2, licenses, sizes), Spaces (growth, authors, licenses, SDKs, hardware, status,
+#: models used, datasets used).
+CHARTS = {"Models": 7, "Datasets": 7, "Spaces": 8}
 
 
 @pytest.fixture(scope="module", params=["light", "dark"])

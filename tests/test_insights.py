@@ -173,6 +173,32 @@ def test_space_sdks(fixture_catalog: Catalog) -> None:
     assert got["count"].is_monotonic_decreasing
 
 
+def test_space_hardware_status_and_what_they_use(fixture_catalog: Catalog) -> None:
+    raw = _raw("spaces")
+    index = fixture_catalog.index("spaces")
+    runtime = raw["runtime"].map(lambda r: r if isinstance(r, dict) else {})
+    stages = runtime.map(lambda r: r.get("stage") or NONE_VALUE).value_counts().to_dict()
+    got = insights.stage_mix(index)
+    assert dict(zip(got["status"], got["count"], strict=True)) == {
+        (k if k == NONE_VALUE else k.replace("_", " ").capitalize()): v for k, v in stages.items()}
+    assert got["count"].is_monotonic_decreasing
+    hardware = runtime.map(lambda r: (r.get("hardware") or {}).get("current") or (r.get("hardware") or {}).get(
+        "requested") or NONE_VALUE).value_counts().to_dict()  # fmt: skip
+    got = insights.value_mix(index, "hardware")
+    assert dict(zip(got["hardware"], got["count"], strict=True)) == hardware
+    for column, field in (("models", "uses_model"), ("datasets", "uses_dataset")):
+        named = raw[column].map(lambda v: list(dict.fromkeys(v)) if isinstance(v, list) else []).explode().dropna()
+        expected = sorted(named.value_counts().items(), key=lambda p: (-p[1], p[0]))[:3]
+        got = insights.most_used(index, field, limit=3)
+        assert list(zip(got["repo"], got["spaces"], strict=True)) == expected
+    for by, column in (("likes", "likes"), ("trending", "trendingScore")):
+        got = insights.top_spaces(index, by=by, k=4)
+        best = raw.dropna(subset=[column]).sort_values([column, "id"], ascending=[False, True]).head(4)
+        assert got["id"].tolist() == best["id"].tolist() and got["rank"].tolist() == [1, 2, 3, 4]
+    with pytest.raises(ValueError, match="likes or trending"):
+        insights.top_spaces(index, by="downloads")
+
+
 @pytest.mark.parametrize(("kind", "task_of"), [
     ("models", lambda r: [r["pipeline_tag"]] if isinstance(r["pipeline_tag"], str) else []),
     ("datasets", lambda r: [t[16:] for t in r["tags"] if t.startswith("task_categories:")]),

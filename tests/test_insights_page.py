@@ -7,6 +7,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 import pyarrow as pa
@@ -66,7 +67,7 @@ def test_no_catalog_says_how_to_load_one(monkeypatch, tmp_path) -> None:
     assert "No local catalog yet" in text and "python -m lib.catalog load" in text
 
 
-TABS = {"Models (58)": 7, "Datasets (25)": 7, "Spaces (19)": 4}
+TABS = {"Models (58)": 7, "Datasets (25)": 7, "Spaces (19)": 8}
 
 
 def _every_tab(at: AppTest) -> tuple[dict[str, dict], Counter]:
@@ -123,20 +124,37 @@ def test_every_chart_with_its_encodings_data_and_exports(monkeypatch, catalog_ho
         "Spaces created per month, by SDK": {"color": ("sdk", "nominal")},
         "Top authors by spaces": {"x": ("repos", "quantitative")},
         "Space SDKs": {"y": ("sdk", "nominal"), "x": ("count", "quantitative")},
+        "Space hardware": {"y": ("hardware", "nominal"), "x": ("count", "quantitative")},
+        "Space status": {"y": ("status", "nominal"), "x": ("count", "quantitative")},
+        "Models most used by Spaces": {"y": ("repo", "nominal"), "x": ("spaces", "quantitative")},
+        "Datasets most used by Spaces": {"y": ("repo", "nominal"), "x": ("spaces", "quantitative")},
     }
     for title, channels in expected.items():
         assert title in charts, (title, sorted(charts))
         got = _encodings(charts[title]["spec"])
         for channel, want in channels.items():
             assert got.get(channel) == want, (title, channel, got)
-    # 18 charts: models 7, datasets 7, Spaces 4 (License mix and Lorenz appear once per kind with downloads),
+    # 22 charts: models 7, datasets 7, Spaces 8 (License mix and Lorenz appear once per kind with downloads),
     # each with its CSV, PNG and SVG buttons
-    assert labels == {"CSV": 18, "PNG": 18, "SVG": 18}, labels
+    assert labels == {"CSV": 22, "PNG": 22, "SVG": 22}, labels
 
     # the data drawn agrees with the raw fixtures
     sdks = charts["Space SDKs"]["data"]
     raw = Counter(s.get("sdk") for s in _raw("spaces"))
     assert dict(zip(sdks["sdk"], sdks["count"], strict=True)) == {k: v for k, v in raw.items() if k}
+    stages = charts["Space status"]["data"]
+    raw_stages = Counter((s.get("runtime") or {}).get("stage") or NONE_VALUE for s in _raw("spaces"))
+    assert dict(zip(stages["status"], stages["count"], strict=True)) == {
+        (k if k == NONE_VALUE else k.replace("_", " ").capitalize()): v for k, v in raw_stages.items()}  # in words
+    hardware = charts["Space hardware"]["data"]
+    raw_hw = Counter(((s.get("runtime") or {}).get("hardware") or {}).get("current")
+                     or ((s.get("runtime") or {}).get("hardware") or {}).get("requested") or NONE_VALUE
+                     for s in _raw("spaces"))  # fmt: skip
+    assert dict(zip(hardware["hardware"], hardware["count"], strict=True)) == dict(raw_hw)
+    used = charts["Models most used by Spaces"]["data"]
+    raw_used = Counter(m for s in _raw("spaces") for m in dict.fromkeys(s.get("models") or []))
+    top = sorted(raw_used.items(), key=lambda p: (-p[1], p[0]))[: insights.BARS]
+    assert list(zip(used["repo"], used["spaces"], strict=True)) == top
     by_task = charts["Models created per month, by task"]["data"]
     assert int(by_task["count"].sum()) == sum(1 for m in _raw("models") if m.get("createdAt"))
     sizes = charts["Dataset size categories"]["data"]["size_category"].tolist()
@@ -176,13 +194,38 @@ def test_headlines_facts_and_top_table(monkeypatch, catalog_home) -> None:
     assert table[table["task"] == "text-generation"]["id"].tolist() == best["id"].head(5).tolist()
 
 
+def test_the_spaces_tab_ranks_the_most_liked_and_trending_and_says_what_they_run(monkeypatch, catalog_home) -> None:
+    at = _page(monkeypatch, catalog_home)
+    at.session_state[insights_view.TAB_KEY] = "Spaces (19)"
+    at.run()
+    assert not at.exception
+    headers = [h.value for h in at.subheader]
+    assert {"Hardware and status", "What Spaces use", "Most liked and trending"} <= set(headers), headers
+    spaces = pd.DataFrame(_raw("spaces"))
+    table = at.dataframe[0].value
+    best = spaces.sort_values(["likes", "id"], ascending=[False, True]).head(insights.BARS)
+    assert table["id"].tolist() == best["id"].tolist()
+    assert table["url"].tolist() == [f"spaces?repo={quote(repo, safe='/')}" for repo in best["id"]]
+    stage_of = {s["id"]: (s.get("runtime") or {}).get("stage") for s in _raw("spaces")}
+    assert [st_ for st_ in table["status"]] == [
+        stage_of[i].replace("_", " ").capitalize() if stage_of[i] else "–" for i in table["id"]]  # in words
+    at.segmented_control(key="insights:spaces:by").set_value("trending").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    trending = spaces.dropna(subset=["trendingScore"]).sort_values(["trendingScore", "id"], ascending=[False, True])
+    assert table["id"].tolist() == trending["id"].head(insights.BARS).tolist()
+    text = "\n".join(m.value for m in at.markdown)
+    running = sum(stage == "RUNNING" for stage in stage_of.values())
+    assert md_escape(f"{round(100 * running / len(stage_of))}% of Spaces were running at the snapshot") in text, text
+
+
 def test_chart_specs_are_valid_vega_lite_and_match_the_fast_ones(catalog_home) -> None:
     """The page builds its specs unchecked, on frames without rows; built on the data and checked against the
     Vega-Lite schema they are the same."""
     data = insights.compute(Catalog.open(catalog_home))
     fast = insights_charts.chart_specs(data)
     checked = insights_charts.chart_specs(data, validate=True)
-    assert fast.keys() == checked.keys() and len(fast) == 18
+    assert fast.keys() == checked.keys() and len(fast) == 22
     for name, (spec, frame) in fast.items():
         assert spec == checked[name][0], name
         assert "data" not in spec and "datasets" not in spec

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from urllib.parse import quote
 
 import pandas as pd
@@ -225,7 +226,48 @@ def _kind(root: str, ins: KindInsights, generation: str) -> None:
     with right:
         chart("sizes")
         chart("sdks")
+    if ins.kind == "spaces":
+        _spaces_sections(ins, chart)
     _top_table(ins)
+
+
+def _spaces_sections(ins: KindInsights, chart: Callable[[str], None]) -> None:
+    """What only Spaces have: hardware and runtime status, the models and datasets they use, the most liked and
+    trending ones."""
+    if ins.hardware is not None or ins.stages is not None:
+        st.subheader("Hardware and status", anchor=False)
+        left, right = st.columns(2)
+        with left:
+            chart("hardware")
+        with right:
+            chart("stages")
+    if ins.models_used is not None or ins.datasets_used is not None:
+        st.subheader("What Spaces use", anchor=False)
+        left, right = st.columns(2)
+        with left:
+            chart("models-used")
+        with right:
+            chart("datasets-used")
+    frames = {by: f for by, f in ins.top_spaces.items() if not f.empty}
+    if not frames:
+        return
+    st.subheader("Most liked and trending", anchor=False)
+    labels = {"likes": "Likes", "trending": "Trending"}
+    by = st.segmented_control("Ranked by", list(frames), default=next(iter(frames)), key="insights:spaces:by",
+                              format_func=labels.get) or next(iter(frames))  # fmt: skip
+    frame = frames[by].assign(url=[repo_url("spaces", repo) for repo in frames[by]["id"]])
+    st.caption(f"The {len(frame)} Spaces with the {'most likes' if by == 'likes' else 'highest trending score'}. "
+               "A Space opens its details here, in a new tab.")  # fmt: skip
+    st.dataframe(frame, hide_index=True, width="stretch", height=min(len(frame), 15) * 35 + 38,
+                 column_order=["rank", "url", "sdk", "status", "likes", "trending"], column_config={
+        "rank": st.column_config.NumberColumn("#", width="small"),
+        "url": st.column_config.LinkColumn("Space", display_text=REPO_TEXT, width="large",
+                                           help="Opens the Space's details in Hub Explorer"),
+        "sdk": st.column_config.TextColumn("SDK"),
+        "status": st.column_config.TextColumn("Status"),
+        "likes": st.column_config.NumberColumn("Likes", format="localized"),
+        "trending": st.column_config.NumberColumn("Trending score", format="%.0f"),
+    }, key="insights:spaces:top")  # fmt: skip
 
 
 def render() -> None:
