@@ -52,6 +52,15 @@ def test_describe_in_plain_words():
         " by likes")
     space = SearchQuery(kind="spaces", sdk="gradio", hardware="t4-small", limit=5)
     assert space.describe(2) == "2 Spaces where SDK = gradio and hardware = t4-small, by trending"
+    used = SearchQuery(kind="spaces", stage="RUNTIME_ERROR", uses_model="openai/whisper-large-v3",
+                       uses_dataset="mteb/results", sort="likes")  # fmt: skip
+    assert used.describe(1) == ("1 Space where status = RUNTIME_ERROR and model used = openai/whisper-large-v3 and "
+                                "dataset used = mteb/results, by likes")  # fmt: skip
+    from lib.ui.filters import applied
+
+    assert applied("spaces", used) == [("stage", "status: Runtime error"),  # the chip says the stage in words
+                                       ("uses_model", "model used: openai/whisper-large-v3"),
+                                       ("uses_dataset", "dataset used: mteb/results")]  # fmt: skip
 
 
 def test_list_item_with_almost_nothing():

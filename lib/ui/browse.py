@@ -486,7 +486,7 @@ def _selected_actions(kind: Kind, result: SearchResult, rows: list[int]) -> None
 
 
 #: Each column's width in pixels (the name's is fitted to the rest: `lib.tables.name_width`).
-_WIDTHS: dict[str, int] = {"url": 40, "task": 135, "library": 100, "params": 62, "size": 110, "sdk": 80, "stage": 90,
+_WIDTHS: dict[str, int] = {"url": 40, "task": 135, "library": 100, "params": 62, "size": 110, "sdk": 80, "stage": 110,
                            "hardware": 100, "license": 110, "gated": 66, "downloads": 80, "share": 80, "likes": 58,
                            "created": 92, "updated": 92}  # fmt: skip
 
