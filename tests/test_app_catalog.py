@@ -338,3 +338,14 @@ def test_spaces_page_on_the_live_hub_disables_the_status_with_the_reason(with_ca
     frame = at.dataframe(key="spaces:table").value
     assert sorted(frame["name"]) == sorted(s["id"] for s in fixture_ids.records("spaces") if not s.get("private")
                                            and "openai/whisper-large-v3" in (s.get("models") or []))  # fmt: skip
+
+
+def test_a_status_from_a_link_is_answered_by_the_catalog_under_automatic(with_catalog):
+    at = app("pages/spaces.py", stage="RUNTIME_ERROR", sort="likes").run()
+    assert not at.exception and not at.error
+    assert "The live Hub cannot filter Spaces by their runtime status. The local catalog answers" in _infos(at)
+    frame = at.dataframe(key="spaces:table").value
+    assert sorted(frame["name"]) == sorted(s["id"] for s in fixture_ids.records("spaces")
+                                           if _space_stage(s) == "RUNTIME_ERROR")  # fmt: skip
+    assert set(frame["stage"]) == {"Runtime error"}
+    assert at.query_params["stage"] == "RUNTIME_ERROR"

@@ -151,3 +151,71 @@ def test_reopen_and_notice_a_new_generation(tmp_path: Path) -> None:
     writer.load([FIXTURES / "models-update.jsonl"], kind="models")
     generations = [p for p in (tmp_path / "catalog" / "index" / "models").iterdir() if p.is_dir()]
     assert len(generations) == 2  # the live one and the one before; older ones are removed
+
+
+def test_spaces_runtime_and_lists_in_every_shape_a_dump_may_have(tmp_path: Path) -> None:
+    """The staging columns absorb the API's shapes: a runtime object, null or text; a list of repo ids, one id as a
+    string, an empty list or nulls inside; repeats counted once. The same Spaces from JSON Lines and from Parquet
+    (struct runtime, list columns) give the same answers."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    items = [
+        {"id": "a/full", "runtime": {"stage": "RUNNING", "hardware": {"current": "t4-small"}},
+         "models": ["m/one", "m/two", "m/one"], "datasets": ["d/one"], "likes": 3},
+        {"id": "a/one-string", "runtime": {"stage": "SLEEPING", "hardware": None}, "models": "m/one", "likes": 2},
+        {"id": "a/nulls", "runtime": None, "models": [None, "m/two"], "datasets": [], "likes": 1},
+        {"id": "a/text-runtime", "runtime": "RUNNING", "likes": 0},
+    ]  # fmt: skip
+    jsonl = tmp_path / "spaces.jsonl"
+    jsonl.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
+
+    def answers(cat: Catalog) -> list:
+        out = []
+        for q in (SearchQuery(kind="spaces", sort="likes", uses_model="m/one"),
+                  SearchQuery(kind="spaces", sort="likes", uses_model="m/two"),
+                  SearchQuery(kind="spaces", sort="likes", uses_dataset="d/one"),
+                  SearchQuery(kind="spaces", sort="likes", stage="RUNNING"),
+                  SearchQuery(kind="spaces", sort="likes", stage="SLEEPING")):  # fmt: skip
+            r = cat.search(q)
+            out.append(([i.id for i in r.items], {n: [(v.value, v.count) for v in r.facets[n].values]
+                                                  for n in ("stage", "uses_model", "uses_dataset")}))  # fmt: skip
+        return out
+
+    from_json = Catalog.open(tmp_path / "json")
+    from_json.load([jsonl], kind="spaces")
+    got = answers(from_json)
+    assert [ids for ids, _ in got] == [["a/full", "a/one-string"], ["a/full", "a/nulls"], ["a/full"], ["a/full"],
+                                       ["a/one-string"]]  # fmt: skip
+    everything = from_json.search(SearchQuery(kind="spaces", sort="likes")).facets
+    assert [(v.value, v.count) for v in everything["uses_model"].values] == [("m/one", 2), ("m/two", 2),
+                                                                            ("(none)", 1)]  # fmt: skip
+    assert [(v.value, v.count) for v in everything["stage"].values] == [("(none)", 2), ("RUNNING", 1),
+                                                                       ("SLEEPING", 1)]  # fmt: skip
+
+    parquet = tmp_path / "spaces.parquet"
+    runtime = pa.struct([("stage", pa.string()), ("hardware", pa.struct([("current", pa.string())]))])
+    table = pa.table({
+        "id": [i["id"] for i in items[:3]],
+        "runtime": pa.array([items[0]["runtime"], {"stage": "SLEEPING", "hardware": None}, None], runtime),
+        "models": pa.array([items[0]["models"], ["m/one"], [None, "m/two"]], pa.list_(pa.string())),
+        "datasets": pa.array([["d/one"], None, []], pa.list_(pa.string())),
+        "likes": [3, 2, 1],
+    })  # fmt: skip
+    pq.write_table(table, parquet)
+    from_parquet = Catalog.open(tmp_path / "parquet")
+    from_parquet.load([parquet], kind="spaces")
+    assert answers(from_parquet) == answers(_without_text_runtime(tmp_path, items))
+
+
+def _without_text_runtime(tmp_path: Path, items: list[dict]) -> Catalog:
+    """The JSON catalog without the one item a typed Parquet column cannot hold (a runtime given as text)."""
+    import json
+
+    path = tmp_path / "three.jsonl"
+    path.write_text("".join(json.dumps(i) + "\n" for i in items[:3]), encoding="utf-8")
+    three = Catalog.open(tmp_path / "three")
+    three.load([path], kind="spaces")
+    return three
