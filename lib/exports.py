@@ -107,6 +107,9 @@ def export_frame(records: Sequence[RepoRecord], kind: Kind, endpoint: str) -> pd
     else:
         for column in ("sdk", "stage", "hardware"):
             data[column] = [getattr(r, column, None) if isinstance(r, SpaceRecord) else None for r in records]
+        spaces = [r if isinstance(r, SpaceRecord) else None for r in records]
+        data["models"] = [", ".join(s.models) or None if s else None for s in spaces]
+        data["datasets"] = [", ".join(s.datasets_used) or None if s else None for s in spaces]
     data["license"] = [", ".join(r.licenses) or None for r in records]
     if kind != "spaces":
         data["gated"] = [gated_text(r.gated) if r.gated is not None else None for r in records]

@@ -110,6 +110,14 @@ def test_other_kinds_export_their_own_columns(catalog: Catalog, kind: str):
     frame = export_frame(got.records, kind, "https://huggingface.co")
     assert len(frame) == len(fixture_ids.records(kind)) and frame["id"].is_unique
     assert ("sdk" in frame) == (kind == "spaces") and ("downloads" in frame) == (kind == "datasets")
+    if kind == "spaces":  # the stage as the Hub sends it, and the models and datasets each Space uses
+        rows = frame.set_index("id")
+        for space in fixture_ids.records("spaces"):
+            row = rows.loc[space["id"]]
+            assert (None if pd.isna(row["stage"]) else row["stage"]) == (space.get("runtime") or {}).get("stage")
+            assert (None if pd.isna(row["models"]) else row["models"]) == (", ".join(space.get("models") or []) or None)
+            assert (None if pd.isna(row["datasets"]) else row["datasets"]) == (
+                ", ".join(space.get("datasets") or []) or None)  # fmt: skip
 
 
 def test_no_token_in_any_export(catalog: Catalog, monkeypatch):
