@@ -200,8 +200,13 @@ def test_each_kind_shows_its_age_and_a_refresh_syncs_what_changed(own_hub: FakeH
     text = shown(at)
     assert "Refreshed the local catalog" in text
     assert f"models: 1 synced ({len(data['models']) + 1} rows)" in text, text
+    # the published dataset is itself a dataset on the Hub, modified after its own datasets.parquet was written
+    assert f"datasets: 1 synced ({len(data['datasets']) + 1} rows)" in text, text
     assert "spaces: already up to date" in text
     assert f"models: {len(data['models']) + 1} · today" in text
+    assert f"spaces: {len(data['spaces'])} · today" in text, text  # found current: its age is today's
+    assert Catalog.open(home).get("datasets", REPO) is not None
+    assert not [b for b in at.sidebar.button if b.key == "catalog:refresh_stale"]
     found = Catalog.open(home).search(SearchQuery(kind="models", sort="likes", limit=100)).items
     assert created["id"] in {r.id for r in found}
 

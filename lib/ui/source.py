@@ -96,13 +96,9 @@ def catalog() -> Catalog | None:
 
 
 def generations(cat: Catalog) -> tuple[tuple[Kind, str], ...]:
-    """What identifies the catalog's data now: each kind's live index generation (a load or sync makes a new one),
-    for cache keys (as `lib.insights.version`)."""
-    out = []
-    for kind in cat.kinds():
-        folder = cat.index(kind).folder
-        out.append((kind, folder.name if folder is not None else ""))
-    return tuple(out)
+    """What identifies the catalog's data now, for cache keys: each kind's live generation and a refresh's mark
+    that it was found current (`Catalog.versions`, as `lib.insights.version`)."""
+    return cat.versions()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
