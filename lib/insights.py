@@ -541,10 +541,6 @@ def compute(catalog: Catalog, **options: int) -> Insights:
 
 
 def version(catalog: Catalog) -> tuple[tuple[str, str], ...]:
-    """What identifies the catalog's current data: each kind's live index generation (a load or sync makes a
-    new one), for cache keys."""
-    out = []
-    for kind in catalog.kinds():
-        folder = catalog.index(kind).folder
-        out.append((kind, folder.name if folder is not None else ""))
-    return tuple(out)
+    """What identifies the catalog's current data, for cache keys: each kind's live index generation (a load or
+    sync makes a new one) and a refresh's mark that it was found current (`Catalog.version`)."""
+    return catalog.versions()

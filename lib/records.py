@@ -225,23 +225,23 @@ def _card(info: ModelInfo | DatasetInfo | SpaceInfo) -> dict[str, Any]:
 
 
 def _common(info: ModelInfo | DatasetInfo | SpaceInfo) -> dict[str, Any]:
-    return dict(
-        id=info.id,
-        author=getattr(info, "author", None),
-        sha=getattr(info, "sha", None),
-        created_at=getattr(info, "created_at", None),
-        last_modified=getattr(info, "last_modified", None),
-        private=getattr(info, "private", None),
-        gated=getattr(info, "gated", None),
-        disabled=getattr(info, "disabled", None),
-        downloads=getattr(info, "downloads", None),
-        downloads_all_time=getattr(info, "downloads_all_time", None),
-        likes=getattr(info, "likes", None),
-        trending_score=getattr(info, "trending_score", None),
-        tags=tuple(getattr(info, "tags", None) or ()),
-        card_data=_card(info),
-        files=_files(info),
-    )
+    return {
+        "id": info.id,
+        "author": getattr(info, "author", None),
+        "sha": getattr(info, "sha", None),
+        "created_at": getattr(info, "created_at", None),
+        "last_modified": getattr(info, "last_modified", None),
+        "private": getattr(info, "private", None),
+        "gated": getattr(info, "gated", None),
+        "disabled": getattr(info, "disabled", None),
+        "downloads": getattr(info, "downloads", None),
+        "downloads_all_time": getattr(info, "downloads_all_time", None),
+        "likes": getattr(info, "likes", None),
+        "trending_score": getattr(info, "trending_score", None),
+        "tags": tuple(getattr(info, "tags", None) or ()),
+        "card_data": _card(info),
+        "files": _files(info),
+    }
 
 
 def model_from_info(info: ModelInfo) -> ModelRecord:

@@ -94,5 +94,22 @@ def name_width(ids: Sequence[str], others: int = 0, *, room: int = 820, least: i
     """Pixels for the name column: enough for the page's longest id (about 7.5 px a character in the grid's font,
     plus padding), within what the other shown columns (`others` pixels) leave of a laptop-wide table (`room`),
     and between `least` and `most`. A longer id is cut in the grid and read in full in its details."""
-    longest = max((len(i) for i in ids), default=0)
-    return max(least, min(most, room - others, int(longest * 7.5) + 24))
+    return max(least, min(most, room - others, _text_width(ids)))
+
+
+def _text_width(values: Sequence[str]) -> int:
+    """Pixels that the longest of `values` needs in the grid (about 7.5 px a character, plus padding)."""
+    return int(max((len(v) for v in values), default=0) * 7.5) + 24
+
+
+def name_and_task_widths(ids: Sequence[str], tasks: Sequence[str], others: int = 0, *, room: int = 820,
+                         task_least: int = 135, task_most: int = 240) -> tuple[int, int]:  # fmt: skip
+    """Pixels for the name and the task columns (`others`: the other shown columns): the task column as wide as the
+    page's longest task (between `task_least` and `task_most`) when the names keep what they need, else narrower,
+    down to `task_least`; the name gets what is left (`name_width`). A task is cut only when the names need the
+    room (a long task name can be read in the details; so can a long id)."""
+    task = max(task_least, min(task_most, _text_width(tasks)))
+    name_needs = max(180, min(420, _text_width(ids)))
+    spare = room - others - name_needs  # what the names leave for the task column
+    task = max(task_least, min(task, spare))
+    return name_width(ids, others + task, room=room), task

@@ -369,10 +369,10 @@ def test_date_windows_need_the_catalog_on_the_live_hub():
     for which in ("created", "updated"):  # offered, but disabled with the reason (no catalog is loaded here)
         window = at.sidebar.date_input(key=f"models:{which}")
         assert window.disabled and "live Hub cannot filter by creation or update date" in window.help
-        assert "Load a local catalog" in window.help
+        assert "Build the local catalog" in window.help
     at = app("pages/models.py", created="2024-01-01..").run()
     assert not at.exception
-    assert any("date" in e.value and "Load a local catalog" in e.value for e in at.error)
+    assert any("date" in e.value and "Build the local catalog" in e.value for e in at.error)
     assert at.sidebar.date_input(key="models:created").disabled is False  # set by the link: it can be removed
 
 
@@ -401,7 +401,7 @@ def test_catalog_only_options_on_the_live_hub_explain_themselves():
     assert not at.exception
     message = shown("\n".join(e.value for e in at.error))
     assert "The live Hub cannot answer “Originals only (fold derivatives)”" in message
-    assert "Load a local catalog" in message
+    assert "Build the local catalog" in message
     # a sort the Hub cannot do is not offered; a link asking for it gets the Hub's default, with the reason
     at = app("pages/models.py", sort="parameters").run()
     assert not at.exception

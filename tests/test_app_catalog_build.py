@@ -200,8 +200,13 @@ def test_each_kind_shows_its_age_and_a_refresh_syncs_what_changed(own_hub: FakeH
     text = shown(at)
     assert "Refreshed the local catalog" in text
     assert f"models: 1 synced ({len(data['models']) + 1} rows)" in text, text
+    # the published dataset is itself a dataset on the Hub, modified after its own datasets.parquet was written
+    assert f"datasets: 1 synced ({len(data['datasets']) + 1} rows)" in text, text
     assert "spaces: already up to date" in text
     assert f"models: {len(data['models']) + 1} · today" in text
+    assert f"spaces: {len(data['spaces'])} · today" in text, text  # found current: its age is today's
+    assert Catalog.open(home).get("datasets", REPO) is not None
+    assert not [b for b in at.sidebar.button if b.key == "catalog:refresh_stale"]
     found = Catalog.open(home).search(SearchQuery(kind="models", sort="likes", limit=100)).items
     assert created["id"] in {r.id for r in found}
 
@@ -239,3 +244,18 @@ def test_a_failed_refresh_keeps_the_catalog_and_says_so(own_hub: FakeHub, home: 
     at.sidebar.button(key=f"catalog:dismiss:{job.id}").click().run()
     assert not at.sidebar.error  # put away for this session
     assert at.sidebar.button(key="catalog:refresh_stale").label == "Refresh models, datasets, spaces"
+
+
+def test_the_insights_page_without_a_catalog_builds_one_and_then_shows_its_figures(
+        own_hub: FakeHub, home: Path) -> None:  # fmt: skip
+    data = records()
+    publish(own_hub, data, date=EARLIER_TODAY)
+    at = app("pages/insights.py").run()
+    assert not at.exception
+    assert "No local catalog yet" in shown(at, "main") and not at.tabs
+    at.button(key="insights:build").click().run()
+    finish(at, home)
+    assert not at.exception and not at.error
+    assert [t.label for t in at.tabs] == [f"{title} ({len(data[kind])})" for kind, title in
+                                          (("models", "Models"), ("datasets", "Datasets"), ("spaces", "Spaces"))]  # fmt: skip
+    assert "No local catalog yet" not in shown(at, "main")

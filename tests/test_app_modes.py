@@ -180,7 +180,7 @@ def test_the_live_hub_alone_locks_text_and_meaning_with_the_reason(hub_only):
     assert "The live Hub searches repo names only" in seg.help
     at = app("pages/models.py", q="speech", mode="text").run()  # a link asking for words: refused, with why
     errors = "\n".join(shown(e.value) for e in at.error)
-    assert "The live Hub searches repo names only" in errors and "Load a local catalog" in errors
+    assert "The live Hub searches repo names only" in errors and "Build the local catalog" in errors
 
 
 def test_automatic_sends_a_search_by_words_to_the_catalog_with_a_note(with_catalog):

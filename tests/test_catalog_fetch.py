@@ -186,6 +186,8 @@ def test_an_unchanged_revision_syncs_only_the_repos_modified_since(hub: FakeHub,
     created = model(40, modified=later + timedelta(hours=50))
     list_on_hub(hub, {"models": [changed, created]})
     hub.clear_requests()
+    spaces_generation = catalog.version("spaces")
+    assert catalog.stats().kinds["spaces"].snapshot_date == DAY.date()
 
     report = catalog.refresh(["models", "spaces"], client=client(hub, tmp_path), repo=REPO, sleep=lambda s: None)
 
@@ -193,6 +195,12 @@ def test_an_unchanged_revision_syncs_only_the_repos_modified_since(hub: FakeHub,
     assert (models.action, models.synced, models.revision, models.rows) == ("synced", 2, sha, 21)
     assert models.date == datetime.now(UTC).date()
     assert report.kinds["spaces"].action == "unchanged" and report.kinds["spaces"].rows == 4
+    # nothing changed: the spaces are current as of today, without a new generation (only its mark changed)
+    today = datetime.now(UTC).date()
+    assert report.kinds["spaces"].date == today == catalog.stats().kinds["spaces"].snapshot_date
+    assert catalog.version("spaces") != spaces_generation
+    assert catalog.version("spaces").split("@")[0] == spaces_generation
+    assert catalog.stats().kinds["spaces"].source == f"hf://datasets/{REPO}@{sha}/spaces.parquet"
     assert resolves(hub, "GET") == [] and resolves(hub, "HEAD") == []  # no download at all
     listing = [r for r in hub.requests if r.path == "/api/models"]
     assert len(listing) == 1 and listing[0].params("sort") == ["lastModified"]  # stopped on the first page
@@ -203,6 +211,18 @@ def test_an_unchanged_revision_syncs_only_the_repos_modified_since(hub: FakeHub,
 
     again = catalog.refresh(["models"], client=client(hub, tmp_path), repo=REPO)
     assert again.kinds["models"].action == "unchanged" and again.kinds["models"].rows == 21
+    assert again.kinds["models"].date == today == catalog.stats().kinds["models"].snapshot_date
+
+
+def test_a_mark_that_a_kind_was_current_is_superseded_by_a_later_generation(hub: FakeHub, tmp_path: Path) -> None:
+    publish(hub, records(), date=DAY)
+    catalog = Catalog.open(tmp_path)
+    catalog.fetch(["models"], client=client(hub, tmp_path), repo=REPO)
+    catalog.mark_checked("models", DAY.date() + timedelta(days=5))
+    assert catalog.checked("models") == catalog.stats().kinds["models"].snapshot_date == DAY.date() + timedelta(days=5)
+    catalog.rebuild("models")  # a new generation: the mark named the old one
+    assert catalog.checked("models") is None
+    assert catalog.stats().kinds["models"].snapshot_date == DAY.date()  # the store's: the fetch's commit date
 
 
 def test_a_new_revision_is_fetched(hub: FakeHub, tmp_path: Path) -> None:
@@ -210,6 +230,7 @@ def test_a_new_revision_is_fetched(hub: FakeHub, tmp_path: Path) -> None:
     catalog = Catalog.open(tmp_path)
     catalog.fetch(client=client(hub, tmp_path), repo=REPO)
     newer = records(n_models=15)
+    gone = newer["models"].pop(3)  # deleted on the Hub since the first revision
     second = publish(hub, newer, date=DAY + timedelta(days=1))
     assert second != first
     hub.clear_requests()
@@ -217,7 +238,8 @@ def test_a_new_revision_is_fetched(hub: FakeHub, tmp_path: Path) -> None:
     report = catalog.refresh(client=client(hub, tmp_path), repo=REPO)
 
     assert {k.action for k in report.kinds.values()} == {"fetched"}
-    assert report.kinds["models"].revision == second and report.kinds["models"].rows == 15
+    assert report.kinds["models"].revision == second and report.kinds["models"].rows == 14
+    assert report.kinds["models"].removed == 1 and report.kinds["datasets"].removed == 0
     assert report.kinds["models"].date == (DAY + timedelta(days=1)).date()
     # every file asked for at the new revision; only the one that changed is downloaded again (the others are the
     # same bytes, so the same blob in the Hugging Face cache)
@@ -225,6 +247,7 @@ def test_a_new_revision_is_fetched(hub: FakeHub, tmp_path: Path) -> None:
         {f"/datasets/{REPO}/resolve/{second}/{n}" for n in FILES.values()}  # fmt: skip
     assert [r.path for r in resolves(hub)] == [f"/datasets/{REPO}/resolve/{second}/models.parquet"]
     assert ids(catalog) == {m["id"] for m in newer["models"]}
+    assert catalog.get("models", gone["id"]) is None
     assert catalog.stats().kinds["datasets"].source == f"hf://datasets/{REPO}@{second}/datasets.parquet"
 
 
@@ -266,7 +289,7 @@ def test_searches_during_a_refresh_answer_from_the_previous_generation(hub: Fake
     new = [model(i, id=f"fresh/model-{i}") for i in range(8)]
     publish(hub, {"models": new}, date=DAY + timedelta(days=1))
     hub.add_fault(f"/datasets/{REPO}/resolve/", method="GET", delay=1.5, times=1)  # a slow download
-    old_ids, new_ids = {m["id"] for m in old["models"]}, {m["id"] for m in new} | {m["id"] for m in old["models"]}
+    old_ids, new_ids = {m["id"] for m in old["models"]}, {m["id"] for m in new}
     outcome: dict[str, Any] = {}
 
     def run() -> None:
@@ -286,7 +309,7 @@ def test_searches_during_a_refresh_answer_from_the_previous_generation(hub: Fake
     assert "error" not in outcome and outcome["report"].kinds["models"].action == "fetched"
     assert answers and answers[0] == "old" and answers.count("old") >= 2
     assert answers == sorted(answers, key=("old", "new").index)  # old, then new: never back
-    assert ids(catalog) == new_ids  # the fetch upserts: the new revision's repos join the old ones
+    assert ids(catalog) == new_ids  # a revision is the whole Hub: the repos it no longer holds are gone
 
 
 # --- CLI ----------------------------------------------------------------------------------------------------------
@@ -296,7 +319,7 @@ def run_cli(tmp_path: Path, *argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-KIND_KEYS = {"action", "revision", "date", "rows", "file", "bytes", "synced", "seconds"}
+KIND_KEYS = {"action", "revision", "date", "rows", "file", "bytes", "synced", "removed", "seconds"}
 
 
 def test_cli_fetch_and_refresh_json(hub: FakeHub, tmp_path: Path) -> None:
@@ -324,7 +347,8 @@ def test_cli_fetch_and_refresh_json(hub: FakeHub, tmp_path: Path) -> None:
     assert all(set(v) == KIND_KEYS for v in doc["kinds"].values())
 
     code, out, _ = run_cli(tmp_path, "--quiet", "refresh", "--kind", "models", "--endpoint", hub.url)
-    assert code == 0 and out.startswith(f"models: unchanged; 12 models from {REPO}@{sha[:12]} (snapshot 2026-11-28)")
+    today = datetime.now(UTC).date().isoformat()  # nothing changed since: current as of today
+    assert code == 0 and out.startswith(f"models: unchanged; 12 models from {REPO}@{sha[:12]} (snapshot {today})")
     code, out, _ = run_cli(tmp_path, "stats")
     assert f"hf://datasets/{REPO}@{sha}/models.parquet" in out
 

@@ -64,7 +64,8 @@ def test_no_catalog_says_how_to_load_one(monkeypatch, tmp_path) -> None:
     assert not at.exception
     assert not at.get("vega_lite_chart")
     text = "\n".join(i.value for i in at.info)
-    assert "No local catalog yet" in text and "python -m lib.catalog load" in text
+    assert "No local catalog yet" in text and "python -m lib.catalog fetch" in text
+    assert at.button(key="insights:build").label == "Build the local catalog"
 
 
 TABS = {"Models (58)": 7, "Datasets (25)": 7, "Spaces (19)": 8}

@@ -156,3 +156,21 @@ def test_visible_columns_pick_one_date_and_missing_text_shows_a_dash():
     frame = results_frame([dated], "https://huggingface.co")
     assert visible_columns("models", "downloads", frame)[-1] == "updated"
     assert visible_columns("models", "created", frame)[-1] == "created"
+
+
+def test_the_task_column_is_as_wide_as_its_longest_task_unless_the_names_need_the_room() -> None:
+    from lib.tables import name_and_task_widths
+
+    short_ids, long_task = ["gpt2", "org/bert-base"], ["fill-mask", "automatic-speech-recognition"]
+    name, task = name_and_task_widths(short_ids, long_task, others=300)
+    assert task == int(28 * 7.5) + 24  # the whole task fits
+    assert name == 180  # the names' least
+    # ids that need all the room the other columns leave: the task column gives way, down to its least
+    long_ids = ["an-organisation/" + "x" * 40]
+    name, task = name_and_task_widths(long_ids, long_task, others=300)
+    assert task == 135 and name == 820 - 300 - 135
+    # in between: the names keep what they need and the task column takes the rest
+    mid_ids = ["org/" + "y" * 36]  # 40 characters: 324 px
+    name, task = name_and_task_widths(mid_ids, long_task, others=300)
+    assert name == 324 and task == 820 - 300 - 324
+    assert name_and_task_widths(short_ids, [], others=300)[1] == 135  # no tasks on the page

@@ -15,6 +15,7 @@ they never wait for a writer and work in any thread.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import threading
@@ -48,6 +49,7 @@ from lib.settings import load_settings
 from lib.sources import DATA_WORDS, Aggregates, Capabilities, from_coverage
 
 CATALOG_DIR = "catalog"
+CHECKED = "CHECKED"  # index/<kind>/CHECKED: the live generation was found current on a later day (see `mark_checked`)
 DB_FILE = "catalog.duckdb"
 Phase = Literal["read", "merge", "index", "fetch", "wait", "embed", "done"]
 
@@ -111,6 +113,7 @@ class LoadReport:
     count: int
     snapshot_date: date | None
     seconds: float
+    removed: int = 0  # rows the files no longer hold (a load with `replace`)
 
 
 _NO_HITS = (np.zeros(0, np.int64), np.zeros(0, np.float64))
@@ -177,6 +180,50 @@ class Catalog:
             return None
         folder = self._kind_dir(kind) / name
         return folder if name and (folder / "meta.json").exists() else None
+
+    def mark_checked(self, kind: Kind, day: date) -> None:
+        """Record that `kind`'s live generation was found current on `day` (a refresh that found nothing to change):
+        its snapshot date becomes `day` without building a generation. The mark names the generation, so a later
+        load or sync supersedes it; it is written whole and renamed into place, as `CURRENT` is."""
+        folder = self._current(kind)
+        if folder is None:
+            return
+        mark = self._kind_dir(kind) / CHECKED
+        staged = mark.with_name(CHECKED + ".tmp")
+        staged.write_text(json.dumps({"generation": folder.name, "snapshot_date": day.isoformat(),
+                                      "checked_at": datetime.now(UTC).isoformat(timespec="seconds")}),
+                          encoding="utf-8")  # fmt: skip
+        os.replace(staged, mark)
+
+    def checked(self, kind: Kind) -> date | None:
+        """The day `kind`'s live generation was last found current by a refresh, when later than its build."""
+        folder = self._current(kind)
+        try:
+            doc = json.loads((self._kind_dir(kind) / CHECKED).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+        if folder is None or not isinstance(doc, dict) or doc.get("generation") != folder.name:
+            return None
+        try:
+            return _date(doc.get("snapshot_date"))
+        except (TypeError, ValueError):
+            return None
+
+    def version(self, kind: Kind) -> str:
+        """What identifies `kind`'s data as shown (for cache keys): its live generation, and the time of a
+        `mark_checked` on it."""
+        folder = self._current(kind)
+        if folder is None:
+            return ""
+        try:
+            marked = (self._kind_dir(kind) / CHECKED).stat().st_mtime_ns
+        except FileNotFoundError:
+            return folder.name
+        return f"{folder.name}@{marked}"
+
+    def versions(self) -> tuple[tuple[Kind, str], ...]:
+        """`version` of each kind that has data: what identifies the catalog's data now, for cache keys."""
+        return tuple((kind, self.version(kind)) for kind in self.kinds())
 
     @property
     def exists(self) -> bool:
@@ -444,11 +491,12 @@ class Catalog:
         kinds: dict[Kind, KindStats] = {}
         for kind in self.kinds():
             meta = self.index(kind).meta
+            built, checked = _date(meta.get("snapshot_date")), self.checked(kind)
             kinds[kind] = KindStats(
                 kind=kind,
                 count=int(meta["n"]),
                 source=meta.get("source"),
-                snapshot_date=_date(meta.get("snapshot_date")),
+                snapshot_date=max(built, checked) if built and checked else built or checked,
                 loaded_at=_datetime(meta.get("loaded_at")),
                 built_at=_datetime(meta.get("built_at")),
                 sorts_known=tuple(meta.get("sorts_known", ())),
@@ -469,11 +517,14 @@ class Catalog:
         progress: ProgressCallback | None = None,
         source: str | None = None,
         revision: str | None = None,
+        replace: bool = False,
     ) -> LoadReport:
         """Upsert the items of dump files (JSON Lines, .gz, JSON arrays, Parquet) into `kind`, then rebuild its
         index. The kind remembers the files as its source and the snapshot date (given, else from a file name
         like ``models-2024-07-11.jsonl.gz``, else the newest date in the data); `source` names them otherwise
-        (a published dataset's address) and `revision` is that dataset's commit sha."""
+        (a published dataset's address) and `revision` is that dataset's commit sha. With `replace` the files are
+        the whole kind (a full published snapshot): repos they do not hold are removed, in the first file's
+        transaction."""
         kind = _check_kind(kind)
         files = [Path(p) for p in paths]
         if not files:
@@ -483,26 +534,29 @@ class Catalog:
                 raise DumpError(f"No such file: {path}")
         report = _progress_reporter(progress, kind)
         started = time.perf_counter()
-        totals = {"read": 0, "written": 0, "replaced": 0, "skipped": 0}
+        totals = {"read": 0, "written": 0, "replaced": 0, "skipped": 0, "removed": 0}
         try:
             with Store(self.db_path) as store:
                 for path in files:
                     report("read", f"Reading {path.name}", 0.0)
                     done = store.ingest(
-                        kind, path, progress=lambda f, name=path.name: report("read", f"Reading {name}", f)
+                        kind, path, progress=lambda f, name=path.name: report("read", f"Reading {name}", f),
+                        replace=replace and path == files[0],
                     )
                     if done.read == 0:
                         raise DumpError(f"{path.name} holds no items.")
                     for key in totals:
                         totals[key] += getattr(done, key)
-                    report("merge", f"{path.name}: {done.written:,} {kind} stored ({done.replaced:,} replaced)", 1.0)
+                    gone = f", {done.removed:,} no longer listed removed" if done.removed else ""
+                    report("merge", f"{path.name}: {done.written:,} {kind} stored ({done.replaced:,} replaced{gone})",
+                           1.0)  # fmt: skip
                 dated = [d for d in (snapshot_date_from_name(p) for p in files) if d is not None]
                 when = snapshot_date or (max(dated) if dated else store.latest_change(kind))
                 store.record_load(kind, source or ", ".join(str(p.resolve()) for p in files), when, totals["written"],
                                   revision=revision)  # fmt: skip
                 count = store.count(kind)
         finally:
-            if totals["written"]:  # what was stored is searchable even when a later file failed
+            if totals["written"] or totals["removed"]:  # what was stored is searchable even when a later file failed
                 self._rebuild(kind, report)
         report("done", f"{count:,} {kind} in the catalog", 1.0)
         return LoadReport(kind=kind, files=tuple(str(p) for p in files), count=count, snapshot_date=when,

@@ -257,7 +257,8 @@ def _cmd_load(catalog: Catalog, args: argparse.Namespace, out: TextIO, err: Text
     report = catalog.load(args.files, kind=args.kind, snapshot_date=args.snapshot_date,
                           progress=None if args.quiet else progress_printer(err))  # fmt: skip
     if args.json:
-        out.write(json.dumps({f.name: _iso(getattr(report, f.name)) for f in dataclass_fields(report)}) + "\n")
+        shown = [f.name for f in dataclass_fields(report) if f.name != "removed"]  # `load` never replaces a kind
+        out.write(json.dumps({name: _iso(getattr(report, name)) for name in shown}) + "\n")
     else:
         out.write(f"Loaded {report.written:,} {args.kind} ({report.replaced:,} replaced, {report.skipped:,} skipped) "
                   f"in {report.seconds:.1f} s; the catalog holds {report.count:,} {args.kind}"

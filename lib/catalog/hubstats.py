@@ -80,7 +80,8 @@ def source_prefix(repo: str) -> str:
 class KindRefresh:
     """What a fetch or refresh did for one kind. `revision`/`date`: the commit the kind rests on and the kind's
     snapshot date afterwards; `rows`: the kind's row count afterwards; `bytes`: the size of the file loaded;
-    `synced`: repos stored from the Hub's listing."""
+    `synced`: repos stored from the Hub's listing; `removed`: repos a fetched revision no longer holds (deleted
+    on the Hub), removed from the catalog."""
 
     kind: Kind
     action: Action
@@ -91,11 +92,13 @@ class KindRefresh:
     bytes: int = 0
     synced: int = 0
     seconds: float = 0.0
+    removed: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"action": self.action, "revision": self.revision,
                 "date": self.date.isoformat() if self.date else None, "rows": self.rows, "file": self.file,
-                "bytes": self.bytes, "synced": self.synced, "seconds": round(self.seconds, 3)}  # fmt: skip
+                "bytes": self.bytes, "synced": self.synced, "removed": self.removed,
+                "seconds": round(self.seconds, 3)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -285,9 +288,9 @@ def _load(catalog: Catalog, revision: Revision, kind: Kind, path: Path, progress
           started: float) -> KindRefresh:  # fmt: skip
     when = revision.date.astimezone(UTC).date() if revision.date else None
     loaded = catalog.load([path], kind=kind, snapshot_date=when, progress=progress, source=revision.source(kind),
-                          revision=revision.sha)  # fmt: skip
+                          revision=revision.sha, replace=True)  # fmt: skip
     return KindRefresh(kind=kind, action="fetched", revision=revision.sha, date=loaded.snapshot_date,
-                       rows=loaded.count, file=FILES[kind], bytes=path.stat().st_size,
+                       rows=loaded.count, file=FILES[kind], bytes=path.stat().st_size, removed=loaded.removed,
                        seconds=time.perf_counter() - started)  # fmt: skip
 
 
@@ -381,12 +384,23 @@ def _refresh(catalog: Catalog, kinds: Sequence[Kind] | None, *, client: Any | No
         if kind in paths:
             done[kind] = _load(catalog, revision, kind, paths[kind], progress, started)
         elif not changes[kind]:
-            done[kind] = KindRefresh(kind=kind, action="unchanged", revision=revision.sha, date=dates[kind],
-                                     rows=catalog.index(kind).n, seconds=time.perf_counter() - started)  # fmt: skip
+            done[kind] = _checked(catalog, revision, kind, started)
         else:
             done[kind] = _store_changes(catalog, api, revision, kind, changes[kind], progress, started)
     return RefreshReport(repo=repo, revision=revision.sha, revision_date=revision.date, kinds=done,
                          seconds=time.perf_counter() - started)  # fmt: skip
+
+
+def _checked(catalog: Catalog, revision: Revision, kind: Kind, started: float) -> KindRefresh:
+    """Nothing changed since the kind's data: it is current as of today. The store's history records the check
+    and the live generation is marked (`Catalog.mark_checked`), so its age says today, without a rebuild."""
+    today = datetime.now(UTC).date()
+    with Store(catalog.db_path) as store:
+        last = store.latest_load(kind)
+        store.record_load(kind, last.source if last else revision.source(kind), today, 0, revision=revision.sha)
+    catalog.mark_checked(kind, today)
+    return KindRefresh(kind=kind, action="unchanged", revision=revision.sha, date=today, rows=catalog.index(kind).n,
+                       seconds=time.perf_counter() - started)  # fmt: skip
 
 
 def _store_changes(catalog: Catalog, api: HfApi, revision: Revision, kind: Kind, items: list[dict[str, Any]],

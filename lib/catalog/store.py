@@ -108,6 +108,7 @@ class Upserted:
     written: int
     replaced: int
     skipped: int
+    removed: int = 0
 
 
 @dataclass(frozen=True)
@@ -213,9 +214,11 @@ class Store:
         sql = "SELECT * FROM read_json(?, format=?, columns=?, maximum_object_size=33554432)"
         return sql, [str(path), json_format, API_COLUMNS]
 
-    def ingest(self, kind: Kind, path: Path, *, progress: Callable[[float], None] | None = None) -> Upserted:
+    def ingest(self, kind: Kind, path: Path, *, progress: Callable[[float], None] | None = None,
+               replace: bool = False) -> Upserted:  # fmt: skip
         """Upsert every item of one dump file into `kind`'s table (one transaction). Within a file the last
-        item of an id wins; across files and syncs, the newer item replaces the whole row."""
+        item of an id wins; across files and syncs, the newer item replaces the whole row. With `replace` the
+        file is the whole kind: rows whose id it does not hold are removed in the same transaction."""
         try:
             fmt = detect_format(path)
         except ValueError as exc:
@@ -229,7 +232,7 @@ class Store:
                 staging_sql, params = self._staging(path, fmt)
             except duckdb.Error as exc:
                 raise DumpError(f"{path.name} could not be read: {str(exc).splitlines()[0]}") from exc
-            return self._upsert(kind, staging_sql, params, progress)
+            return self._upsert(kind, staging_sql, params, progress, replace=replace)
 
     def ingest_items(self, kind: Kind, items: list[dict[str, Any]]) -> Upserted:
         """Upsert API items given as dicts (a page of a sync), through the same reader as a dump file."""
@@ -241,8 +244,8 @@ class Store:
                 fh.writelines(json.dumps(item, ensure_ascii=False, default=str) + "\n" for item in items)
             return self._upsert(kind, *self._staging(path, "jsonl"), None)
 
-    def _upsert(self, kind: Kind, staging_sql: str, params: list[Any], progress: Callable[[float], None] | None
-                ) -> Upserted:  # fmt: skip
+    def _upsert(self, kind: Kind, staging_sql: str, params: list[Any], progress: Callable[[float], None] | None,
+                *, replace: bool = False) -> Upserted:  # fmt: skip
         table = TABLES[kind]
         select = ", ".join(f"{EXTRACT[name]} AS {_q(name)}" for name in COLUMNS)
         now = datetime.now(UTC)
@@ -274,6 +277,11 @@ class Store:
             ).fetchone()[0]  # type: ignore[index]
             if replaced:
                 con.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM incoming)")
+            removed = 0
+            if replace:  # what is left is what the file no longer holds (deleted on the Hub)
+                removed = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+                if removed:
+                    con.execute(f"DELETE FROM {table}")
             names = ", ".join(_q(c) for c in COLUMNS)
             con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming")
             con.execute("DROP TABLE incoming")
@@ -282,7 +290,7 @@ class Store:
             con.execute("ROLLBACK")
             raise
         return Upserted(read=int(read), written=int(written), replaced=int(replaced),
-                        skipped=max(0, int(read) - int(written)))  # fmt: skip
+                        skipped=max(0, int(read) - int(written)), removed=int(removed))  # fmt: skip
 
     # --- bookkeeping --------------------------------------------------------------------------------
     def record_load(self, kind: Kind, source: str, snapshot_date: date | None, items: int, *,

@@ -207,13 +207,13 @@ class HubClient:
         )
 
     def _list(self, q: SearchQuery, limit: int) -> Any:
-        common: dict[str, Any] = dict(
-            search=q.text or None,
-            author=q.author or None,
-            sort=_HUB_SORT[q.sort],
-            limit=limit,
-            expand=LIST_EXPAND[q.kind],
-        )
+        common: dict[str, Any] = {
+            "search": q.text or None,
+            "author": q.author or None,
+            "sort": _HUB_SORT[q.sort],
+            "limit": limit,
+            "expand": LIST_EXPAND[q.kind],
+        }
         tags = list(q.tags)
         if q.license:
             tags.append(f"license:{q.license}")

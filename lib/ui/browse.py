@@ -23,7 +23,7 @@ from lib.filters import BY_NAME
 from lib.format import md_escape
 from lib.query import MODE_HELP, MODES, RELEVANCE, SORT_LABELS, Facet, Kind, Mode, SearchQuery, SearchResult
 from lib.sources import MIN_SHARE, Capabilities
-from lib.tables import name_width, results_frame, visible_columns
+from lib.tables import name_and_task_widths, name_width, results_frame, visible_columns
 from lib.task_ids import ALL_TASKS
 from lib.ui import compare_view, filters, hub_cache, saved_panel, source, stale, state
 from lib.ui.add_to_list import add_to_list
@@ -304,7 +304,7 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
         selection_mode=["multi-row", "single-cell"],  # tick several to compare or add to a list; click a name
         key=key("table"),
         column_order=order,
-        column_config=_column_config(kind, ids, order),
+        column_config=_column_config(kind, ids, order, [str(t) for t in frame["task"]] if "task" in frame else []),
         placeholder="–",  # an unknown value (a date a dump lacks) reads as a dash, not "None"
     )
     rows = list(event.selection.rows) if event is not None else []
@@ -485,21 +485,25 @@ def _selected_actions(kind: Kind, result: SearchResult, rows: list[int]) -> None
                     help="Put the ticked rows on a team shortlist." if chosen else "Tick rows in the table first.")
 
 
-#: Each column's width in pixels (the name's is fitted to the rest: `lib.tables.name_width`).
+#: Each column's width in pixels (the name's and the task's are fitted to the page: `lib.tables`).
 _WIDTHS: dict[str, int] = {"url": 40, "task": 135, "library": 100, "params": 62, "size": 110, "sdk": 80, "stage": 110,
                            "hardware": 100, "license": 110, "gated": 66, "downloads": 80, "share": 80, "likes": 58,
                            "created": 92, "updated": 92}  # fmt: skip
 
 
-def _column_config(kind: Kind, ids: list[str], shown: list[str]) -> dict[str, object]:
+def _column_config(kind: Kind, ids: list[str], shown: list[str], tasks: list[str]) -> dict[str, object]:
     cc = st.column_config
     label = lambda name: columns.BY_NAME[name].label
     helps = lambda name: columns.BY_NAME[name].help or None
-    width = _WIDTHS.__getitem__
-    others = sum(_WIDTHS.get(c, 0) for c in shown) + 34  # and the tick box
+    widths = dict(_WIDTHS)
+    others = sum(widths.get(c, 0) for c in shown if c != "task") + 34  # and the tick box
+    if "task" in shown:
+        name_w, widths["task"] = name_and_task_widths(ids, tasks, others)
+    else:
+        name_w = name_width(ids, others)
+    width = widths.__getitem__
     return {
-        "name": cc.TextColumn(_NOUN[kind].capitalize(), width=name_width(ids, others),
-                              help=helps("name")),
+        "name": cc.TextColumn(_NOUN[kind].capitalize(), width=name_w, help=helps("name")),
         "url": cc.LinkColumn(label("url"), display_text=":material/open_in_new:", width=width("url"), help=helps("url")),
         "task": cc.TextColumn("Task" if kind == "models" else "Tasks", width=width("task")),
         "library": cc.TextColumn(label("library"), width=width("library")),

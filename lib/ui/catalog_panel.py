@@ -163,6 +163,18 @@ def _offer() -> None:
     st.caption("Or load dump files: `python -m lib.catalog load …` (see the README).")
 
 
+def build_button(key: str) -> None:
+    """The build offer for a page's main area (a page that needs the catalog): one button that starts the same
+    build of every kind as the sidebar's, or a line saying that one is under way (its progress is in the sidebar)."""
+    job = board().latest()
+    if job is not None and not job.snapshot().done:
+        st.caption("The local catalog is being built: its progress is in the sidebar.")
+        return
+    if st.button("Build the local catalog", key=key, icon=":material/download:", type="primary"):
+        _start("fetch", list(KINDS))
+        st.rerun()
+
+
 def _ages(cat: Catalog) -> None:
     """Each kind's count and age; Refresh for the kinds older than a day, and always in the expander."""
     kinds = ages(source.stats(cat))  # read once per index generation

@@ -34,7 +34,6 @@ from lib.ui import source
 from lib.ui.chart_export import export_buttons
 from lib.ui.components import show_error
 
-LOAD_COMMAND = "python -m lib.catalog load ../shared/hub-snapshot/models-2024-07-11.jsonl.gz --kind models"
 _TITLES: dict[Kind, str] = {"models": "Models", "datasets": "Datasets", "spaces": "Spaces"}
 TAB_KEY = "insights:tab"
 #: A repo link's text: the repo id out of its URL (`repo_url`), shown as plain text.
@@ -125,15 +124,15 @@ def repo_url(kind: Kind, repo_id: str) -> str:
 
 
 def _no_catalog() -> None:
+    from lib.ui import catalog_panel
+
     st.info(
         "**No local catalog yet.** The Insights page counts the whole Hub from a local catalog of its metadata. "
-        "Load a dump (or sync from the Hub), then come back:\n\n"
-        f"```console\n{LOAD_COMMAND}\n"
-        "python -m lib.catalog load ../shared/hub-snapshot/datasets-2024-07-09.jsonl.gz --kind datasets\n"
-        "python -m lib.catalog sync --kind spaces --limit 5000\n```\n\n"
-        "See *The local catalog* in the README.",
+        "Build one from the Hub's published metadata (the same build as in the sidebar; the page shows the "
+        "figures once it is done), or from a terminal with `python -m lib.catalog fetch`.",
         icon=":material/insights:",
     )
+    catalog_panel.build_button("insights:build")
 
 
 def _facts(facts: dict[Kind, KindFacts]) -> None:

@@ -41,7 +41,7 @@ KEY = "source:choice"
 URL_SEEN = "source:url"  # the `source` URL value last read or written in this session
 _HUB_DOWN = "source:hub_down"  # (monotonic time, note) of the Hub's last failure under Automatic
 RECHECK_S = 15.0  # after a failure, Automatic lets the catalog answer this long before asking the Hub again
-_LOAD_HINT = "python -m lib.catalog load …"
+_LOAD_HINT = "in the sidebar, or with python -m lib.catalog fetch"
 _NOUNS: dict[Kind, str] = {"models": "models", "datasets": "datasets", "spaces": "Spaces"}
 
 
@@ -96,13 +96,9 @@ def catalog() -> Catalog | None:
 
 
 def generations(cat: Catalog) -> tuple[tuple[Kind, str], ...]:
-    """What identifies the catalog's data now: each kind's live index generation (a load or sync makes a new one),
-    for cache keys (as `lib.insights.version`)."""
-    out = []
-    for kind in cat.kinds():
-        folder = cat.index(kind).folder
-        out.append((kind, folder.name if folder is not None else ""))
-    return tuple(out)
+    """What identifies the catalog's data now, for cache keys: each kind's live generation and a refresh's mark
+    that it was found current (`Catalog.versions`, as `lib.insights.version`)."""
+    return cat.versions()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -146,7 +142,7 @@ def _holding(kind: Kind) -> Catalog | None:
 
 def _no_kind_note(kind: Kind) -> str:
     if catalog() is None:
-        return f"No local catalog is loaded ({_LOAD_HINT}), so the live Hub answers."
+        return f"There is no local catalog yet (build it {_LOAD_HINT}), so the live Hub answers."
     return f"The local catalog has no {_NOUNS[kind]}, so the live Hub answers them."
 
 
@@ -168,11 +164,11 @@ def offered(kind: Kind) -> Capabilities:
     if cat is None:
         loaded = catalog() is not None
         tail = (f" The local catalog has no {_NOUNS[kind]}." if loaded
-                else f" Load a local catalog to use it ({_LOAD_HINT}).")  # fmt: skip
+                else f" Build the local catalog to use it ({_LOAD_HINT}).")  # fmt: skip
         return replace(live, unavailable={n: f"{r}{tail}" for n, r in live.unavailable.items()},
                        unsorted={s: f"{r}{tail}" for s, r in live.unsorted.items()},
                        unmoded={m: f"{r}{tail}" for m, r in live.unmoded.items()},
-                       hint="Remove those options." if loaded else "Load a local catalog (see the README), or "
+                       hint="Remove those options." if loaded else "Build the local catalog (in the sidebar), or "
                        "remove those options.")  # fmt: skip
     local = cat.capabilities(kind)
 
