@@ -217,7 +217,8 @@ def distribution_chart(frame: pd.DataFrame, field: str, title: str | None = None
     # room on the right for the longest bar's label, which would otherwise be cut at the chart's edge
     chart = alt.layer(bars, labels).properties(height=alt.Step(BAR_HEIGHT),
                                                padding={"left": 5, "top": 5, "bottom": 5, "right": 48})
-    return _finish(chart, title or f"By {_TITLES.get(field, field).lower()}")
+    label = _TITLES.get(field, field)
+    return _finish(chart, title or f"By {label if label.isupper() else label.lower()}")  # "By SDK", "By task"
 
 
 def distribution_height(bars: int) -> int:

@@ -272,7 +272,7 @@ def test_on_the_live_hub_a_range_from_a_link_says_it_needs_the_catalog(with_cata
 
 
 @pytest.mark.parametrize(("kind", "titles"), [("datasets", {"By task", "By license"}),
-                                              ("spaces", {"By sdk", "By hardware", "By status", "By license"})])  # fmt: skip
+                                              ("spaces", {"By SDK", "By hardware", "By status", "By license"})])  # fmt: skip
 def test_other_kinds(with_catalog: Path, kind: str, titles: set[str]) -> None:
     at = app(kind=kind).run()
     assert not at.exception

@@ -154,8 +154,8 @@ def charts_panel(kind: Kind, query: SearchQuery, result: SearchResult, src: Sour
     caps = caps or src.capabilities(kind)
     with panel:
         frames, scope, complete = frames_for(kind, query, result, src)
-        st.caption(scope + " Click a bar to filter by it; drag across months to pick a creation window; drag a box on"
-                   " the scatter to filter by downloads and likes.")  # fmt: skip
+        box = "; drag a box on the scatter to filter by downloads and likes" if "scatter" in frames else ""
+        st.caption(f"{scope} Click a bar to filter by it; drag across months to pick a creation window{box}.")
         handlers: list[Callable[[], None]] = []
         names = [n for n in charts.DISTRIBUTIONS[kind] if n in frames] + [
             n for n in ("downloads",) if n in frames]  # fmt: skip
