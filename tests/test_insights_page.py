@@ -7,7 +7,6 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from urllib.parse import quote
 
 import pandas as pd
 import pyarrow as pa
@@ -206,7 +205,8 @@ def test_the_spaces_tab_ranks_the_most_liked_and_trending_and_says_what_they_run
     table = at.dataframe[0].value
     best = spaces.sort_values(["likes", "id"], ascending=[False, True]).head(insights.BARS)
     assert table["id"].tolist() == best["id"].tolist()
-    assert table["url"].tolist() == [f"spaces?repo={quote(repo, safe='/')}" for repo in best["id"]]
+    assert table["url"].tolist() == [f"spaces?repo={repo}" for repo in best["id"]]  # plain ids (see below)
+    assert [re.search(insights_view.REPO_TEXT, u).group(1) for u in table["url"]] == best["id"].tolist()
     stage_of = {s["id"]: (s.get("runtime") or {}).get("stage") for s in _raw("spaces")}
     assert [st_ for st_ in table["status"]] == [
         stage_of[i].replace("_", " ").capitalize() if stage_of[i] else "–" for i in table["id"]]  # in words
@@ -234,3 +234,15 @@ def test_chart_specs_are_valid_vega_lite_and_match_the_fast_ones(catalog_home) -
     growth = fast["models-created-by-task"][0]
     domain = growth["encoding"]["color"]["scale"]["domain"]
     assert domain[-1] == NONE_VALUE and len(growth["encoding"]["color"]["scale"]["range"]) == len(domain)
+
+
+def test_a_repo_link_shows_its_id_as_it_is_and_keeps_the_url_meaningful() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    for repo in ("café-labs/démo-résumé", "日本語/モデル"):  # the link's text is the id, not its percent-encoding
+        url = insights_view.repo_url("spaces", repo)
+        assert re.search(insights_view.REPO_TEXT, url).group(1) == repo
+        assert parse_qs(urlsplit(url).query)["repo"] == [repo]
+    url = insights_view.repo_url("spaces", "org/a#b&c=d e?f%")  # what would change the URL's meaning is encoded
+    assert not set("#&= ?") & set(url.split("?repo=", 1)[1])
+    assert parse_qs(urlsplit(url).query)["repo"] == ["org/a#b&c=d e?f%"]  # what the page reads back

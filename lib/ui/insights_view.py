@@ -119,8 +119,10 @@ def kind_chart(root: str, kind: Kind, generation: str, name: str,
 
 def repo_url(kind: Kind, repo_id: str) -> str:
     """The app's own page for a repo: its kind's browse page with the repo open (``?repo=``), relative to this page
-    (so it works under any base path)."""
-    return f"{kind}?repo={quote(repo_id, safe='/')}"
+    (so it works under any base path). Only what would change the URL's meaning is percent-encoded (ASCII
+    punctuation, spaces, controls): letters beyond ASCII stay as they are (the browser encodes them when it follows
+    the link), so that the id the link shows (`REPO_TEXT`) reads as the id."""
+    return f"{kind}?repo=" + "".join(ch if ord(ch) > 127 else quote(ch, safe="/") for ch in repo_id)
 
 
 def _no_catalog() -> None:
