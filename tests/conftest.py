@@ -81,6 +81,13 @@ def catalog_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
+@pytest.fixture
+def with_catalog(catalog_home: Path, monkeypatch: pytest.MonkeyPatch, hub: FakeHub) -> Path:
+    """The app's home is `catalog_home` (the fixtures' catalog) and its Hub the fake one."""
+    monkeypatch.setenv("HUB_EXPLORER_HOME", str(catalog_home))
+    return catalog_home
+
+
 @pytest.fixture(scope="session")
 def snapshot_catalog(tmp_path_factory: pytest.TempPathFactory):
     """The real July 2024 snapshot (models and datasets) loaded once for the session and only read; skipped with

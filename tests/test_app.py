@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import fixture_ids
+from tests.apptest import page_test
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
@@ -17,10 +18,7 @@ TABLE = "models:table"
 
 
 def app(path: str = "streamlit_app.py", **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at
+    return page_test(path, **params)
 
 
 def shown(markdown: str) -> str:

@@ -11,23 +11,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import fixture_ids
+from tests.apptest import page_test
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "hub"
 
 
-@pytest.fixture
-def with_catalog(catalog_home, monkeypatch, hub):
-    monkeypatch.setenv("HUB_EXPLORER_HOME", str(catalog_home))
-    return catalog_home
-
-
-def app(path: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at
+app = page_test
 
 
 def test_automatic_uses_the_live_hub_and_the_sidebar_shows_the_catalog(with_catalog):

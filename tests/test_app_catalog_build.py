@@ -19,12 +19,12 @@ from lib.catalog.jobs import JobBoard
 from lib.hub.client import HubClient
 from lib.query import SearchQuery
 from lib.settings import Settings
+from tests.apptest import page_test
 from tests.fakehub import FakeHub
 from tests.fakehub.hubstats import REPO, new_sha, publish
 from tests.test_catalog_fetch import list_on_hub, model
 from tests.test_catalog_fetch import records as fixture_records
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.now(UTC).replace(microsecond=0)
 #: a few hours ago, but today (the sidebar says "today" by the calendar)
 EARLIER_TODAY = max(NOW - timedelta(hours=3), NOW.replace(hour=0, minute=0, second=0))
@@ -55,10 +55,7 @@ def records(n_models: int = 12) -> dict[str, list[dict[str, Any]]]:
 
 
 def app(path: str = "tests/apps/catalog_sidebar_app.py", **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at
+    return page_test(path, **params)
 
 
 def board(home: Path) -> JobBoard:

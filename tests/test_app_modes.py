@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.format import md_escape
+from tests.apptest import page_test
 from tests.conftest import home_with_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,12 +61,8 @@ def fresh_answers():
 
 
 def app(path: str, *, source: str | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    if source is not None:
-        at.session_state["source:choice"] = source
-    return at
+    """The page with these URL parameters, `source` being the picker's choice in the session."""
+    return page_test(path, picked_source=source, **params)
 
 
 def shown(markdown: str) -> str:

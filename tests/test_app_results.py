@@ -14,25 +14,15 @@ from streamlit.testing.v1 import AppTest
 from lib.filters import PARAM_PRESETS
 from lib.task_ids import task_label
 from tests import fixture_ids
+from tests.apptest import page_test
 from tests.test_catalog_search import _reference_row
 
-ROOT = Path(__file__).resolve().parent.parent
 COUNT = re.compile(r" \((\d[\d,]*)\)$")
 
 
-@pytest.fixture
-def with_catalog(catalog_home, monkeypatch, hub):
-    monkeypatch.setenv("HUB_EXPLORER_HOME", str(catalog_home))
-    return catalog_home
-
-
 def app(path: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    if params.get("source"):
-        at.session_state["source:choice"] = params["source"]
-    return at
+    """The page with these URL parameters; a `source` is also the picker's choice in the session."""
+    return page_test(path, picked_source=params.get("source") or None, **params)
 
 
 def models_frame() -> pd.DataFrame:

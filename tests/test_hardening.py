@@ -6,22 +6,17 @@ says so; and `lib.retrying`'s plan as a table."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import errors, retrying
 from lib.urlstate import MAX_TEXT
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.apptest import page_test
 
 
 def app(path: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at
+    return page_test(path, **params)
 
 
 def shown(markdown: str) -> str:
