@@ -235,20 +235,17 @@ def _kind(root: str, ins: KindInsights, generation: str) -> None:
 def _spaces_sections(ins: KindInsights, chart: Callable[[str], None]) -> None:
     """What only Spaces have: hardware and runtime status, the models and datasets they use, the most liked and
     trending ones."""
-    if ins.hardware is not None or ins.stages is not None:
-        st.subheader("Hardware and status", anchor=False)
+    pairs = (("Hardware and status", ins.hardware, ins.stages, "hardware", "stages"),
+             ("What Spaces use", ins.models_used, ins.datasets_used, "models-used", "datasets-used"))  # fmt: skip
+    for heading, first, second, left_chart, right_chart in pairs:
+        if first is None and second is None:
+            continue
+        st.subheader(heading, anchor=False)
         left, right = st.columns(2)
         with left:
-            chart("hardware")
+            chart(left_chart)
         with right:
-            chart("stages")
-    if ins.models_used is not None or ins.datasets_used is not None:
-        st.subheader("What Spaces use", anchor=False)
-        left, right = st.columns(2)
-        with left:
-            chart("models-used")
-        with right:
-            chart("datasets-used")
+            chart(right_chart)
     frames = {by: f for by, f in ins.top_spaces.items() if not f.empty}
     if not frames:
         return
