@@ -17,11 +17,11 @@ Sorting (key, row, offset) packed into one uint64 needs ``bits(rows) + bits(long
 up to 1,023 bytes, or more rows of shorter ids (3 million ids fit when the longest is under 1,024 bytes; 8 million
 when it is under 512).
 
-The entries are sorted a bucket of leading bytes at a time (`BUCKET_ENTRIES` entries at most, unless one byte value
-has more), since the key's first byte is the sort's first byte: the buckets in byte order are the whole sorted
-list. So the build never holds a 64-bit entry per byte of id text, only one bucket's; with a `folder`, each
-bucket's `sa_row` and `sa_off` are appended to their `.npy` files as it is sorted, and the index reads them back
-memory-mapped, so they are not held in memory either.
+The entries are sorted in two passes, since the key's first byte is the sort's first byte: runs of rows (about
+`BUCKET_ENTRIES` entries each) are packed, sorted and split by ranges of first bytes (buckets) into scratch files;
+then each bucket is sorted whole, and the buckets in byte order are the sorted list. So the build holds the folded
+text and one run or bucket, never a 64-bit entry per byte of id text; with a `folder`, each bucket's `sa_row` and
+`sa_off` are appended to their `.npy` files, and the index reads them back memory-mapped.
 
 Case-insensitive means Unicode case folding of both sides (``str.casefold``), so ``"ß"`` finds ``"SS"``. Every
 character of the text, ``%``, ``_``, quotes, backslashes and regex syntax included, is matched as itself.
@@ -29,6 +29,7 @@ character of the text, ``%``, ``_``, quotes, backslashes and regex syntax includ
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +39,8 @@ import numpy as np
 
 _PAD = 4
 ARRAY_NAMES = ("blob", "starts", "sa_row", "sa_off", "off_bits")
-#: Entries sorted at once while building (see the module's docstring): about 32 bytes each in temporaries.
-BUCKET_ENTRIES = 6_000_000
+#: Entries sorted at once while building (see the module's docstring): about 40 bytes each in temporaries.
+BUCKET_ENTRIES = 4_000_000
 
 
 def fold(text: str) -> bytes:
@@ -68,14 +69,14 @@ def _fold_blob(chunks: Iterable[Sequence[str]]) -> np.ndarray:
     return out
 
 
-def _packed(blob: np.ndarray, pos: np.ndarray, low: np.ndarray) -> np.ndarray:
-    """``key << 32 | low`` for byte positions `pos` of `blob` (uint64): the key is the four bytes starting there,
-    cut at the id's end (bytes after the ``0`` become ``0``), read big-endian."""
-    packed = blob[pos].astype(np.uint64)
+def _packed_run(blob: np.ndarray, lo: int, hi: int, low: np.ndarray) -> np.ndarray:
+    """``key << 32 | low`` for the byte positions ``lo..hi-1`` of `blob` (uint64): the key is the four bytes
+    starting there, cut at the id's end (bytes after the ``0`` become ``0``), read big-endian."""
+    packed = blob[lo:hi].astype(np.uint64)
     packed <<= np.uint64(56)
-    alive = np.ones(pos.size, bool)  # still inside the id at this byte
+    alive = blob[lo:hi] != 0  # still inside the id at this byte
     for i, shift in ((1, 48), (2, 40), (3, 32)):
-        byte = blob[pos + i]
+        byte = blob[lo + i : hi + i]
         alive &= byte != 0
         packed |= (byte * alive).astype(np.uint64) << np.uint64(shift)
     packed |= low
@@ -155,8 +156,10 @@ class TextIndex:
         """Index `ids` (row ``i`` is ``ids[i]``; with `chunked`, `ids` is an iterable of lists of ids, in row order).
 
         With `folder`, the arrays are written there as ``{prefix}{name}.npy`` and read back memory-mapped. Peak
-        memory is about the folded text, its row starts and one bucket (`BUCKET_ENTRIES` entries, ~32 bytes each),
-        plus the sorted entries (6 bytes a byte of id text) when no `folder` is given."""
+        memory is the folded text and one run or bucket of entries (about `BUCKET_ENTRIES`, ~40 bytes each; a
+        byte value more common than that is one bucket), plus the sorted entries (6 bytes a byte of id text) when
+        no `folder` is given. The entries pass through scratch files (8 bytes each) in `folder` (or a temporary
+        folder): written by the operating system's page cache, not held by the process."""
         blob = _fold_blob(ids if chunked else [ids])  # type: ignore[list-item]
         size = blob.size - _PAD
         ends = np.flatnonzero(blob[:size] == 0)
@@ -170,38 +173,63 @@ class TextIndex:
         del lengths
         off_dtype = np.dtype(np.uint16 if off_bits <= 16 else np.uint32)
         entries = size - n  # every byte position but the 0 after each id
-        counts = np.bincount(blob[:size], minlength=256)
+        counts = np.zeros(256, np.int64)  # per byte value; `np.bincount` of the whole text would make it int64
+        for at in range(0, size, 1 << 24):
+            counts += np.bincount(blob[at : min(size, at + (1 << 24))], minlength=256)
+        buckets = _buckets(counts, bucket_entries)
+        bounds = np.array([lo for lo, _ in buckets], np.uint64) << np.uint64(56)  # each bucket's first key
         if folder is not None:
             out_row = _NpyWriter(folder / f"{prefix}sa_row.npy", np.dtype(np.uint32), entries)
             out_off = _NpyWriter(folder / f"{prefix}sa_off.npy", off_dtype, entries)
         else:
             sa_row, sa_off = np.empty(entries, np.uint32), np.empty(entries, off_dtype)
-        done = 0
-        body = blob[:size]
         mask = np.uint32((1 << off_bits) - 1)
-        for lo, hi in _buckets(counts, bucket_entries):
-            shifted = body - np.uint8(lo)  # wraps below `lo`: one comparison selects the bucket
-            pos = np.flatnonzero(shifted < np.uint8(hi - lo))
-            del shifted
-            row = np.searchsorted(ends, pos)  # the row holding each position: the first end at or after it
-            low = (pos - starts[row]).astype(np.uint64)  # offset in the row
-            low |= row.astype(np.uint64) << np.uint64(off_bits)
-            del row
-            packed = _packed(blob, pos, low)
-            del pos, low
-            packed.sort()
-            entry = packed.astype(np.uint32)  # the low 32 bits
-            del packed
-            offs = (entry & mask).astype(off_dtype)
-            entry >>= np.uint32(off_bits)
-            if folder is not None:
-                out_row.write(entry)
-                out_off.write(offs)
-            else:
-                sa_row[done : done + entry.size] = entry
-                sa_off[done : done + entry.size] = offs
-            done += entry.size
-            del entry, offs
+        with tempfile.TemporaryDirectory(prefix="textindex-", dir=folder) as scratch:
+            # Pass 1, in row order: each run of rows' entries, sorted, split by bucket and appended to its file.
+            files = [open(Path(scratch) / f"b{i}", "wb") for i in range(len(buckets))]  # noqa: SIM115
+            try:
+                row = 0
+                while row < n:
+                    last = int(np.searchsorted(ends, int(starts[row]) + bucket_entries, side="right"))
+                    last = min(n, max(last, row + 1))
+                    lo_pos, hi_pos = int(starts[row]), int(ends[last - 1]) + 1
+                    rows = np.arange(row, last, dtype=np.uint32)
+                    spans = (ends[row:last] - starts[row:last] + 1).astype(np.int64)
+                    low = np.arange(lo_pos, hi_pos, dtype=np.int64)
+                    low -= np.repeat(starts[row:last], spans)  # offset in the row
+                    low = low.astype(np.uint32)
+                    low |= np.repeat(rows << np.uint32(off_bits), spans)
+                    packed = _packed_run(blob, lo_pos, hi_pos, low)
+                    del low
+                    packed.sort()
+                    # entries before bounds[0]: the 0 after each id (key 0)
+                    cuts = np.append(np.searchsorted(packed, bounds), packed.size)
+                    for i, f in enumerate(files):
+                        packed[cuts[i] : cuts[i + 1]].tofile(f)
+                    del packed
+                    row = last
+            finally:
+                for f in files:
+                    f.close()
+            # Pass 2, in key order: each bucket sorted whole; the buckets in order are the sorted entries.
+            done = 0
+            for i in range(len(buckets)):
+                path = Path(scratch) / f"b{i}"
+                packed = np.fromfile(path, np.uint64)
+                path.unlink()
+                packed.sort()
+                entry = packed.astype(np.uint32)  # the low 32 bits
+                del packed
+                offs = (entry & mask).astype(off_dtype)
+                entry >>= np.uint32(off_bits)
+                if folder is not None:
+                    out_row.write(entry)
+                    out_off.write(offs)
+                else:
+                    sa_row[done : done + entry.size] = entry
+                    sa_off[done : done + entry.size] = offs
+                done += entry.size
+                del entry, offs
         arrays = {"blob": blob, "starts": starts, "off_bits": np.array([off_bits], np.int64)}
         if folder is not None:
             out_row.close()
