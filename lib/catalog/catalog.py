@@ -630,16 +630,21 @@ class Catalog:
                 shutil.rmtree(tmp, ignore_errors=True)
                 return
             steps = ("ids", "text", "numbers", "fields")
-            source = ParquetColumns(columns)
-            index = KindIndex.build(
-                kind, source, meta, lambda step: report("index", f"Indexing {kind}: {step}", steps.index(step) / 5),
-                folder=tmp,
-            )
-            index.save(tmp)
-            report("index", f"Indexing {kind}: full text", 0.8)
-            index.meta["fulltext_docs"] = fulltext.build(tmp / fulltext.FILE_NAME, _fulltext_docs(source))
+            # The full-text file is built beside the index, in a thread of its own: SQLite indexes without holding
+            # Python's lock, and numpy's sorts release it, so on two cores the two overlap.
+            texts = _Background(lambda: fulltext.build(tmp / fulltext.FILE_NAME,
+                                                       _fulltext_docs(ParquetColumns(columns))))  # fmt: skip
+            try:
+                index = KindIndex.build(
+                    kind, ParquetColumns(columns), meta,
+                    lambda step: report("index", f"Indexing {kind}: {step}", steps.index(step) / 5), folder=tmp,
+                )
+                index.save(tmp)
+            finally:
+                report("index", f"Indexing {kind}: full text", 0.8)
+                docs = texts.result()
+            index.meta["fulltext_docs"] = docs
             index.meta["fulltext_format"] = fulltext.FORMAT
-            del source
             columns.unlink()
             index.save_meta(tmp)
         except BaseException:
@@ -674,6 +679,29 @@ class Catalog:
         from lib.catalog.hubstats import refresh
 
         return refresh(self, kinds, **options)
+
+
+class _Background:
+    """A function run in a thread; `result()` waits for it and returns its value or raises its exception."""
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = work()
+            except BaseException as exc:  # noqa: BLE001 - raised again by `result`
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="catalog-background", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _source_meta(store: Store, kind: Kind) -> dict[str, Any]:
