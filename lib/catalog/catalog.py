@@ -720,22 +720,33 @@ def _fulltext_docs(source: ColumnSource) -> Iterator[tuple[int, str, str | None,
     `pipeline_tag`, a dataset's `task_categories:` tags), library and tags in words, description, card text.
     Read a batch of rows at a time."""
     words = _Words()
+    # Many repos share their task, library and tags exactly (one base model's fine-tunes): their words are made
+    # once. Bounded, so that a catalog of all-different tag lists does not grow it without end.
+    seen: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
     row = 0
     names = ("id", "pipeline_tag", "library_name", "tags", "description", "card_text")
     for batch in source.batches(names, FULLTEXT_BATCH):
         columns = [batch.column(name).to_pylist() for name in names]
         for repo_id, pipeline_tag, library, tags, description, card in zip(*columns, strict=True):
-            tags = tags or ()
-            tasks = [pipeline_tag] if pipeline_tag else []
-            tasks += [t[len(_TASK_TAG):] for t in tags if t.startswith(_TASK_TAG)]
-            kept = [t for t in tags if not t.startswith(_NOISE_TAGS) and t != pipeline_tag and t != library]
-            task = " ".join(dict.fromkeys(words[t] for t in tasks)) or None
-            tag_words = " ".join(words[t] for t in ([library] if library else []) + kept) or None
-            yield row, fulltext.id_words(repo_id), task, tag_words, description, card
+            key = (pipeline_tag, library, *(tags or ()))
+            made = seen.get(key)
+            if made is None:
+                tags = tags or ()
+                tasks = [pipeline_tag] if pipeline_tag else []
+                tasks += [t[len(_TASK_TAG):] for t in tags if t.startswith(_TASK_TAG)]
+                kept = [t for t in tags if not t.startswith(_NOISE_TAGS) and t != pipeline_tag and t != library]
+                task = " ".join(dict.fromkeys(words[t] for t in tasks)) or None
+                tag_words = " ".join(words[t] for t in ([library] if library else []) + kept) or None
+                made = (task, tag_words)
+                if len(seen) >= _SEEN_LIMIT:
+                    seen.clear()
+                seen[key] = made
+            yield row, fulltext.id_words(repo_id), *made, description, card
             row += 1
 
 
 FULLTEXT_BATCH = 50_000
+_SEEN_LIMIT = 200_000  # distinct (task, library, tags) whose words are kept while making documents
 
 
 class _Words(dict[str, str]):
