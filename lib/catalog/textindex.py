@@ -178,7 +178,7 @@ class TextIndex:
             counts += np.bincount(blob[at : min(size, at + (1 << 24))], minlength=256)
         buckets = _buckets(counts, bucket_entries)
         bounds = np.array([lo for lo, _ in buckets], np.uint64) << np.uint64(56)  # each bucket's first key
-        if folder is not None:
+        if folder is not None:  # closed below; on an error, the caller removes the folder (files and all)
             out_row = _NpyWriter(folder / f"{prefix}sa_row.npy", np.dtype(np.uint32), entries)
             out_off = _NpyWriter(folder / f"{prefix}sa_off.npy", off_dtype, entries)
         else:
