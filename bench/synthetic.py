@@ -9,7 +9,7 @@ snapshot owns about 1% of the synthetic models. The snapshot has no trending sco
 synthetic (Pareto scores; an update within 90 days of creation). Nothing here is real data.
 
 Rows are written `CHUNK` at a time; what stays in memory is the snapshot's columns, the new ids and the numbering
-of repeats (peak RSS 1.8 GB measured for 3M rows, most of it the snapshot's tags and the ids' dictionary work).
+of repeats (peak RSS 1.8 GB measured for 3M rows, /usr/bin/time).
 
     python bench/synthetic.py OUT.parquet [--rows 3000000] [--snapshot ../shared/hub-snapshot/models-....jsonl.gz]
 """
