@@ -1,6 +1,7 @@
 """Benchmark the local catalog on the real 760k-model snapshot (and on N synthetic models), against plain pandas.
 
     .venv/bin/python bench/bench_catalog.py [--repeat 5] [--rows 2000000] [--skip-synthetic] [--json OUT.json]
+    .venv/bin/python bench/bench_catalog.py --models 3000000 [--repeat 5] [--changes 20000] [--json OUT.json]
 
 What it measures, in one run on this machine:
 
@@ -10,6 +11,14 @@ What it measures, in one run on this machine:
    timed in-process around `Catalog.search` exactly as `python -m lib.catalog bench` does (nothing cached).
 4. The same queries in plain pandas (`str.contains` + filters + `nlargest` + four `value_counts`), same process.
 5. N synthetic models (`bench/synthetic.py`, drawn from the snapshot's distributions) loaded and searched the same way.
+
+With `--models N` (issue 14's figures at today's Hub size), everything is measured on N synthetic models instead of
+the snapshot: the load (child process: seconds, peak RSS), reopen + first search, the searches, the pandas baseline
+over the same dump in a child process of its own (so that its frame's memory is its own; it reports its peak RSS
+too), and a refresh's work after the network: `--changes` repos (90% existing ids with new downloads, likes and
+update dates, 10% new ids) written as one JSON Lines file, as `refresh` writes a caught-up listing, and loaded
+into the N-model catalog in a child process (`python -m lib.catalog load`: upsert, new index generation, full
+text). The load average is printed with each figure (this machine is shared).
 
 The snapshot is read from ../shared/hub-snapshot (never copied); scratch files go to a temporary folder.
 """
@@ -23,12 +32,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pj
@@ -43,19 +54,43 @@ QUERIES = ROOT / "bench" / "queries-models.jsonl"
 FACET_ROWS = 20
 
 
+#: Runs `python -m lib.catalog ARGS` and writes the process's own peak RSS (VmHWM, kB) to the file named by
+#: `HX_BENCH_HWM` at exit. `ru_maxrss` from `wait4` is not used: Linux carries the parent's peak into a forked
+#: child, so a child of a large bench process would report the bench's memory.
+CHILD = """
+import atexit, os, runpy, sys
+def hwm():
+    with open("/proc/self/status") as fh:
+        kb = next(line.split()[1] for line in fh if line.startswith("VmHWM"))
+    with open(os.environ["HX_BENCH_HWM"], "w") as out:
+        out.write(kb)
+atexit.register(hwm)
+sys.argv = ["lib.catalog", *sys.argv[1:]]
+runpy.run_module("lib.catalog", run_name="__main__")
+"""
+
+
+def peak_rss_mb(path: Path) -> float:
+    return round(int(path.read_text()) / 1024, 1)
+
+
 def load_in_child(home: Path, dump: Path) -> dict[str, float]:
     """`python -m lib.catalog load` in a child process: wall seconds and the child's peak RSS (MB)."""
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "lib.catalog", "--home", str(home), "--quiet", "load", str(dump),
-                              "--kind", "models", "--json"], cwd=ROOT, stdout=subprocess.PIPE)  # fmt: skip
-    assert child.stdout is not None
-    output = child.stdout.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    if status != 0:
+    hwm = Path(tempfile.mkstemp(prefix="hwm-")[1])
+    child = subprocess.Popen([sys.executable, "-c", CHILD, "--home", str(home), "--quiet", "load", str(dump),
+                              "--kind", "models", "--json"], cwd=ROOT, stdout=subprocess.PIPE,
+                             env={**os.environ, "HX_BENCH_HWM": str(hwm), "PYTHONPATH": str(ROOT)})  # fmt: skip
+    output, _ = child.communicate()
+    if child.returncode != 0:
         raise SystemExit(f"loading {dump.name} failed")
     report = json.loads(output)
+    peak = peak_rss_mb(hwm)
+    hwm.unlink()
     return {"wall_s": round(time.perf_counter() - started, 2), "load_s": round(report["seconds"], 2),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "rows": report["count"]}  # fmt: skip
+            "peak_rss_mb": peak, "rows": report["count"],
+            "load_avg": [round(load_before, 1), round(os.getloadavg()[0], 1)]}  # fmt: skip
 
 
 REOPEN = """
@@ -78,7 +113,7 @@ def reopen_in_child(home: Path) -> dict[str, float]:
     """Open a saved catalog in a fresh process and run one search: the time from `Catalog.open` to its answer."""
     out = subprocess.run([sys.executable, "-c", REOPEN, str(home)], cwd=ROOT, capture_output=True, text=True,
                          check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
-    return json.loads(out.stdout)
+    return {**json.loads(out.stdout), "load_avg": round(os.getloadavg()[0], 1)}
 
 
 # --- the pandas baseline -------------------------------------------------------------------------------------
@@ -157,6 +192,58 @@ def time_pandas(frames: tuple[pd.DataFrame, pd.DataFrame], queries: list[SearchQ
             "queries": len(queries), "runs": len(times)}  # fmt: skip
 
 
+PANDAS_CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from bench.bench_catalog import pandas_frame, time_pandas
+from lib.catalog import Catalog
+from lib.catalog.cli import fit_queries, read_bench_queries
+queries, _ = fit_queries(Catalog.open(sys.argv[2]), read_bench_queries(Path(sys.argv[4])))
+figures = time_pandas(pandas_frame(Path(sys.argv[3])), queries, int(sys.argv[5]))
+with open("/proc/self/status") as fh:  # this process's own peak (ru_maxrss would include the parent's)
+    figures["peak_rss_mb"] = round(int(next(l.split()[1] for l in fh if l.startswith("VmHWM"))) / 1024, 1)
+print(json.dumps(figures))
+"""
+
+
+def pandas_in_child(home: Path, dump: Path, queries: Path, repeat: int) -> dict[str, Any]:
+    """The pandas baseline in a process of its own (its frame of N rows is several GB at 3M): the same queries,
+    fitted to the catalog at `home` as the catalog's are."""
+    out = subprocess.run([sys.executable, "-c", PANDAS_CHILD, str(ROOT), str(home), str(dump), str(queries),
+                          str(repeat)], cwd=ROOT, capture_output=True, text=True, check=True)  # fmt: skip
+    return {**json.loads(out.stdout.strip().splitlines()[-1]), "load_avg": round(os.getloadavg()[0], 1)}
+
+
+def write_changes(dump: Path, out: Path, changes: int, seed: int = 1) -> dict[str, int]:
+    """`changes` API items as a refresh's caught-up listing would bring them (one JSON Lines file): 90% repos of
+    `dump` with new downloads, likes and an update date today, 10% new repos (an existing repo's fields under a
+    new id)."""
+    rng = np.random.default_rng(seed)
+    rows = pq.ParquetFile(dump).metadata.num_rows
+    picked = np.sort(rng.choice(rows, changes, replace=False))
+    parts, start = [], 0
+    for batch in pq.ParquetFile(dump).iter_batches(batch_size=250_000):  # a batch at a time: the few rows
+        inside = picked[(picked >= start) & (picked < start + batch.num_rows)] - start
+        parts.append(pa.Table.from_batches([batch]).take(pa.array(inside)))
+        start += batch.num_rows
+    table = pa.concat_tables(parts)
+    now = datetime.now(UTC)
+    new = int(changes * 0.1)
+    with open(out, "w", encoding="utf-8") as fh:
+        for i, item in enumerate(table.to_pylist()):
+            item["downloads"] = int(item["downloads"] or 0) + int(rng.integers(0, 1000))
+            item["likes"] = int(item["likes"] or 0) + int(rng.integers(0, 3))
+            item["lastModified"] = now.isoformat()
+            for key in ("createdAt",):
+                if item.get(key) is not None:
+                    item[key] = item[key].isoformat()
+            if i < new:
+                item["id"] = f"{item['id']}-refreshed-{i}"
+            fh.write(json.dumps(item) + "\n")
+    return {"changed": changes - new, "new": new}
+
+
 def index_size_mb(home: Path) -> float:
     root = home / "catalog"
     return round(sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 1e6, 1)
@@ -172,7 +259,12 @@ def main() -> None:
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--workdir", type=Path, help="scratch folder (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--models", type=int, help="measure everything on this many synthetic models (issue 14)")
+    parser.add_argument("--changes", type=int, default=20_000, help="repos a refresh brings (with --models)")
     args = parser.parse_args()
+    if args.models:
+        bench_models(args)
+        return
     if not args.snapshot.exists():
         raise SystemExit(f"The snapshot is not at {args.snapshot}.")
     queries = read_bench_queries(args.queries)
@@ -203,11 +295,11 @@ def main() -> None:
             "p95": round(figures["pandas"]["p95_ms"] / figures["catalog"]["p95_ms"], 1),
         }
         if not args.skip_synthetic:
-            from bench.synthetic import generate
+            from bench.synthetic import write
 
             print(f"generating {args.rows:,} synthetic models ...", flush=True)
             dump = work / f"synthetic-{args.rows}.parquet"
-            pq.write_table(generate(args.snapshot, args.rows), dump, row_group_size=250_000)
+            write(args.snapshot, args.rows, dump)
             synthetic = work / "synthetic"
             figures["synthetic_load"] = load_in_child(synthetic, dump)
             figures["synthetic_load"]["disk_mb"] = index_size_mb(synthetic)
@@ -219,6 +311,78 @@ def main() -> None:
     report(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+
+
+def bench_models(args: argparse.Namespace) -> None:
+    """Issue 14's figures on `args.models` synthetic models (see the module's docstring)."""
+    from bench.synthetic import write
+
+    if not args.snapshot.exists():
+        raise SystemExit(f"The snapshot (the synthetic rows' source) is not at {args.snapshot}.")
+    n = args.models
+    figures: dict[str, Any] = {"models": n, "machine": {"cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()}}
+    with tempfile.TemporaryDirectory(prefix="catalog-bench-", dir=args.workdir) as scratch:
+        work = Path(scratch)
+        dump, home = work / f"synthetic-{n}.parquet", work / "home"
+        print(f"generating {n:,} synthetic models ...", flush=True)
+        started = time.perf_counter()
+        figures["generate"] = {"seconds": round(time.perf_counter() - started, 1), **write(args.snapshot, n, dump)}
+        figures["generate"]["seconds"] = round(time.perf_counter() - started, 1)
+        print(f"  {figures['generate']}", flush=True)
+        print("loading ...", flush=True)
+        figures["load"] = load_in_child(home, dump)
+        figures["load"]["disk_mb"] = index_size_mb(home)
+        print(f"  {figures['load']}", flush=True)
+        figures["reopen"] = reopen_in_child(home)
+        print(f"  {figures['reopen']}", flush=True)
+        catalog = Catalog.open(home)
+        queries, notes = fit_queries(catalog, read_bench_queries(args.queries))
+        for note in notes:
+            print(f"note: {note}", flush=True)
+        print(f"searching: {len(queries)} queries x {args.repeat} ...", flush=True)
+        figures["catalog"] = {**bench(catalog, queries, args.repeat), "load_avg": round(os.getloadavg()[0], 1)}
+        print(f"  {figures['catalog']}", flush=True)
+        del catalog
+        print("pandas baseline (child process) ...", flush=True)
+        figures["pandas"] = pandas_in_child(home, dump, args.queries, args.baseline_repeat)
+        print(f"  {figures['pandas']}", flush=True)
+        figures["speedup"] = {
+            "p50": round(figures["pandas"]["p50_ms"] / figures["catalog"]["p50_ms"], 1),
+            "p95": round(figures["pandas"]["p95_ms"] / figures["catalog"]["p95_ms"], 1),
+        }
+        print(f"refresh: {args.changes:,} changed repos as one JSON Lines file, loaded into the catalog ...", flush=True)
+        changes = work / "changes.jsonl"
+        made = write_changes(dump, changes, args.changes)
+        figures["refresh"] = {**load_in_child(home, changes), **made}
+        print(f"  {figures['refresh']}", flush=True)
+    figures["machine"]["load_avg_at_end"] = os.getloadavg()
+    print(json.dumps(figures, indent=1))
+    report_models(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+
+
+def report_models(f: dict[str, Any]) -> None:
+    load, reopen, cat, pan, ref = f["load"], f["reopen"], f["catalog"], f["pandas"], f["refresh"]
+    targets = (
+        ("load", (f"{load['load_s']:.1f} s ({load['wall_s']:.1f} s wall), peak RSS {load['peak_rss_mb']:.0f} MB, "
+                 f"{load['disk_mb']:.0f} MB on disk"), "<= 90 s, <= 1536 MB",
+         load["load_s"] <= 90 and load["peak_rss_mb"] <= 1536, load["load_avg"]),
+        ("reopen + first search", f"{reopen['reopen_ms']:.0f} ms (+ {reopen['import_s']:.2f} s of imports)",
+         "<= 1 s", reopen["reopen_ms"] <= 1000, reopen["load_avg"]),
+        ("search p50 / p95", (f"{cat['p50_ms']:.2f} / {cat['p95_ms']:.2f} ms ({cat['queries']} queries x "
+                             f"{cat['runs'] // cat['queries']})"), "<= 10 / <= 30 ms",
+         cat["p50_ms"] <= 10 and cat["p95_ms"] <= 30, cat["load_avg"]),
+        ("pandas p50 / p95", (f"{pan['p50_ms']:.1f} / {pan['p95_ms']:.1f} ms (peak RSS {pan['peak_rss_mb']:.0f} MB); "
+                             f"catalog {f['speedup']['p50']}x faster at p50, {f['speedup']['p95']}x at p95"),
+         ">= 20x at p50", f["speedup"]["p50"] >= 20, pan["load_avg"]),
+        ("refresh after the network", (f"{ref['load_s']:.1f} s for {ref['changed']:,} changed + {ref['new']:,} new "
+                                      f"repos (peak RSS {ref['peak_rss_mb']:.0f} MB)"), "<= 30 s",
+         ref["load_s"] <= 30, ref["load_avg"]),
+    )  # fmt: skip
+    print(f"\n{f['models']:,} synthetic models (machine: {f['machine']['cpus']} cpus)")
+    for name, measured, target, met, load_avg in targets:
+        print(f"  {name:26s} {measured}  [target {target}: {'met' if met else 'MISSED'}; load average {load_avg}]")
 
 
 def report(f: dict[str, Any]) -> None:

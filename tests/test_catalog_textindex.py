@@ -124,3 +124,15 @@ def test_stable_order_and_first_of_pairs() -> None:
     assert stable_order(keys).tolist() == [3, 1, 4, 0, 2]
     a, b = np.array([0, 0, 1, 0, 1]), np.array([5, 5, 5, 6, 5])
     assert first_of_pairs(a, b).tolist() == [True, False, True, True, False]
+
+
+def test_small_buckets_and_a_folder_give_the_same_index(random_ids: list[str], tmp_path) -> None:
+    """The two-pass build (runs, then buckets of leading bytes) written to files equals the one-bucket build."""
+    whole = TextIndex.build(random_ids, bucket_entries=1 << 30)
+    chunks = [random_ids[i : i + 700] for i in range(0, len(random_ids), 700)]
+    split = TextIndex.build(chunks, chunked=True, folder=tmp_path, prefix="t_", bucket_entries=500)
+    for name, array in whole.arrays().items():
+        assert np.array_equal(array, split.arrays()[name]), name
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"t_{n}.npy" for n in whole.arrays())
+    for text in ("a", "ab", "-_.", "ßs", "abab0"):
+        assert _found(split, text) == _brute(random_ids, text), text

@@ -28,13 +28,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
 from lib.catalog import fulltext
 from lib.catalog.errors import CatalogBusyError, CatalogError, CatalogMissingError, DumpError
 from lib.catalog.fields import top_values
 from lib.catalog.formats import snapshot_date_from_name
-from lib.catalog.index import FACETS, FIELDS, KindIndex
+from lib.catalog.index import FACETS, FIELDS, ColumnSource, KindIndex, ParquetColumns
 
 if TYPE_CHECKING:
     from lib.catalog.semantic import EmbedReport
@@ -677,26 +676,44 @@ class Catalog:
     def _rebuild(self, kind: Kind, report: Callable[..., None]) -> None:
         """Build a new index generation of `kind` from the store and make it the live one.
 
-        The store is read, then closed before building, so that DuckDB's buffers are freed first."""
+        The store's rows are written in id order to a Parquet file in the new generation's folder and the store is
+        closed (freeing DuckDB's buffers); the index is then built from that file a column at a time, each part
+        saved as soon as it is built, and the full-text file from it a batch of rows at a time."""
         report("index", f"Indexing {kind}", 0.0)
-        with Store(self.db_path, read_only=True) as store:
-            table = store.index_table(kind)
-            meta = _source_meta(store, kind)
-        if table.num_rows == 0:
-            return
-        steps = ("ids", "text", "numbers", "fields")
-        index = KindIndex.build(
-            kind, table, meta, lambda step: report("index", f"Indexing {kind}: {step}", steps.index(step) / 5)
-        )
         kind_dir = self._kind_dir(kind)
+        kind_dir.mkdir(parents=True, exist_ok=True)
         name = f"g{time.time_ns()}"
         tmp = kind_dir / f".{name}.tmp"
-        index.save(tmp)
-        report("index", f"Indexing {kind}: full text", 0.8)
-        index.meta["fulltext_docs"] = fulltext.build(tmp / fulltext.FILE_NAME, _fulltext_docs(table))
-        index.meta["fulltext_format"] = fulltext.FORMAT
-        del table
-        index.save_meta(tmp)
+        tmp.mkdir()
+        try:
+            columns = tmp / "columns.parquet"  # the store's rows in id order, read back a column at a time
+            with Store(self.db_path, read_only=True) as store:
+                rows = store.export_index(kind, columns)
+                meta = _source_meta(store, kind)
+            if rows == 0:
+                shutil.rmtree(tmp, ignore_errors=True)
+                return
+            steps = ("ids", "text", "numbers", "fields")
+            # The full-text file is built beside the index, in a thread of its own: SQLite indexes without holding
+            # Python's lock, and numpy's sorts release it, so on two cores the two overlap.
+            texts = _Background(lambda: fulltext.build(tmp / fulltext.FILE_NAME,
+                                                       _fulltext_docs(ParquetColumns(columns))))  # fmt: skip
+            try:
+                index = KindIndex.build(
+                    kind, ParquetColumns(columns), meta,
+                    lambda step: report("index", f"Indexing {kind}: {step}", steps.index(step) / 5), folder=tmp,
+                )
+                index.save(tmp)
+            finally:
+                report("index", f"Indexing {kind}: full text", 0.8)
+                docs = texts.result()
+            index.meta["fulltext_docs"] = docs
+            index.meta["fulltext_format"] = fulltext.FORMAT
+            columns.unlink()
+            index.save_meta(tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         embed = self._had_embeddings(kind)
         tmp.rename(kind_dir / name)
         pointer = kind_dir / "CURRENT.tmp"
@@ -728,6 +745,29 @@ class Catalog:
         return refresh(self, kinds, **options)
 
 
+class _Background:
+    """A function run in a thread; `result()` waits for it and returns its value or raises its exception."""
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = work()
+            except BaseException as exc:  # noqa: BLE001 - raised again by `result`
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="catalog-background", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def _source_meta(store: Store, kind: Kind) -> dict[str, Any]:
     load = store.latest_load(kind)
     cursor = store.cursor(kind)
@@ -739,20 +779,38 @@ def _source_meta(store: Store, kind: Kind) -> dict[str, Any]:
     }
 
 
-def _fulltext_docs(table: pa.Table) -> Iterator[tuple[int, str, str | None, str | None, str | None, str | None]]:
+def _fulltext_docs(source: ColumnSource) -> Iterator[tuple[int, str, str | None, str | None, str | None, str | None]]:
     """Every row's full-text document (see `fulltext.COLUMNS`): id words, task(s) in words (a model's
-    `pipeline_tag`, a dataset's `task_categories:` tags), library and tags in words, description, card text."""
-    columns = [table.column(name).to_pylist() for name in
-               ("id", "pipeline_tag", "library_name", "tags", "description", "card_text")]  # fmt: skip
+    `pipeline_tag`, a dataset's `task_categories:` tags), library and tags in words, description, card text.
+    Read a batch of rows at a time."""
     words = _Words()
-    for row, (repo_id, pipeline_tag, library, tags, description, card) in enumerate(zip(*columns, strict=True)):
-        tags = tags or ()
-        tasks = [pipeline_tag] if pipeline_tag else []
-        tasks += [t[len(_TASK_TAG):] for t in tags if t.startswith(_TASK_TAG)]
-        kept = [t for t in tags if not t.startswith(_NOISE_TAGS) and t != pipeline_tag and t != library]
-        task = " ".join(dict.fromkeys(words[t] for t in tasks)) or None
-        tag_words = " ".join(words[t] for t in ([library] if library else []) + kept) or None
-        yield row, fulltext.id_words(repo_id), task, tag_words, description, card
+    # Many repos share their task, library and tags exactly (one base model's fine-tunes): their words are made
+    # once. Bounded, so that a catalog of all-different tag lists does not grow it without end.
+    seen: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
+    row = 0
+    names = ("id", "pipeline_tag", "library_name", "tags", "description", "card_text")
+    for batch in source.batches(names, FULLTEXT_BATCH):
+        columns = [batch.column(name).to_pylist() for name in names]
+        for repo_id, pipeline_tag, library, tags, description, card in zip(*columns, strict=True):
+            key = (pipeline_tag, library, *(tags or ()))
+            made = seen.get(key)
+            if made is None:
+                tags = tags or ()
+                tasks = [pipeline_tag] if pipeline_tag else []
+                tasks += [t[len(_TASK_TAG):] for t in tags if t.startswith(_TASK_TAG)]
+                kept = [t for t in tags if not t.startswith(_NOISE_TAGS) and t != pipeline_tag and t != library]
+                task = " ".join(dict.fromkeys(words[t] for t in tasks)) or None
+                tag_words = " ".join(words[t] for t in ([library] if library else []) + kept) or None
+                made = (task, tag_words)
+                if len(seen) >= _SEEN_LIMIT:
+                    seen.clear()
+                seen[key] = made
+            yield row, fulltext.id_words(repo_id), *made, description, card
+            row += 1
+
+
+FULLTEXT_BATCH = 50_000
+_SEEN_LIMIT = 200_000  # distinct (task, library, tags) whose words are kept while making documents
 
 
 class _Words(dict[str, str]):

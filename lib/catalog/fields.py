@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lib.catalog.packing import first_of_pairs, low, pack_sorted
+from lib.catalog.packing import distinct_sorted, first_of_pairs, low, pack_sorted
 from lib.query import NONE_VALUE, Facet, FacetValue
 
 
@@ -174,17 +174,36 @@ class CodedField:
         """A field from (row, value) pairs: `rows[i]` carries `values[i]`, rows ascending. Repeats within a
         row are dropped; a single-valued field keeps the first value of a row. A field that is never counted
         over a match set (`countable` false: tags) skips the arrays only counting needs."""
-        vocab, codes_in = encode_strings(values)
+        vocab, codes = encode_strings(values)
+        return cls.build_coded(name, n, rows, vocab, codes, multi=multi, countable=countable)
+
+    @classmethod
+    def build_coded(cls, name: str, n: int, rows: np.ndarray, vocab: list[str], codes: np.ndarray, *, multi: bool,
+                    countable: bool = True) -> CodedField:  # fmt: skip
+        """`build` from values already coded: `codes[i]` is the position of row `rows[i]`'s value in `vocab`
+        (sorted, unique). Rows stay 32-bit and temporaries are freed as they go (tags: tens of millions of pairs)."""
         k = len(vocab)
-        rows = np.asarray(rows, np.int64)
+        rows = np.asarray(rows)
+        rows = rows.astype(np.uint32) if rows.dtype != np.uint32 else rows
+        codes = np.asarray(codes)
+        codes = codes.astype(np.int32) if codes.dtype != np.int32 else codes
         if rows.size and np.any(rows[1:] < rows[:-1]):
             raise ValueError(f"rows of field {name!r} must be in ascending order")
-        if multi:  # each (row, value) pair once, the first time it appears
-            keep = first_of_pairs(rows, codes_in)
-        else:  # one value per row: the first one given
-            keep = np.concatenate(([True], rows[1:] != rows[:-1])) if rows.size else np.zeros(0, bool)
-        rows_u, codes_u = rows[keep], codes_in[keep].astype(np.int32)
-        inv_rows = low(pack_sorted(codes_u, rows_u))
+        # (code, row) sorted: the inverted lists; a pair given twice is adjacent there.
+        by_code = pack_sorted(codes, rows)
+        repeated = bool(by_code.size > 1 and np.any(by_code[1:] == by_code[:-1]))
+        if multi and repeated:  # each (row, value) pair once, the first time it appears (rare)
+            keep = first_of_pairs(rows, codes)
+            rows, codes = rows[keep], codes[keep]
+            by_code = distinct_sorted(by_code)
+        elif not multi and rows.size and np.any(rows[1:] == rows[:-1]):  # one value per row: the first given
+            keep = np.concatenate(([True], rows[1:] != rows[:-1]))
+            rows, codes = rows[keep], codes[keep]
+            by_code = pack_sorted(codes, rows)
+        rows_u, codes_u = rows, codes
+        del rows, codes
+        inv_rows = low(by_code)
+        del by_code
         all_counts = np.bincount(codes_u, minlength=k).astype(np.int64)
         inv_off = np.zeros(k + 1, np.int64)
         np.cumsum(all_counts, out=inv_off[1:])
@@ -201,6 +220,7 @@ class CodedField:
         }  # fmt: skip
         if not multi:
             return cls(**common)  # type: ignore[arg-type]
+        del rows_u
         fwd_off = np.zeros(n + 1, np.int64)
         np.cumsum(per_row, out=fwd_off[1:])
         if not countable:

@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from lib.catalog.fields import CodedField, StringTable, arrow_numpy, encode_strings
 from lib.catalog.packing import distinct_sorted, stable_order
@@ -46,6 +46,8 @@ from lib.records import (
 )
 
 INDEX_VERSION = 2
+TEXT_CHUNK = 200_000  # ids folded at a time for the substring index
+TAG_BATCH = 250_000  # rows of tags read at a time
 MISSING_TIME = np.iinfo(np.int64).min
 GATED_CODES: dict[str, int] = {"false": 0, "auto": 1, "manual": 2}
 GATED_VALUES: dict[int, bool | str] = {0: False, 1: "auto", 2: "manual", 3: True}
@@ -167,6 +169,48 @@ def _column(table: pa.Table, name: str) -> pa.Array:
     return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
 
 
+class ColumnSource:
+    """Where an index is built from: `INDEX_COLUMNS` (and `card_text`) of a kind's rows in ascending id order, read
+    a column at a time (or in batches of rows) so that the build never holds every column at once."""
+
+    n: int
+
+    def column(self, name: str) -> pa.Array:
+        raise NotImplementedError
+
+    def batches(self, names: Sequence[str], rows: int) -> Iterator[pa.RecordBatch]:
+        raise NotImplementedError
+
+
+class TableColumns(ColumnSource):
+    """The columns of an Arrow table already in memory."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table, self.n = table, table.num_rows
+
+    def column(self, name: str) -> pa.Array:
+        return _column(self.table, name)
+
+    def batches(self, names: Sequence[str], rows: int) -> Iterator[pa.RecordBatch]:
+        return iter(self.table.select(list(names)).to_batches(max_chunksize=rows))
+
+
+class ParquetColumns(ColumnSource):
+    """The columns of a Parquet file (`Store.export_index`), read one at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file = pq.ParquetFile(path)
+        self.n = self.file.metadata.num_rows
+
+    def column(self, name: str) -> pa.Array:
+        col = self.file.read(columns=[name], use_threads=False).column(0)
+        return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+
+    def batches(self, names: Sequence[str], rows: int) -> Iterator[pa.RecordBatch]:
+        return self.file.iter_batches(batch_size=rows, columns=list(names), use_threads=False)
+
+
 def _list_pairs(lists: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """(row of each entry, entry) for a list<string> column, nulls dropped."""
     rows = arrow_numpy(pc.list_parent_indices(lists), np.int64)
@@ -180,27 +224,54 @@ def _list_pairs(lists: pa.Array) -> tuple[np.ndarray, pa.Array]:
 
 @dataclass
 class _Tags:
-    """Every (row, tag) pair, with tags dictionary-coded once so that prefixes are checked per distinct tag."""
+    """Every (row, tag) pair, rows ascending, with tags coded by their position in `vocab` (sorted), so that
+    prefixes are checked once per distinct tag and no string array of every pair is held."""
 
-    rows: np.ndarray
-    values: pa.Array
+    rows: np.ndarray  # uint32
     vocab: list[str]
-    codes: np.ndarray
+    codes: np.ndarray  # int32
 
     @classmethod
-    def of(cls, tags: pa.Array) -> _Tags:
-        rows, values = _list_pairs(tags)
-        vocab, codes = encode_strings(values)
-        return cls(rows, values, vocab, codes)
+    def read(cls, batches: Iterable[pa.Array]) -> _Tags:
+        """The pairs of a list<string> column given in consecutive pieces (record batches of one column)."""
+        seen: dict[str, int] = {}
+        row_parts, code_parts = [], []
+        start = 0
+        for lists in batches:
+            rows, values = _list_pairs(lists)
+            if len(values):
+                encoded = pc.dictionary_encode(values)
+                local = encoded.dictionary.to_pylist()
+                mapping = np.fromiter((seen.setdefault(v, len(seen)) for v in local), np.int32, len(local))
+                code_parts.append(mapping[arrow_numpy(encoded.indices, np.int32)])
+                row_parts.append((rows + start).astype(np.uint32))
+            start += len(lists)
+        vocab = list(seen)
+        order = sorted(range(len(vocab)), key=vocab.__getitem__)  # code-point order, as Arrow's byte order
+        remap = np.empty(len(vocab), np.int32)
+        remap[order] = np.arange(len(vocab), dtype=np.int32)
+        codes = np.concatenate(code_parts) if code_parts else np.zeros(0, np.int32)
+        del code_parts
+        np.take(remap, codes, out=codes)
+        rows_all = np.concatenate(row_parts) if row_parts else np.zeros(0, np.uint32)
+        return cls(rows_all, [vocab[i] for i in order], codes)
 
-    def derive(self, pick: Callable[[str], str | None]) -> tuple[np.ndarray, pa.Array]:
+    def derive(self, pick: Callable[[str], str | None]) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(rows, vocabulary, codes) of the values `pick` derives from the tags (None: the tag gives none)."""
         mapped = [pick(t) for t in self.vocab]
         keep_code = np.array([m is not None for m in mapped], bool)
-        if not keep_code.size:
-            return np.zeros(0, np.int64), pa.array([], pa.string())
+        if not keep_code.any():
+            return np.zeros(0, np.uint32), [], np.zeros(0, np.int32)
+        vocab = sorted({m for m in mapped if m is not None})
+        position = {v: i for i, v in enumerate(vocab)}
+        remap = np.array([position[m] if m is not None else -1 for m in mapped], np.int32)
         keep = keep_code[self.codes]
-        derived = pa.array([m or "" for m in mapped], pa.string())
-        return self.rows[keep], derived.take(pa.array(self.codes[keep]))
+        return self.rows[keep], vocab, remap[self.codes[keep]]
+
+    def rows_where(self, pick: Callable[[str], bool]) -> np.ndarray:
+        """Rows carrying a tag that `pick` accepts (repeated when several do)."""
+        keep_code = np.array([pick(t) for t in self.vocab], bool)
+        return self.rows[keep_code[self.codes]] if keep_code.any() else np.zeros(0, np.uint32)
 
 
 def _authors(ids: pa.Array, explicit: pa.Array) -> pa.Array:
@@ -211,69 +282,84 @@ def _authors(ids: pa.Array, explicit: pa.Array) -> pa.Array:
     return pc.if_else(has_slash, head, explicit)
 
 
-def _concat_pairs(parts: list[tuple[np.ndarray, pa.Array]]) -> tuple[np.ndarray, pa.Array]:
-    rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-    values = pa.concat_arrays([p[1].cast(pa.string()) for p in parts]) if parts else pa.array([], pa.string())
+def _merge_coded(parts: list[tuple[np.ndarray, list[str], np.ndarray]]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """(rows, vocabulary, codes) of several coded pair lists together, rows ascending (stable)."""
+    parts = [p for p in parts if p[0].size]
+    if not parts:
+        return np.zeros(0, np.uint32), [], np.zeros(0, np.int32)
+    if len(parts) == 1:
+        return parts[0]
+    vocab = sorted({v for p in parts for v in p[1]})
+    position = {v: i for i, v in enumerate(vocab)}
+    rows = np.concatenate([p[0].astype(np.uint32) for p in parts])
+    codes = np.concatenate([np.array([position[v] for v in p[1]], np.int32)[p[2]] for p in parts])
     order = stable_order(rows)
-    return rows[order], values.take(pa.array(order))
+    return rows[order], vocab, codes[order]
 
 
-def _field_pairs(kind: Kind, spec: FieldSpec, table: pa.Table, tags: _Tags, authors: pa.Array) -> tuple[
-    np.ndarray, pa.Array
-]:
-    """(rows, values) of one field, rows ascending."""
-    if spec.name == "author":
-        source = authors
-    elif spec.name == "tag":
-        return tags.rows, tags.values
-    elif (kind, spec.name) in _FROM_LIST:
-        return _list_pairs(_column(table, _FROM_LIST[(kind, spec.name)]))
-    elif (kind, spec.name) in _FROM_COLUMN:
-        source = _column(table, _FROM_COLUMN[(kind, spec.name)])
-    else:
-        parts = [tags.derive(_FROM_TAGS[(kind, spec.name)])]
-        if spec.name in _FROM_CARD:
-            parts.append(_list_pairs(_column(table, _FROM_CARD[spec.name])))
-        return _concat_pairs(parts)
+def _coded(rows: np.ndarray, values: pa.Array) -> tuple[np.ndarray, list[str], np.ndarray]:
+    vocab, codes = encode_strings(values.cast(pa.string()))
+    return rows, vocab, codes
+
+
+def _present(source: pa.Array) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """(rows, vocabulary, codes) of a single-valued string column's non-empty values."""
     valid = pc.and_(pc.is_valid(source), pc.not_equal(pc.utf8_length(source), 0))
     valid = pc.fill_null(valid, False)
     rows = np.flatnonzero(arrow_numpy(valid, bool))
-    return rows, source.filter(valid)
+    return _coded(rows, source.filter(valid))
+
+
+def _field_pairs(kind: Kind, spec: FieldSpec, source: ColumnSource, tags: _Tags) -> tuple[
+    np.ndarray, list[str], np.ndarray
+]:
+    """(rows, vocabulary, codes) of one field other than the author, rows ascending."""
+    if spec.name == "tag":
+        return tags.rows, tags.vocab, tags.codes
+    if (kind, spec.name) in _FROM_LIST:
+        return _coded(*_list_pairs(source.column(_FROM_LIST[(kind, spec.name)])))
+    if (kind, spec.name) in _FROM_COLUMN:
+        return _present(source.column(_FROM_COLUMN[(kind, spec.name)]))
+    parts = [tags.derive(_FROM_TAGS[(kind, spec.name)])]
+    if spec.name in _FROM_CARD:
+        parts.append(_coded(*_list_pairs(source.column(_FROM_CARD[spec.name]))))
+    return _merge_coded(parts)
 
 
 # --- numbers ----------------------------------------------------------------------------------------------
-def _ints(table: pa.Table, name: str, missing: int) -> np.ndarray:
-    return arrow_numpy(_column(table, name), np.int64, missing)
+def _ints(col: pa.Array, missing: int) -> np.ndarray:
+    return arrow_numpy(col, np.int64, missing)
 
 
-def _times(table: pa.Table, name: str) -> np.ndarray:
-    col = _column(table, name).cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+def _times(col: pa.Array) -> np.ndarray:
+    col = col.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
     return arrow_numpy(col, np.int64, MISSING_TIME)
 
 
-def _gated(table: pa.Table) -> np.ndarray:
-    values = _column(table, "gated").to_pylist()
-    codes = [0 if v is None else GATED_CODES.get(str(v).lower(), 3) for v in values]
-    return np.asarray(codes, np.int8)
+def _gated(col: pa.Array) -> np.ndarray:
+    """Gated codes (`GATED_CODES`; 3: any other value) from the distinct values, not a Python object per row."""
+    if col.null_count == len(col):
+        return np.zeros(len(col), np.int8)
+    encoded = pc.dictionary_encode(col.cast(pa.string()))
+    table = np.array([GATED_CODES.get(str(v).lower(), 3) for v in encoded.dictionary.to_pylist()] + [0], np.int8)
+    indices = arrow_numpy(encoded.indices, np.int64, len(encoded.dictionary))  # null: the last entry (0)
+    return table[indices]
 
 
-def _private(table: pa.Table) -> np.ndarray:
-    col = _column(table, "private").cast(pa.int8())
-    return arrow_numpy(col, np.int8, -1)
+def _private(col: pa.Array) -> np.ndarray:
+    return arrow_numpy(col.cast(pa.int8()), np.int8, -1)
 
 
-def _flags(table: pa.Table, fields: dict[str, CodedField], tags: _Tags) -> np.ndarray:
+def _flags(n: int, source: ColumnSource, fields: dict[str, CodedField], tags: _Tags,
+           params: np.ndarray) -> np.ndarray:  # fmt: skip
     """The `FLAG_BITS` of every row: has a license, has a card (known), has safetensors weights (the Hub's
     `safetensors` tag, or a parameter count from safetensors metadata), is a derivative (a `base_model:` tag)."""
-    n = table.num_rows
     flags = np.zeros(n, np.uint8)
     flags[fields["license"].first1 > 0] |= FLAG_BITS["has_license"]
-    flags[arrow_numpy(_column(table, "has_card"), np.int8, 0) > 0] |= FLAG_BITS["has_card"]
-    safetensors_rows, _ = tags.derive(lambda t: t if t == "safetensors" else None)
-    flags[safetensors_rows] |= FLAG_BITS["safetensors"]
-    flags[arrow_numpy(_column(table, "params"), np.int64, -1) >= 0] |= FLAG_BITS["safetensors"]
-    derived_rows, _ = tags.derive(lambda t: t if t.startswith("base_model:") else None)
-    flags[derived_rows] |= FLAG_BITS["derivative"]
+    flags[arrow_numpy(source.column("has_card"), np.int8, 0) > 0] |= FLAG_BITS["has_card"]
+    flags[tags.rows_where(lambda t: t == "safetensors")] |= FLAG_BITS["safetensors"]
+    flags[params >= 0] |= FLAG_BITS["safetensors"]
+    flags[tags.rows_where(lambda t: t.startswith("base_model:"))] |= FLAG_BITS["derivative"]
     return flags
 
 
@@ -301,6 +387,31 @@ def _load_array(path: Path) -> np.ndarray:
         return np.load(path)
 
 
+class _Spill:
+    """Where a build puts finished arrays: with a folder, saved there at once and read back memory-mapped (so the
+    build does not hold them); without one, kept in memory."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.saved: set[str] = set()
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, name: str, array: np.ndarray) -> np.ndarray:
+        if self.folder is None:
+            return array
+        path = self.folder / f"{name}.npy"
+        np.save(path, np.ascontiguousarray(array))
+        self.saved.add(name)
+        return _load_array(path)
+
+    def field(self, name: str, coded: CodedField) -> CodedField:
+        if self.folder is None:
+            return coded
+        arrays = {k: self(f"field__{name}__{k}", v) for k, v in coded.arrays().items()}
+        return CodedField.from_arrays(name, coded.multi, coded.none_count, arrays)
+
+
 @dataclass
 class KindIndex:
     """Everything a search over one kind reads. Arrays may be memory-mapped: never write to them."""
@@ -316,52 +427,73 @@ class KindIndex:
     fields: dict[str, CodedField]
     descriptions: StringTable
     folder: Path | None = None  # where it was loaded from (its full-text file lives there too)
+    saved: frozenset[str] = frozenset()  # arrays a build already wrote into `folder` (`save` skips them)
 
     # --- building -----------------------------------------------------------------------------------
     @classmethod
-    def build(cls, kind: Kind, table: pa.Table, meta: dict[str, Any], progress: Callable[[str], None]) -> KindIndex:
-        """An index of `table`: columns `INDEX_COLUMNS`, ids unique and in ascending code-point order."""
-        n = table.num_rows
-        id_list: list[str] = _column(table, "id").to_pylist()
-        if any(a >= b for a, b in pairwise(id_list)):
+    def build(cls, kind: Kind, table: pa.Table | ColumnSource, meta: dict[str, Any],
+              progress: Callable[[str], None], *, folder: Path | None = None) -> KindIndex:  # fmt: skip
+        """An index of `table` (or a `ColumnSource`): columns `INDEX_COLUMNS`, ids unique and in ascending
+        code-point order. With `folder`, each part is written there as soon as it is built and read back
+        memory-mapped, and columns are read one at a time and freed: the build holds about one part at a time
+        (`save(folder)` then writes only the rest)."""
+        source = table if isinstance(table, ColumnSource) else TableColumns(table)
+        n = source.n
+        spill = _Spill(folder)
+        id_col = source.column("id")
+        if n > 1 and not pc.all(pc.less(id_col.slice(0, n - 1), id_col.slice(1))).as_py():  # byte order
             raise ValueError("ids must be unique and sorted")
         progress("ids")
-        ids = StringTable.from_arrow(_column(table, "id"))
+        ids = StringTable.from_arrow(id_col)
+        ids = StringTable(spill("ids__blob", ids.blob), spill("ids__off", ids.offsets))
+        authors = _authors(id_col, source.column("author"))
+        author = spill.field("author", CodedField.build_coded("author", n, *_present(authors), multi=False))
+        del authors
         progress("text")
-        text = TextIndex.build(id_list)
-        del id_list
+        chunks = (id_col.slice(at, TEXT_CHUNK).to_pylist() for at in range(0, n, TEXT_CHUNK))
+        text = TextIndex.build(chunks, chunked=True, folder=folder, prefix="text__")
+        if folder is not None:
+            spill.saved.update(f"text__{name}" for name in TEXT_ARRAYS)
+        del id_col
         progress("numbers")
         numbers = {
-            "downloads": _ints(table, "downloads", -1),
-            "likes": _ints(table, "likes", -1),
-            "trending": arrow_numpy(_column(table, "trending_score").cast(pa.float64()), np.float64, np.nan),
-            "created": _times(table, "created_at"),
-            "updated": _times(table, "last_modified"),
-            "params": _ints(table, "params", -1),
-            "gated": _gated(table),
-            "private": _private(table),
+            "downloads": _ints(source.column("downloads"), -1),
+            "likes": _ints(source.column("likes"), -1),
+            "trending": arrow_numpy(source.column("trending_score").cast(pa.float64()), np.float64, np.nan),
+            "created": _times(source.column("created_at")),
+            "updated": _times(source.column("last_modified")),
+            "params": _ints(source.column("params"), -1),
         }
+        gated_col = source.column("gated")
+        numbers["gated"] = _gated(gated_col)
+        numbers["private"] = _private(source.column("private"))
+        coverage_extra = {"gated": _share(n, len(gated_col) - gated_col.null_count)}
+        del gated_col
         orders, ranks = {}, {}
         for sort in SORTS_BY_KIND[kind]:
             order = sort_order(sort_key(numbers, sort))
             rank = np.empty(n, np.int32)
             rank[order] = np.arange(n, dtype=np.int32)
-            orders[sort], ranks[sort] = order, rank
+            orders[sort], ranks[sort] = spill(f"order__{sort}", order), spill(f"rank__{sort}", rank)
+            del order, rank
         progress("fields")
-        tags = _Tags.of(_column(table, "tags"))
-        authors = _authors(_column(table, "id"), _column(table, "author"))
-        fields = {
-            spec.name: CodedField.build(
-                spec.name, n, *_field_pairs(kind, spec, table, tags, authors), multi=spec.multi,
-                countable=spec.name != "tag",
-            )
-            for spec in FIELDS[kind]
-        }
-        numbers["flags"] = _flags(table, fields, tags)
+        tags = _Tags.read(batch.column(0) for batch in source.batches(["tags"], TAG_BATCH))
+        fields = {"author": author}
+        for spec in FIELDS[kind]:
+            if spec.name != "author":
+                coded = CodedField.build_coded(spec.name, n, *_field_pairs(kind, spec, source, tags),
+                                               multi=spec.multi, countable=spec.name != "tag")  # fmt: skip
+                fields[spec.name] = spill.field(spec.name, coded)
+                del coded
+        numbers["flags"] = _flags(n, source, fields, tags, numbers["params"])
+        del tags
         coverage = _coverage(n, numbers, fields)
-        coverage.update({name: _share(n, int(pc.sum(pc.is_valid(_column(table, name))).as_py() or 0))
-                         for name in ("gated", "has_card")})  # fmt: skip
-        descriptions = StringTable.from_arrow(pc.fill_null(_column(table, "description"), ""))
+        has_card = source.column("has_card")
+        coverage.update(coverage_extra, has_card=_share(n, len(has_card) - has_card.null_count))
+        del has_card
+        numbers = {name: spill(f"num__{name}", values) for name, values in numbers.items()}
+        descriptions = StringTable.from_arrow(pc.fill_null(source.column("description"), ""))
+        descriptions = StringTable(spill("desc__blob", descriptions.blob), spill("desc__off", descriptions.offsets))
         meta = dict(meta)
         meta.update(
             version=INDEX_VERSION,
@@ -372,7 +504,8 @@ class KindIndex:
             sorts_known=[s for s in SORTS_BY_KIND[kind] if _known(numbers[_SORT_COLUMN[s]])],
             coverage=coverage,
         )
-        return cls(kind, n, meta, ids, text, numbers, orders, ranks, fields, descriptions)
+        return cls(kind, n, meta, ids, text, numbers, orders, ranks, fields, descriptions, folder=folder,
+                   saved=frozenset(spill.saved))  # fmt: skip
 
     # --- saving and loading -------------------------------------------------------------------------
     def _arrays(self) -> dict[str, np.ndarray]:
@@ -391,6 +524,8 @@ class KindIndex:
         """Write every array as `.npy` and the metadata as `meta.json` into `folder` (created)."""
         folder.mkdir(parents=True, exist_ok=True)
         for name, array in self._arrays().items():
+            if name in self.saved and folder == self.folder:
+                continue
             np.save(folder / f"{name}.npy", np.ascontiguousarray(array))
         self.save_meta(folder)
 

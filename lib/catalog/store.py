@@ -20,6 +20,7 @@ from typing import Any, Self
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from lib.catalog.errors import CatalogBusyError, DumpError
 from lib.catalog.formats import ALIASES, API_COLUMNS, DETAIL_FIELDS, Format, detect_format, flatten_pages
@@ -345,6 +346,19 @@ class Store:
         cols = ", ".join(_q(c) for c in (*INDEX_COLUMNS, "card_text"))
         # ORDER BY on VARCHAR compares bytes: UTF-8 byte order is code-point order, as Python's.
         return self.con.sql(f"SELECT {cols} FROM {TABLES[kind]} ORDER BY id").to_arrow_table()
+
+    def export_index(self, kind: Kind, path: Path, *, batch_rows: int = 100_000) -> int:
+        """Write `index_table`'s columns to a Parquet file, a record batch at a time (DuckDB's memory stays
+        within its limit and this process holds one batch); returns the row count. The index is then built
+        from that file a column at a time (`lib.catalog.index.ParquetColumns`) with the store closed."""
+        cols = ", ".join(_q(c) for c in (*INDEX_COLUMNS, "card_text"))
+        reader = self.con.sql(f"SELECT {cols} FROM {TABLES[kind]} ORDER BY id").to_arrow_reader(batch_rows)
+        rows = 0
+        with pq.ParquetWriter(path, reader.schema, compression="lz4") as writer:
+            for batch in reader:
+                writer.write_batch(batch, row_group_size=batch_rows)
+                rows += batch.num_rows
+        return rows
 
     def item(self, kind: Kind, repo_id: str) -> dict[str, Any] | None:
         """One repo as an API item (camelCase fields), or None."""

@@ -14,7 +14,14 @@ so the catalog answers from an index instead:
   all vectorised. No gram can contain the ``0`` that ends an id, so a candidate that passes is an exact match.
 
 Sorting (key, row, offset) packed into one uint64 needs ``bits(rows) + bits(longest id) <= 32``: 4 million ids of
-up to 1,023 bytes, or more rows of shorter ids.
+up to 1,023 bytes, or more rows of shorter ids (3 million ids fit when the longest is under 1,024 bytes; 8 million
+when it is under 512).
+
+The entries are sorted in two passes, since the key's first byte is the sort's first byte: runs of rows (about
+`BUCKET_ENTRIES` entries each) are packed, sorted and split by ranges of first bytes (buckets) into scratch files;
+then each bucket is sorted whole, and the buckets in byte order are the sorted list. So the build holds the folded
+text and one run or bucket, never a 64-bit entry per byte of id text; with a `folder`, each bucket's `sa_row` and
+`sa_off` are appended to their `.npy` files, and the index reads them back memory-mapped.
 
 Case-insensitive means Unicode case folding of both sides (``str.casefold``), so ``"ß"`` finds ``"SS"``. Every
 character of the text, ``%``, ``_``, quotes, backslashes and regex syntax included, is matched as itself.
@@ -22,13 +29,18 @@ character of the text, ``%``, ``_``, quotes, backslashes and regex syntax includ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 _PAD = 4
 ARRAY_NAMES = ("blob", "starts", "sa_row", "sa_off", "off_bits")
+#: Entries sorted at once while building (see the module's docstring): about 40 bytes each in temporaries.
+BUCKET_ENTRIES = 4_000_000
 
 
 def fold(text: str) -> bytes:
@@ -44,30 +56,72 @@ class TextHits:
     sorted_unique: bool
 
 
-def _fold_blob(ids: Sequence[str]) -> np.ndarray:
-    """The folded ids joined by ``0`` bytes (and one after the last), padded with `_PAD` zero bytes."""
-    if not ids:
-        return np.zeros(_PAD, np.uint8)
-    joined = "\0".join(i.replace("\0", "\ufffd") for i in ids) + "\0"
-    raw = fold(joined)
-    out = np.zeros(len(raw) + _PAD, np.uint8)
-    out[: len(raw)] = np.frombuffer(raw, np.uint8)
+def _fold_blob(chunks: Iterable[Sequence[str]]) -> np.ndarray:
+    """The folded ids (given in chunks, in row order) joined by ``0`` bytes (and one after the last), padded with
+    `_PAD` zero bytes. Folded a chunk at a time, so that no Python string of every id exists."""
+    pieces = [fold("\0".join(i.replace("\0", "\ufffd") for i in chunk) + "\0") for chunk in chunks if len(chunk)]
+    out = np.zeros(sum(len(p) for p in pieces) + _PAD, np.uint8)
+    at = 0
+    for i, piece in enumerate(pieces):
+        out[at : at + len(piece)] = np.frombuffer(piece, np.uint8)
+        at += len(piece)
+        pieces[i] = b""
     return out
 
 
-def _keys(blob: np.ndarray) -> np.ndarray:
-    """The 4-byte key of every position of `blob` but the padding (uint32, big-endian, cut at the id's end)."""
-    size = blob.size - _PAD
-    keys = blob[:size].astype(np.uint32)
-    keys <<= np.uint32(24)
-    alive = blob[:size] != 0  # still inside the id at this byte
-    byte = np.empty(size, np.uint32)
-    for i, shift in ((1, 16), (2, 8), (3, 0)):
-        alive &= blob[i : size + i] != 0
-        np.multiply(blob[i : size + i], alive, out=byte, casting="unsafe")
-        byte <<= np.uint32(shift)
-        keys |= byte
-    return keys
+def _packed_run(blob: np.ndarray, lo: int, hi: int, low: np.ndarray) -> np.ndarray:
+    """``key << 32 | low`` for the byte positions ``lo..hi-1`` of `blob` (uint64): the key is the four bytes
+    starting there, cut at the id's end (bytes after the ``0`` become ``0``), read big-endian."""
+    packed = blob[lo:hi].astype(np.uint64)
+    packed <<= np.uint64(56)
+    alive = blob[lo:hi] != 0  # still inside the id at this byte
+    for i, shift in ((1, 48), (2, 40), (3, 32)):
+        byte = blob[lo + i : hi + i]
+        alive &= byte != 0
+        packed |= (byte * alive).astype(np.uint64) << np.uint64(shift)
+    packed |= low
+    return packed
+
+
+def _buckets(counts: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Ranges [lo, hi) of byte values 1..255 holding at most `limit` positions each (or a single value)."""
+    out: list[tuple[int, int]] = []
+    lo, total = 1, 0
+    for value in range(1, 256):
+        if total and total + int(counts[value]) > limit:
+            out.append((lo, value))
+            lo, total = value, 0
+        total += int(counts[value])
+    if total:
+        out.append((lo, 256))
+    return out
+
+
+class _NpyWriter:
+    """A 1-d `.npy` file of known length and dtype, written a piece at a time with plain writes."""
+
+    def __init__(self, path: Path, dtype: np.dtype, length: int) -> None:
+        self.path, self.dtype, self.length, self.written = path, np.dtype(dtype), length, 0
+        self.fh: BinaryIO = open(path, "wb")  # noqa: SIM115 - closed in `close`
+        header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False, "shape": (length,)}
+        np.lib.format.write_array_header_1_0(self.fh, header)
+
+    def write(self, values: np.ndarray) -> None:
+        np.ascontiguousarray(values, self.dtype).tofile(self.fh)
+        self.written += values.size
+
+    def close(self) -> None:
+        self.fh.close()
+        if self.written != self.length:  # pragma: no cover - a bug, not a data problem
+            raise ValueError(f"{self.path.name}: wrote {self.written} of {self.length} entries")
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """A saved array, memory-mapped read-only (an empty one read whole: it cannot be mapped)."""
+    try:
+        return np.load(path, mmap_mode="r").view(np.ndarray)
+    except ValueError:
+        return np.load(path)
 
 
 def _sorted_unique(rows: np.ndarray) -> np.ndarray:
@@ -97,36 +151,95 @@ class TextIndex:
 
     # --- building -----------------------------------------------------------------------------------
     @classmethod
-    def build(cls, ids: Sequence[str]) -> TextIndex:
-        """Index `ids` (row ``i`` is ``ids[i]``). Peak memory is about 20 bytes per byte of id text."""
-        n = len(ids)
-        blob = _fold_blob(ids)
+    def build(cls, ids: Sequence[str] | Iterable[Sequence[str]], *, chunked: bool = False, folder: Path | None = None,
+              prefix: str = "", bucket_entries: int = BUCKET_ENTRIES) -> TextIndex:  # fmt: skip
+        """Index `ids` (row ``i`` is ``ids[i]``; with `chunked`, `ids` is an iterable of lists of ids, in row order).
+
+        With `folder`, the arrays are written there as ``{prefix}{name}.npy`` and read back memory-mapped. Peak
+        memory is the folded text and one run or bucket of entries (about `BUCKET_ENTRIES`, ~40 bytes each; a
+        byte value more common than that is one bucket), plus the sorted entries (6 bytes a byte of id text) when
+        no `folder` is given. The entries pass through scratch files (8 bytes each) in `folder` (or a temporary
+        folder): written by the operating system's page cache, not held by the process."""
+        blob = _fold_blob(ids if chunked else [ids])  # type: ignore[list-item]
         size = blob.size - _PAD
         ends = np.flatnonzero(blob[:size] == 0)
-        if ends.size != n:  # pragma: no cover - _fold_blob replaces NUL
-            raise ValueError("an id contains a NUL byte")
+        n = ends.size
         starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64) if n else np.zeros(0, np.int64)
         lengths = ends - starts + 1  # with the 0 after each id
         off_bits = max(1, int(lengths.max() - 1).bit_length()) if n else 1
         row_bits = max(1, (n - 1).bit_length())
         if row_bits + off_bits > 32:
             raise ValueError(f"{n:,} ids of up to {int(lengths.max()):,} bytes do not fit the substring index")
-        # Low 32 bits of each entry: row << off_bits | offset in the row, built without a 64-bit temporary.
-        low = np.arange(size, dtype=np.uint32)
-        low -= np.repeat(starts.astype(np.uint32), lengths)  # offset in the row
-        low |= np.repeat(np.arange(n, dtype=np.uint32) << np.uint32(off_bits), lengths)
-        packed = _keys(blob).astype(np.uint64)
-        packed <<= np.uint64(32)
-        packed |= low
-        del low
-        packed.sort()
-        packed = packed[n:]  # the n separator positions have key 0 and sort first
-        entry = packed.astype(np.uint32)  # the low 32 bits
-        del packed
-        sa_off = (entry & np.uint32((1 << off_bits) - 1)).astype(np.uint16 if off_bits <= 16 else np.uint32)
-        entry >>= np.uint32(off_bits)
-        arrays = {"blob": blob, "starts": starts, "sa_row": entry, "sa_off": sa_off,
-                  "off_bits": np.array([off_bits], np.int64)}  # fmt: skip
+        del lengths
+        off_dtype = np.dtype(np.uint16 if off_bits <= 16 else np.uint32)
+        entries = size - n  # every byte position but the 0 after each id
+        counts = np.zeros(256, np.int64)  # per byte value; `np.bincount` of the whole text would make it int64
+        for at in range(0, size, 1 << 24):
+            counts += np.bincount(blob[at : min(size, at + (1 << 24))], minlength=256)
+        buckets = _buckets(counts, bucket_entries)
+        bounds = np.array([lo for lo, _ in buckets], np.uint64) << np.uint64(56)  # each bucket's first key
+        if folder is not None:  # closed below; on an error, the caller removes the folder (files and all)
+            out_row = _NpyWriter(folder / f"{prefix}sa_row.npy", np.dtype(np.uint32), entries)
+            out_off = _NpyWriter(folder / f"{prefix}sa_off.npy", off_dtype, entries)
+        else:
+            sa_row, sa_off = np.empty(entries, np.uint32), np.empty(entries, off_dtype)
+        mask = np.uint32((1 << off_bits) - 1)
+        with tempfile.TemporaryDirectory(prefix="textindex-", dir=folder) as scratch:
+            # Pass 1, in row order: each run of rows' entries, sorted, split by bucket and appended to its file.
+            files = [open(Path(scratch) / f"b{i}", "wb") for i in range(len(buckets))]  # noqa: SIM115
+            try:
+                row = 0
+                while row < n:
+                    last = int(np.searchsorted(ends, int(starts[row]) + bucket_entries, side="right"))
+                    last = min(n, max(last, row + 1))
+                    lo_pos, hi_pos = int(starts[row]), int(ends[last - 1]) + 1
+                    rows = np.arange(row, last, dtype=np.uint32)
+                    spans = (ends[row:last] - starts[row:last] + 1).astype(np.int64)
+                    low = np.arange(lo_pos, hi_pos, dtype=np.int64)
+                    low -= np.repeat(starts[row:last], spans)  # offset in the row
+                    low = low.astype(np.uint32)
+                    low |= np.repeat(rows << np.uint32(off_bits), spans)
+                    packed = _packed_run(blob, lo_pos, hi_pos, low)
+                    del low
+                    packed.sort()
+                    # entries before bounds[0]: the 0 after each id (key 0)
+                    cuts = np.append(np.searchsorted(packed, bounds), packed.size)
+                    for i, f in enumerate(files):
+                        packed[cuts[i] : cuts[i + 1]].tofile(f)
+                    del packed
+                    row = last
+            finally:
+                for f in files:
+                    f.close()
+            # Pass 2, in key order: each bucket sorted whole; the buckets in order are the sorted entries.
+            done = 0
+            for i in range(len(buckets)):
+                path = Path(scratch) / f"b{i}"
+                packed = np.fromfile(path, np.uint64)
+                path.unlink()
+                packed.sort()
+                entry = packed.astype(np.uint32)  # the low 32 bits
+                del packed
+                offs = (entry & mask).astype(off_dtype)
+                entry >>= np.uint32(off_bits)
+                if folder is not None:
+                    out_row.write(entry)
+                    out_off.write(offs)
+                else:
+                    sa_row[done : done + entry.size] = entry
+                    sa_off[done : done + entry.size] = offs
+                done += entry.size
+                del entry, offs
+        arrays = {"blob": blob, "starts": starts, "off_bits": np.array([off_bits], np.int64)}
+        if folder is not None:
+            out_row.close()
+            out_off.close()
+            for name, array in arrays.items():
+                np.save(folder / f"{prefix}{name}.npy", array)
+            del blob, starts
+            arrays = {name: _mapped(folder / f"{prefix}{name}.npy") for name in ARRAY_NAMES}
+        else:
+            arrays.update(sa_row=sa_row, sa_off=sa_off)
         return cls(n, arrays)
 
     def arrays(self) -> dict[str, np.ndarray]:
