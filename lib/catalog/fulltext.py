@@ -42,7 +42,14 @@ _SEGMENT = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: "_" separat
 # Markers of a matched word in FTS5's highlight(): private-use characters, removed from every stored text first
 # so that no text can forge them.
 _OPEN, _CLOSE = "\ue000", "\ue001"
-_MARKERS = str.maketrans("", "", _OPEN + _CLOSE)
+
+
+def _unmarked(text: str) -> str:
+    """`text` without the highlight markers. Texts rarely hold them, so most are returned as they are: two
+    searches in C, where `str.translate` would rebuild every text (3.2 s against 0.8 s for the 760k snapshot)."""
+    return text.replace(_OPEN, "").replace(_CLOSE, "") if _OPEN in text or _CLOSE in text else text
+
+
 _SPACES = re.compile(r"\s+")
 
 Pieces = tuple[tuple[str, bool], ...]
@@ -119,11 +126,7 @@ def build(path: Path, docs: Iterable[Sequence[object]]) -> int:
             "tokenize = 'porter unicode61 remove_diacritics 2')"
         )
         con.execute("INSERT INTO docs(docs, rank) VALUES ('automerge', 0)")  # opens the one transaction
-        rows = (
-            (row, *(t.translate(_MARKERS) if isinstance(t, str) else None for t in texts))
-            for row, *texts in docs
-            if any(texts)
-        )
+        rows = ((row, *(_unmarked(t) if isinstance(t, str) else None for t in texts)) for row, *texts in docs if any(texts))
         marks = ", ".join("?" * (len(COLUMNS) + 1))
         con.executemany(f"INSERT INTO docs(rowid, {', '.join(COLUMNS)}) VALUES ({marks})", _ahead(rows))
         count = con.execute("SELECT count(*) FROM docs").fetchone()[0]
