@@ -109,7 +109,7 @@ def name_and_task_widths(ids: Sequence[str], tasks: Sequence[str], others: int =
     down to `task_least`; the name gets what is left (`name_width`). A task is cut only when the names need the
     room (a long task name can be read in the details; so can a long id)."""
     task = max(task_least, min(task_most, _text_width(tasks)))
-    name_needs = max(180, min(420, _text_width(ids)))
+    name_needs = name_width(ids, room=room)  # with no other column beside it
     spare = room - others - name_needs  # what the names leave for the task column
     task = max(task_least, min(task, spare))
     return name_width(ids, others + task, room=room), task
