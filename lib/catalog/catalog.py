@@ -20,7 +20,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,12 +28,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from lib.catalog import fulltext
 from lib.catalog.errors import CatalogBusyError, CatalogError, CatalogMissingError, DumpError
 from lib.catalog.fields import top_values
 from lib.catalog.formats import snapshot_date_from_name
-from lib.catalog.index import FACETS, FIELDS, ColumnSource, KindIndex, ParquetColumns
+from lib.catalog.index import FACETS, FIELDS, KindIndex, ParquetColumns
+from lib.catalog.patch import Placement, patch, patchable, place
 
 if TYPE_CHECKING:
     from lib.catalog.semantic import EmbedReport
@@ -310,7 +312,14 @@ class Catalog:
         """(rows ascending, scores: lower is better) of a text or meaning search's text. A meaning search's hits
         are the `semantic.CANDIDATES` repos nearest the text among the rows that pass the query's filters."""
         if query.mode == "text":
-            return fulltext.search(index.folder / fulltext.FILE_NAME, query.text) if index.folder else _NO_HITS
+            if index.folder is None:
+                return _NO_HITS
+            keys, scores = fulltext.search(index.folder / fulltext.FILE_NAME, query.text)
+            if index.doc_keys is None:  # a document's key is its row
+                return keys, scores
+            rows = index.doc_rows(keys)
+            order = np.argsort(rows)
+            return rows[order], scores[order]
         semantic = self._semantic_index(index)
         if semantic is None:
             raise InvalidQueryError(self._no_meaning(query.kind))
@@ -354,9 +363,10 @@ class Catalog:
         for the other modes."""
         if query.mode != "text" or not items or index.folder is None:
             return {}
-        rows = {row: item.id for item in items if (row := index.row_of(item.id)) is not None}
-        found = fulltext.snippets(index.folder / fulltext.FILE_NAME, query.text, rows)
-        return {rows[row]: pieces for row, pieces in found.items()}
+        rows = [row for item in items if (row := index.row_of(item.id)) is not None]
+        docs = dict(zip(index.doc_keys_of(np.asarray(rows, np.int64)).tolist(), (index.ids[r] for r in rows), strict=True))
+        found = fulltext.snippets(index.folder / fulltext.FILE_NAME, query.text, docs)
+        return {docs[key]: pieces for key, pieces in found.items()}
 
     def fulltext(self, text: str, query: SearchQuery | None = None, *, facet_limit: int = 20,
                  facets: Sequence[str] | None = None) -> SearchResult:  # fmt: skip
@@ -556,7 +566,7 @@ class Catalog:
                 count = store.count(kind)
         finally:
             if totals["written"] or totals["removed"]:  # what was stored is searchable even when a later file failed
-                self._rebuild(kind, report)
+                self._rebuild(kind, report, full=replace)
         report("done", f"{count:,} {kind} in the catalog", 1.0)
         return LoadReport(kind=kind, files=tuple(str(p) for p in files), count=count, snapshot_date=when,
                           seconds=time.perf_counter() - started, **totals)  # fmt: skip
@@ -620,7 +630,7 @@ class Catalog:
         kind = _check_kind(kind)
         with Store(self.db_path):  # opened for writing once: a store from an older version gains its new columns
             pass
-        self._rebuild(kind, _progress_reporter(progress, kind))
+        self._rebuild(kind, _progress_reporter(progress, kind), full=True)
 
     def embed(self, kind: Kind, *, progress: ProgressCallback | None = None) -> EmbedReport:
         """Build the embeddings of a kind's live index generation for meaning search (`mode="meaning"`), with the
@@ -654,6 +664,28 @@ class Catalog:
                1.0)  # fmt: skip
         return outcome
 
+    def _changes(self, store: Store, kind: Kind) -> tuple[KindIndex, pa.Table, Placement] | None:
+        """The live generation of `kind`, the store's rows written since it was built and where they go, when it can
+        be patched with them (`lib.catalog.patch.patchable`): the store holds its repos and the new ones, no fewer."""
+        folder = self._current(kind)
+        if folder is None:
+            return None
+        try:
+            previous = KindIndex.load(folder)
+        except (ValueError, OSError):
+            return None
+        mark = previous.meta.get("store_mark")
+        count = store.count(kind)
+        if not mark or not patchable(previous, max(count - previous.n, 0)):
+            return None
+        changed = store.changed_since(kind, mark)
+        if changed.num_rows == 0 or not patchable(previous, changed.num_rows):
+            return None
+        where = place(previous.ids, changed.column("id").to_pylist())
+        if where.n != count:  # repos removed since: build it whole
+            return None
+        return previous, changed, where
+
     def _generations(self, kind: Kind) -> list[Path]:
         """A kind's index generations on disk, newest first."""
         kind_dir = self._kind_dir(kind)
@@ -673,44 +705,55 @@ class Catalog:
         parts = self.root / semantic.PARTS_DIR / kind / slug(model)
         return parts.is_dir() and any(parts.glob("part-*.npz"))
 
-    def _rebuild(self, kind: Kind, report: Callable[..., None]) -> None:
+    def _rebuild(self, kind: Kind, report: Callable[..., None], *, full: bool = False) -> None:
         """Build a new index generation of `kind` from the store and make it the live one.
 
-        The store's rows are written in id order to a Parquet file in the new generation's folder and the store is
-        closed (freeing DuckDB's buffers); the index is then built from that file a column at a time, each part
-        saved as soon as it is built, and the full-text file from it a batch of rows at a time."""
+        When only a few repos were written since the live generation was built (a refresh, a sync, a small load)
+        and none removed, the new generation is patched from the live one (`lib.catalog.patch`); `full` (a whole
+        published snapshot, an explicit rebuild) or anything else builds it whole: the store's rows are written in
+        id order to a Parquet file in the new generation's folder and the store is closed (freeing DuckDB's
+        buffers); the index is then built from that file a column at a time, each part saved as soon as it is
+        built, and the full-text file from it a batch of rows at a time."""
         report("index", f"Indexing {kind}", 0.0)
         kind_dir = self._kind_dir(kind)
         kind_dir.mkdir(parents=True, exist_ok=True)
         name = f"g{time.time_ns()}"
         tmp = kind_dir / f".{name}.tmp"
         tmp.mkdir()
+        steps = ("ids", "text", "numbers", "fields", "full text")
+
+        def step(done: str) -> None:
+            report("index", f"Indexing {kind}: {done}", steps.index(done) / len(steps))
+
         try:
             columns = tmp / "columns.parquet"  # the store's rows in id order, read back a column at a time
             with Store(self.db_path, read_only=True) as store:
-                rows = store.export_index(kind, columns)
-                meta = _source_meta(store, kind)
-            if rows == 0:
+                meta = {**_source_meta(store, kind), "store_mark": store.mark(kind)}
+                changes = None if full else self._changes(store, kind)
+                if changes is None:
+                    rows = store.export_index(kind, columns)
+                else:
+                    held = store.held(kind)
+            if changes is not None:
+                index = patch(*changes, meta, held, tmp, step)
+            elif rows == 0:
                 shutil.rmtree(tmp, ignore_errors=True)
                 return
-            steps = ("ids", "text", "numbers", "fields")
-            # The full-text file is built beside the index, in a thread of its own: SQLite indexes without holding
-            # Python's lock, and numpy's sorts release it, so on two cores the two overlap.
-            texts = _Background(lambda: fulltext.build(tmp / fulltext.FILE_NAME,
-                                                       _fulltext_docs(ParquetColumns(columns))))  # fmt: skip
-            try:
-                index = KindIndex.build(
-                    kind, ParquetColumns(columns), meta,
-                    lambda step: report("index", f"Indexing {kind}: {step}", steps.index(step) / 5), folder=tmp,
-                )
-                index.save(tmp)
-            finally:
-                report("index", f"Indexing {kind}: full text", 0.8)
-                docs = texts.result()
-            index.meta["fulltext_docs"] = docs
-            index.meta["fulltext_format"] = fulltext.FORMAT
-            columns.unlink()
-            index.save_meta(tmp)
+            else:
+                # The full-text file is built beside the index, in a thread of its own: SQLite indexes without
+                # holding Python's lock, and numpy's sorts release it, so on two cores the two overlap.
+                texts = _Background(lambda: fulltext.build(tmp / fulltext.FILE_NAME,
+                                                           fulltext.documents(ParquetColumns(columns))))  # fmt: skip
+                try:
+                    index = KindIndex.build(kind, ParquetColumns(columns), meta, step, folder=tmp)
+                    index.save(tmp)
+                finally:
+                    step("full text")
+                    docs = texts.result()
+                index.meta["fulltext_docs"] = docs
+                index.meta["fulltext_format"] = fulltext.FORMAT
+                columns.unlink()
+                index.save_meta(tmp)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -777,53 +820,6 @@ def _source_meta(store: Store, kind: Kind) -> dict[str, Any]:
         "loaded_at": load.loaded_at.isoformat(timespec="seconds") if load else None,
         "sync_pending": cursor is not None,
     }
-
-
-def _fulltext_docs(source: ColumnSource) -> Iterator[tuple[int, str, str | None, str | None, str | None, str | None]]:
-    """Every row's full-text document (see `fulltext.COLUMNS`): id words, task(s) in words (a model's
-    `pipeline_tag`, a dataset's `task_categories:` tags), library and tags in words, description, card text.
-    Read a batch of rows at a time."""
-    words = _Words()
-    # Many repos share their task, library and tags exactly (one base model's fine-tunes): their words are made
-    # once. Bounded, so that a catalog of all-different tag lists does not grow it without end.
-    seen: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
-    row = 0
-    names = ("id", "pipeline_tag", "library_name", "tags", "description", "card_text")
-    for batch in source.batches(names, FULLTEXT_BATCH):
-        columns = [batch.column(name).to_pylist() for name in names]
-        for repo_id, pipeline_tag, library, tags, description, card in zip(*columns, strict=True):
-            key = (pipeline_tag, library, *(tags or ()))
-            made = seen.get(key)
-            if made is None:
-                tags = tags or ()
-                tasks = [pipeline_tag] if pipeline_tag else []
-                tasks += [t[len(_TASK_TAG):] for t in tags if t.startswith(_TASK_TAG)]
-                kept = [t for t in tags if not t.startswith(_NOISE_TAGS) and t != pipeline_tag and t != library]
-                task = " ".join(dict.fromkeys(words[t] for t in tasks)) or None
-                tag_words = " ".join(words[t] for t in ([library] if library else []) + kept) or None
-                made = (task, tag_words)
-                if len(seen) >= _SEEN_LIMIT:
-                    seen.clear()
-                seen[key] = made
-            yield row, fulltext.id_words(repo_id), *made, description, card
-            row += 1
-
-
-FULLTEXT_BATCH = 50_000
-_SEEN_LIMIT = 200_000  # distinct (task, library, tags) whose words are kept while making documents
-
-
-class _Words(dict[str, str]):
-    """Tag and task words, each distinct value split once (a few thousand values over hundreds of thousands of rows)."""
-
-    def __missing__(self, value: str) -> str:
-        self[value] = fulltext.task_words(value)
-        return self[value]
-
-
-_TASK_TAG = "task_categories:"
-#: Tags that say nothing about what a repo is: the region every repo of the Hub is stored in, paper ids.
-_NOISE_TAGS = ("region:", "arxiv:", _TASK_TAG)
 
 
 def _prune(kind_dir: Path, keep: set[str]) -> None:

@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import queue
 import re
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from lib.catalog.index import ColumnSource
 
 FILE_NAME = "fulltext.sqlite"
 FORMAT = 2  # 1: description and card only; 2: + id words, task, tags (columns of `COLUMNS`)
@@ -126,9 +130,7 @@ def build(path: Path, docs: Iterable[Sequence[object]]) -> int:
             "tokenize = 'porter unicode61 remove_diacritics 2')"
         )
         con.execute("INSERT INTO docs(docs, rank) VALUES ('automerge', 0)")  # opens the one transaction
-        rows = ((row, *(_unmarked(t) if isinstance(t, str) else None for t in texts)) for row, *texts in docs if any(texts))
-        marks = ", ".join("?" * (len(COLUMNS) + 1))
-        con.executemany(f"INSERT INTO docs(rowid, {', '.join(COLUMNS)}) VALUES ({marks})", _ahead(rows))
+        con.executemany(_INSERT, _ahead(_rows(docs)))
         count = con.execute("SELECT count(*) FROM docs").fetchone()[0]
         con.commit()
         con.execute("INSERT INTO docs(docs) VALUES ('optimize')")
@@ -137,6 +139,42 @@ def build(path: Path, docs: Iterable[Sequence[object]]) -> int:
     finally:
         con.close()
     return int(count)
+
+
+_INSERT = f"INSERT INTO docs(rowid, {', '.join(COLUMNS)}) VALUES ({', '.join('?' * (len(COLUMNS) + 1))})"
+
+
+def _rows(docs: Iterable[Sequence[object]]) -> Iterator[tuple[object, ...]]:
+    """The documents that have any text, as rows to insert (highlight markers removed from their texts)."""
+    return ((key, *(_unmarked(t) if isinstance(t, str) else None for t in texts)) for key, *texts in docs if any(texts))
+
+
+def patch(previous: Path, path: Path, removed: Sequence[int], docs: Iterable[Sequence[object]]) -> tuple[int, int]:
+    """Write at `path` the FTS file `previous` with the documents `removed` (keys) taken out and `docs` (as for
+    `build`, keys for rows) put in; returns (documents taken out, documents put in). For a refresh's few thousand
+    repos this is seconds where `build` takes minutes at today's Hub size: the file is copied and updated in one
+    transaction, without the journal (a failed patch leaves a file nobody opens, as a failed build does)."""
+    path.unlink(missing_ok=True)
+    shutil.copyfile(previous, path)
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
+        con.execute("BEGIN")
+        taken = 0
+        keys = [int(k) for k in removed]
+        for at in range(0, len(keys), 500):  # SQLite's limit on parameters
+            chunk = keys[at : at + 500]
+            marks = ", ".join("?" * len(chunk))
+            # counted first: FTS5's own writes to its tables count among the connection's changes
+            taken += con.execute(f"SELECT count(*) FROM docs WHERE rowid IN ({marks})", chunk).fetchone()[0]
+            con.execute(f"DELETE FROM docs WHERE rowid IN ({marks})", chunk)
+        rows = list(_rows(docs))
+        con.executemany(_INSERT, rows)
+        con.commit()
+    finally:
+        con.close()
+    return taken, len(rows)
 
 
 def _ahead(items: Iterable[T], chunk: int = 5000, depth: int = 8) -> Iterator[T]:
@@ -300,3 +338,50 @@ def cut(pieces: Sequence[tuple[str, bool]], width: int) -> Pieces:
     if end < total:
         out.append((" …", False))
     return tuple(out)
+
+
+def documents(source: ColumnSource) -> Iterator[tuple[int, str, str | None, str | None, str | None, str | None]]:
+    """Every row's full-text document (see `COLUMNS`): id words, task(s) in words (a model's
+    `pipeline_tag`, a dataset's `task_categories:` tags), library and tags in words, description, card text.
+    Read a batch of rows at a time."""
+    words = _Words()
+    # Many repos share their task, library and tags exactly (one base model's fine-tunes): their words are made
+    # once. Bounded, so that a catalog of all-different tag lists does not grow it without end.
+    seen: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
+    row = 0
+    names = ("id", "pipeline_tag", "library_name", "tags", "description", "card_text")
+    for batch in source.batches(names, FULLTEXT_BATCH):
+        columns = [batch.column(name).to_pylist() for name in names]
+        for repo_id, pipeline_tag, library, tags, description, card in zip(*columns, strict=True):
+            key = (pipeline_tag, library, *(tags or ()))
+            made = seen.get(key)
+            if made is None:
+                tags = tags or ()
+                tasks = [pipeline_tag] if pipeline_tag else []
+                tasks += [t[len(_TASK_TAG):] for t in tags if t.startswith(_TASK_TAG)]
+                kept = [t for t in tags if not t.startswith(_NOISE_TAGS) and t != pipeline_tag and t != library]
+                task = " ".join(dict.fromkeys(words[t] for t in tasks)) or None
+                tag_words = " ".join(words[t] for t in ([library] if library else []) + kept) or None
+                made = (task, tag_words)
+                if len(seen) >= _SEEN_LIMIT:
+                    seen.clear()
+                seen[key] = made
+            yield row, id_words(repo_id), *made, description, card
+            row += 1
+
+
+FULLTEXT_BATCH = 50_000
+_SEEN_LIMIT = 200_000  # distinct (task, library, tags) whose words are kept while making documents
+
+
+class _Words(dict[str, str]):
+    """Tag and task words, each distinct value split once (a few thousand values over hundreds of thousands of rows)."""
+
+    def __missing__(self, value: str) -> str:
+        self[value] = task_words(value)
+        return self[value]
+
+
+_TASK_TAG = "task_categories:"
+#: Tags that say nothing about what a repo is: the region every repo of the Hub is stored in, paper ids.
+_NOISE_TAGS = ("region:", "arxiv:", _TASK_TAG)

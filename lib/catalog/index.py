@@ -66,6 +66,9 @@ INDEX_COLUMNS = (
     "has_card", "hardware", "stage", "uses_models", "uses_datasets",
 )  # fmt: skip
 
+#: The array of `KindIndex.doc_keys`, in a generation that has one.
+DOC_KEYS = "fulltext__keys"
+
 #: Bits of the per-row `flags` number, for the quality toggles of `SearchQuery`.
 FLAG_BITS: dict[str, int] = {"has_license": 1, "has_card": 2, "safetensors": 4, "derivative": 8}
 
@@ -378,6 +381,20 @@ def sort_order(key: np.ndarray) -> np.ndarray:
     return stable_order(descending).astype(np.int32)
 
 
+def sort_orders(kind: Kind, numbers: dict[str, np.ndarray], spill: Callable[[str, np.ndarray], np.ndarray]) -> tuple[
+    dict[str, np.ndarray], dict[str, np.ndarray]
+]:
+    """For every sort of `kind`: the rows in its order, and each row's position in it (each handed to `spill`)."""
+    orders, ranks = {}, {}
+    for sort in SORTS_BY_KIND[kind]:
+        order = sort_order(sort_key(numbers, sort))
+        rank = np.empty(order.size, np.int32)
+        rank[order] = np.arange(order.size, dtype=np.int32)
+        orders[sort], ranks[sort] = spill(f"order__{sort}", order), spill(f"rank__{sort}", rank)
+        del order, rank
+    return orders, ranks
+
+
 # --- the index ----------------------------------------------------------------------------------------------
 def _load_array(path: Path) -> np.ndarray:
     """A saved array, memory-mapped read-only, as a plain ndarray (`np.memmap` indexing is slow in Python)."""
@@ -387,7 +404,7 @@ def _load_array(path: Path) -> np.ndarray:
         return np.load(path)
 
 
-class _Spill:
+class Spill:
     """Where a build puts finished arrays: with a folder, saved there at once and read back memory-mapped (so the
     build does not hold them); without one, kept in memory."""
 
@@ -427,6 +444,9 @@ class KindIndex:
     fields: dict[str, CodedField]
     descriptions: StringTable
     folder: Path | None = None  # where it was loaded from (its full-text file lives there too)
+    #: Each row's document in the full-text file (its rowid there) when that is not the row itself: in a generation
+    #: patched from an earlier one (`lib.catalog.patch`), whose full-text file was updated rather than rebuilt.
+    doc_keys: np.ndarray | None = None
     saved: frozenset[str] = frozenset()  # arrays a build already wrote into `folder` (`save` skips them)
 
     # --- building -----------------------------------------------------------------------------------
@@ -439,7 +459,7 @@ class KindIndex:
         (`save(folder)` then writes only the rest)."""
         source = table if isinstance(table, ColumnSource) else TableColumns(table)
         n = source.n
-        spill = _Spill(folder)
+        spill = Spill(folder)
         id_col = source.column("id")
         if n > 1 and not pc.all(pc.less(id_col.slice(0, n - 1), id_col.slice(1))).as_py():  # byte order
             raise ValueError("ids must be unique and sorted")
@@ -467,15 +487,9 @@ class KindIndex:
         gated_col = source.column("gated")
         numbers["gated"] = _gated(gated_col)
         numbers["private"] = _private(source.column("private"))
-        coverage_extra = {"gated": _share(n, len(gated_col) - gated_col.null_count)}
+        held = {"gated": len(gated_col) - gated_col.null_count}  # rows that say whether they are gated
         del gated_col
-        orders, ranks = {}, {}
-        for sort in SORTS_BY_KIND[kind]:
-            order = sort_order(sort_key(numbers, sort))
-            rank = np.empty(n, np.int32)
-            rank[order] = np.arange(n, dtype=np.int32)
-            orders[sort], ranks[sort] = spill(f"order__{sort}", order), spill(f"rank__{sort}", rank)
-            del order, rank
+        orders, ranks = sort_orders(kind, numbers, spill)
         progress("fields")
         tags = _Tags.read(batch.column(0) for batch in source.batches(["tags"], TAG_BATCH))
         fields = {"author": author}
@@ -487,25 +501,14 @@ class KindIndex:
                 del coded
         numbers["flags"] = _flags(n, source, fields, tags, numbers["params"])
         del tags
-        coverage = _coverage(n, numbers, fields)
         has_card = source.column("has_card")
-        coverage.update(coverage_extra, has_card=_share(n, len(has_card) - has_card.null_count))
+        held["has_card"] = len(has_card) - has_card.null_count
         del has_card
         numbers = {name: spill(f"num__{name}", values) for name, values in numbers.items()}
         descriptions = StringTable.from_arrow(pc.fill_null(source.column("description"), ""))
         descriptions = StringTable(spill("desc__blob", descriptions.blob), spill("desc__off", descriptions.offsets))
-        meta = dict(meta)
-        meta.update(
-            version=INDEX_VERSION,
-            kind=kind,
-            n=n,
-            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            fields={name: {"multi": f.multi, "none_count": f.none_count} for name, f in fields.items()},
-            sorts_known=[s for s in SORTS_BY_KIND[kind] if _known(numbers[_SORT_COLUMN[s]])],
-            coverage=coverage,
-        )
-        return cls(kind, n, meta, ids, text, numbers, orders, ranks, fields, descriptions, folder=folder,
-                   saved=frozenset(spill.saved))  # fmt: skip
+        return cls(kind, n, finished_meta(kind, n, meta, numbers, fields, held), ids, text, numbers, orders, ranks,
+                   fields, descriptions, folder=folder, saved=frozenset(spill.saved))  # fmt: skip
 
     # --- saving and loading -------------------------------------------------------------------------
     def _arrays(self) -> dict[str, np.ndarray]:
@@ -518,6 +521,8 @@ class KindIndex:
         arrays.update({f"rank__{k}": v for k, v in self.ranks.items()})
         for name, coded in self.fields.items():
             arrays.update({f"field__{name}__{k}": v for k, v in coded.arrays().items()})
+        if self.doc_keys is not None:
+            arrays[DOC_KEYS] = self.doc_keys
         return arrays
 
     def save(self, folder: Path) -> None:
@@ -566,6 +571,7 @@ class KindIndex:
             fields=fields,
             descriptions=StringTable(arrays["desc__blob"], arrays["desc__off"]),
             folder=folder,
+            doc_keys=arrays.get(DOC_KEYS),
         )
 
     # --- what the data holds -------------------------------------------------------------------------
@@ -599,6 +605,25 @@ class KindIndex:
     def tally_all(self) -> np.ndarray:
         """`np.bincount` of `tally` over every row (computed once)."""
         return np.bincount(self.tally, minlength=TALLY_SIZE)
+
+    # --- the full-text file's documents ----------------------------------------------------------------
+    @cached_property
+    def _rows_of_docs(self) -> np.ndarray:
+        """The row of each document key (-1: none), from `doc_keys` (computed once)."""
+        assert self.doc_keys is not None
+        out = np.full(int(self.doc_keys.max()) + 1 if self.doc_keys.size else 0, -1, np.int64)
+        out[self.doc_keys] = np.arange(self.n, dtype=np.int64)
+        return out
+
+    def doc_rows(self, keys: np.ndarray) -> np.ndarray:
+        """The rows of full-text documents (their rowids)."""
+        keys = np.asarray(keys, np.int64)
+        return keys if self.doc_keys is None else self._rows_of_docs[keys]
+
+    def doc_keys_of(self, rows: np.ndarray) -> np.ndarray:
+        """The full-text documents (rowids) of rows."""
+        rows = np.asarray(rows, np.int64)
+        return rows if self.doc_keys is None else self.doc_keys[rows].astype(np.int64)
 
     # --- reading ------------------------------------------------------------------------------------
     def row_of(self, repo_id: str) -> int | None:
@@ -671,6 +696,26 @@ def _coverage(n: int, numbers: dict[str, np.ndarray], fields: dict[str, CodedFie
         out[name] = _share(n, int(np.count_nonzero(numbers[name] != MISSING_TIME)))
     for name, coded in fields.items():
         out[name] = _share(n, n - coded.none_count)
+    return out
+
+
+def finished_meta(kind: Kind, n: int, meta: dict[str, Any], numbers: dict[str, np.ndarray],
+                  fields: dict[str, CodedField], held: dict[str, int]) -> dict[str, Any]:  # fmt: skip
+    """`meta` with what a built index says of itself: its format, size, fields, the sorts its data can answer and
+    its coverage. `held`: how many rows say whether they are gated and whether they have a card (the arrays cannot
+    tell "unknown" from "no")."""
+    coverage = _coverage(n, numbers, fields)
+    coverage.update({name: _share(n, count) for name, count in held.items()})
+    out = dict(meta)
+    out.update(
+        version=INDEX_VERSION,
+        kind=kind,
+        n=n,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        fields={name: {"multi": f.multi, "none_count": f.none_count} for name, f in fields.items()},
+        sorts_known=[s for s in SORTS_BY_KIND[kind] if _known(numbers[_SORT_COLUMN[s]])],
+        coverage=coverage,
+    )
     return out
 
 

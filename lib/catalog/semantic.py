@@ -251,18 +251,21 @@ def repo_parts(index: KindIndex, embedder: Embedder) -> Parts:
 
 def _descriptions(index: KindIndex) -> dict[int, str]:
     """Each row's description, else its card's first paragraphs (from the full-text file), where it has one."""
-    out: dict[int, str] = {}
+    by_key: dict[int, str] = {}
     path = index.folder / "fulltext.sqlite" if index.folder is not None else None
     if path is not None and path.exists():
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            for row, description, card in con.execute("SELECT rowid, description, card FROM docs"):
+            for key, description, card in con.execute("SELECT rowid, description, card FROM docs"):
                 text = first_paragraph(description or "") or first_paragraph(card or "")
                 if text:
-                    out[int(row)] = text
+                    by_key[int(key)] = text
         finally:
             con.close()
-    return out
+    if index.doc_keys is None or not by_key:  # a document's key is its row
+        return by_key
+    rows = index.doc_rows(np.fromiter(by_key, np.int64, len(by_key))).tolist()
+    return dict(sorted(zip(rows, by_key.values(), strict=True)))
 
 
 def embed_rows(rows: np.ndarray, index: KindIndex, parts: Parts, embedder: Embedder) -> np.ndarray:

@@ -331,7 +331,8 @@ class Store:
         return LoadRecord(kind, row[0], row[1], _utc(row[2]), int(row[3]))
 
     def count(self, kind: Kind) -> int:
-        return int(self.con.execute(f"SELECT count(*) FROM {TABLES[kind]}").fetchone()[0])  # type: ignore[index]
+        # fetchall: a result left unfinished (`fetchone`) keeps the connection from the next relation (`export_index`)
+        return int(self.con.execute(f"SELECT count(*) FROM {TABLES[kind]}").fetchall()[0][0])
 
     def latest_change(self, kind: Kind) -> date | None:
         """The newest created/modified date in a kind's rows (a dump's date when its name has none)."""
@@ -346,6 +347,24 @@ class Store:
         cols = ", ".join(_q(c) for c in (*INDEX_COLUMNS, "card_text"))
         # ORDER BY on VARCHAR compares bytes: UTF-8 byte order is code-point order, as Python's.
         return self.con.sql(f"SELECT {cols} FROM {TABLES[kind]} ORDER BY id").to_arrow_table()
+
+    def mark(self, kind: Kind) -> str | None:
+        """When `kind`'s rows were last written (the newest `loaded_at`, ISO text), or None when it has none: an
+        index built now records it, and a later build asks `changed_since` for what came after."""
+        (newest,) = self.con.execute(f"SELECT max(loaded_at) FROM {TABLES[kind]}").fetchall()[0]
+        return _utc(newest).isoformat() if newest is not None else None
+
+    def changed_since(self, kind: Kind, mark: str) -> pa.Table:
+        """`index_table`'s columns of the rows written after `mark` (see `mark`), in id order."""
+        cols = ", ".join(_q(c) for c in (*INDEX_COLUMNS, "card_text"))
+        return self.con.sql(
+            f"SELECT {cols} FROM {TABLES[kind]} WHERE loaded_at > ?::TIMESTAMPTZ ORDER BY id", params=[mark]
+        ).to_arrow_table()
+
+    def held(self, kind: Kind) -> dict[str, int]:
+        """How many rows say whether they are gated and whether they have a card (an index's coverage of both)."""
+        gated, has_card = self.con.execute(f"SELECT count(gated), count(has_card) FROM {TABLES[kind]}").fetchall()[0]
+        return {"gated": int(gated), "has_card": int(has_card)}
 
     def export_index(self, kind: Kind, path: Path, *, batch_rows: int = 100_000) -> int:
         """Write `index_table`'s columns to a Parquet file, a record batch at a time (DuckDB's memory stays
