@@ -13,13 +13,14 @@ The plan for one query:
    rows without a value count under `(none)`. With no filter at all the counts are the index's own totals.
 4. *Counted filters* (`counted`): the facets, and gated, the parameter presets and the quality toggles, all from one
    `np.bincount` of the rows' tally codes (`KindIndex.tally`). A filter that is set is counted over the matches of
-   the query without it, so that each of its values says how many matches choosing it gives.
+   the query without it (the text hits kept from step 1, narrowed again), so that each of its values says how many
+   matches choosing it gives.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -228,10 +229,13 @@ def plan(index: KindIndex, q: SearchQuery) -> Plan:
 
 @dataclass(frozen=True)
 class Matches:
-    """The rows a query matches, and (with `originals_only`) how many derivatives were folded away."""
+    """The rows a query matches, and (with `originals_only`) how many derivatives were folded away. `pool`: the rows
+    its text matched, before the filters (what `counted` narrows again without a set filter; a substring lookup
+    over millions of ids costs as much as the rest of a search); None when the text was not looked up."""
 
     rows: RowSet
     folded: int | None = None
+    pool: RowSet | None = None
 
 
 def id_text(q: SearchQuery) -> str:
@@ -278,7 +282,8 @@ def match(index: KindIndex, q: SearchQuery, base: RowSet | None = None) -> Match
     p = plan(index, q)
     if p.impossible:  # before the text lookup: nothing can match
         return _nothing(index, q)
-    return narrow(index, q, candidates(index, id_text(q), base), p)
+    pool = candidates(index, id_text(q), base)
+    return replace(narrow(index, q, pool, p), pool=pool)
 
 
 def page_rows(index: KindIndex, rows: RowSet, sort: str, offset: int, limit: int) -> np.ndarray:
@@ -422,7 +427,7 @@ def counted(index: KindIndex, q: SearchQuery, matches: Matches, names: Sequence[
         out.update(facets(index, matches.rows, MIN_LIMITS[name], (name,)))
     out.update(tallied(index, matches.rows, plain_tallied))
     if relaxed:
-        pool = candidates(index, id_text(q), base)
+        pool = matches.pool if matches.pool is not None else candidates(index, id_text(q), base)
         for f in relaxed:
             others = narrow(index, q.replace(**f.cleared()), pool).rows
             if f.name in _TALLY_COLUMNS:
