@@ -71,7 +71,8 @@ FLAG_BITS: dict[str, int] = {"has_license": 1, "has_card": 2, "safetensors": 4, 
 
 #: The per-row tally code (`KindIndex.tally`): bits 0-3 the `FLAG_BITS`, bit 4 gated, bits 5-8 where the parameter
 #: count falls among `PARAM_EDGES` (`param_position`). Counting the quality toggles, gated and every parameter preset
-#: over any rows is then one `np.bincount` of these codes (`TALLY_SIZE` bins).
+#: over any rows is then one count of these codes (`TALLY_SIZE` of them; made together with the small fields' through
+#: `KindIndex.joint`).
 TALLY_GATED = 16
 TALLY_POS_SHIFT = 5
 TALLY_SIZE = 512

@@ -9,12 +9,14 @@ The plan for one query:
 2. *Page*: few matches are ordered through their position in the precomputed sort order (`rank`, then
    `argpartition` for the top ``offset + limit``); many are found by walking the precomputed order and keeping the
    rows in the mask, which stops after a few thousand rows for any common query.
-3. *Facets*: `np.bincount` of the matched rows' value codes (for multi-valued fields, of their CSR entries);
-   rows without a value count under `(none)`. With no filter at all the counts are the index's own totals.
-4. *Counted filters* (`counted`): the facets, and gated, the parameter presets and the quality toggles, all from one
-   `np.bincount` of the rows' tally codes (`KindIndex.tally`). A filter that is set is counted over the matches of
-   the query without it (the text hits kept from step 1, narrowed again), so that each of its values says how many
-   matches choosing it gives.
+3. *Facets* (`Counts`): the small fields' first values (task, library, license, language...) and the tally codes
+   (`KindIndex.tally`) are counted together, by one `np.bincount` of the matched rows' combinations of them
+   (`KindIndex.joint`) and then a short count per field over the combinations; a multi-valued field's values after
+   the first are added from its own short list. Any other field (author): `np.bincount` of the matched rows' codes.
+   Rows without a value count under `(none)`. With no filter at all the counts are the index's own totals.
+4. *Counted filters* (`counted`): the facets, and gated, the parameter presets and the quality toggles, all from
+   the tally codes' counts. A filter that is set is counted over the matches of the query without it (the text
+   hits kept from step 1, narrowed again), so that each of its values says how many matches choosing it gives.
 """
 
 from __future__ import annotations
@@ -323,7 +325,8 @@ def page_by_score(rows: np.ndarray, scores: np.ndarray, offset: int, limit: int)
 class Counts:
     """Counting over one set of rows. The tally codes and the fields of `KindIndex.joint` come from one count of
     the rows' combinations, made on first need and shared by all of them; other fields are counted alone. When
-    most rows match, the rows that do not are counted instead and taken from the totals (fewer to read)."""
+    most rows match, the rows that do not are counted instead and taken from the totals (fewer to read), unless
+    the matches are sorted rows, which the joint count gathers directly (cheaper than making the others)."""
 
     def __init__(self, index: KindIndex, rows: RowSet) -> None:
         self.index = index
