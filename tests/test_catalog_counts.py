@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from lib.catalog import Catalog
+from lib.catalog.index import Joint
+from lib.catalog.search import Counts, RowSet
 from lib.filters import BY_NAME, PARAM_PRESETS
 from lib.query import NONE_VALUE, SearchQuery
 
@@ -177,3 +182,69 @@ def test_no_counts_for_data_the_catalog_lacks(tmp_path: Path) -> None:
     assert {v.value: v.count for v in result.facets["has_license"].values} == {"yes": 10}
     caps = cat.capabilities("models")
     assert not caps.can_filter("gated") and set(caps.facets) == set(result.facets)
+
+
+# --- counting over every shape of row set ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """Models with several licenses and languages on many rows, and legacy ids without an owner."""
+    rng = random.Random(7)
+    items = []
+    for i in range(600):
+        tags = [f"license:{x}" for x in rng.sample(["mit", "apache-2.0", "other", "cc"], rng.randint(0, 3))]
+        tags += rng.sample(["en", "fr", "de", "zh", "language:ja"], rng.randint(0, 4))
+        item: dict[str, Any] = {"id": f"org{i % 9}/m{i:03d}" if i % 5 else f"legacy-{i:03d}", "downloads": i,
+                                "tags": tags, "gated": rng.choice([None, "manual", False])}  # fmt: skip
+        if rng.random() < 0.7:
+            item["pipeline_tag"] = rng.choice(["fill-mask", "text-generation", "translation"])
+        if rng.random() < 0.6:
+            item["library_name"] = rng.choice(["transformers", "diffusers"])
+        items.append(item)
+    home = tmp_path_factory.mktemp("mixed")
+    dump = home / "models.jsonl"
+    dump.write_text("\n".join(json.dumps(i) for i in sorted(items, key=lambda i: i["id"])), encoding="utf-8")
+    cat = Catalog.open(home)
+    cat.load([dump], kind="models")
+    return cat
+
+
+def _row_sets(n: int) -> dict[str, RowSet]:
+    """Every form a match set takes: all rows, sorted rows (few, most, none), a mask (few, most)."""
+    rng = np.random.default_rng(3)
+    few, most = rng.random(n) < 0.1, rng.random(n) < 0.8
+    return {"all": RowSet(n), "few rows": RowSet(n, idx=np.flatnonzero(few)),
+            "most rows": RowSet(n, idx=np.flatnonzero(most)), "no rows": RowSet(n, idx=np.zeros(0, np.int64)),
+            "few mask": RowSet(n, mask=few), "most mask": RowSet(n, mask=most)}  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", list(_row_sets(1)))
+def test_counts_equal_a_plain_count_of_each_rows_values(mixed: Catalog, shape: str) -> None:
+    index = mixed.index("models")
+    rows = _row_sets(index.n)[shape]
+    counts = Counts(index, rows)
+    selected = rows.to_idx().tolist()
+    assert set(index.joint.columns) == {"tally", "task", "library", "license", "language"}
+    for name in ("task", "library", "license", "language", "author"):
+        coded = index.fields[name]
+        want = Counter(v for r in selected for v in coded.values_of(r) or (None,))
+        if rows.is_all:
+            got = {v.value: v.count for v in coded.all_top(1000).values}
+            want = Counter({NONE_VALUE if k is None else k: c for k, c in want.items()})
+        else:
+            codes, numbers, none = counts.field(name)
+            got = {coded.vocab[c]: int(k) for c, k in zip(codes.tolist(), numbers.tolist(), strict=True)}
+            got |= {None: none} if none else {}
+        assert got == dict(want), name
+    tally = Counter(index.tally[selected].tolist())
+    assert {c: int(k) for c, k in enumerate(counts.tally()) if k} == dict(tally)
+
+
+def test_a_joint_leaves_out_a_column_that_would_allow_too_many_combinations() -> None:
+    a, b, c = np.array([0, 1, 1, 0, 1]), np.array([2, 0, 2, 2, 1]), np.array([0, 3, 3, 4, 0])
+    joint = Joint.build([("a", a, 2), ("b", b, 3), ("c", c, 5)], most=8)  # a and b: 6 possible, with c: 30
+    assert set(joint.columns) == {"a", "b"}
+    assert joint.size == 4  # (0, 2), (1, 0), (1, 1), (1, 2)
+    for name, values, size in (("a", a, 2), ("b", b, 3)):
+        assert joint.marginal(joint.all_counts, name, size).tolist() == np.bincount(values, minlength=size).tolist()
+    some = np.bincount(joint.code[[1, 2, 4]], minlength=joint.size)
+    assert joint.marginal(some, "b", 3).tolist() == [1, 1, 1]

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from lib.catalog.index import MISSING_TIME, KindIndex
-from lib.catalog.search import RowSet, page_rows
+from lib.catalog.search import Counts, RowSet, page_rows
 from lib.catalog.search import facets as count_facets
 from lib.charts import (
     DISTRIBUTIONS,
@@ -57,7 +57,7 @@ def value_entries(index: KindIndex, rows: RowSet, field: str) -> int:
 
 def distribution(index: KindIndex, rows: RowSet, field: str, *, top: int = TOP_N) -> pd.DataFrame:
     """``[field, "count"]``: the `top` values over the matches (the search's facet counting), then ``other``."""
-    facet = count_facets(index, rows, top, (field,))[field]
+    facet = count_facets(Counts(index, rows), top, (field,))[field]
     return distribution_frame(((v.value, v.count) for v in facet.values), field, top=top,
                               total=value_entries(index, rows, field))  # fmt: skip
 

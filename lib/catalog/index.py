@@ -74,7 +74,8 @@ FLAG_BITS: dict[str, int] = {"has_license": 1, "has_card": 2, "safetensors": 4, 
 
 #: The per-row tally code (`KindIndex.tally`): bits 0-3 the `FLAG_BITS`, bit 4 gated, bits 5-8 where the parameter
 #: count falls among `PARAM_EDGES` (`param_position`). Counting the quality toggles, gated and every parameter preset
-#: over any rows is then one `np.bincount` of these codes (`TALLY_SIZE` bins).
+#: over any rows is then one count of these codes (`TALLY_SIZE` of them; made together with the small fields' through
+#: `KindIndex.joint`).
 TALLY_GATED = 16
 TALLY_POS_SHIFT = 5
 TALLY_SIZE = 512
@@ -101,6 +102,62 @@ def position_range(lo: int | None, hi: int | None) -> tuple[int, int]:
     first = 0 if lo is None else 2 * int(np.searchsorted(PARAM_EDGES, lo)) + 1
     last = 2 * PARAM_EDGES.size if hi is None else 2 * int(np.searchsorted(PARAM_EDGES, hi)) + 1
     return first, last
+
+
+#: Fields whose first value is counted through `KindIndex.joint`, in this order (those the kind has): small
+#: vocabularies. A field is left out when joining it would allow more than `JOINT_BINS` combinations.
+JOINT_FIELDS = ("task", "license", "language", "library", "sdk", "hardware", "stage")
+JOINT_BINS = 1 << 24
+
+
+@dataclass(frozen=True)
+class Joint:
+    """Each row's combination of several small codes (the tally code, the first value code + 1 of some fields),
+    numbered in code order. Counting all of them over a million rows is then one gather and one `np.bincount` of
+    the combination numbers (a few thousand distinct combinations among millions of rows), and per column a short
+    count over the combinations (`marginal`): 5x faster than a gather and a count over the rows per column."""
+
+    columns: dict[str, int]  # name -> its column in `table`
+    code: np.ndarray  # each row's combination number (int32)
+    table: np.ndarray  # (combinations, columns): the codes of each combination
+    all_counts: np.ndarray  # rows per combination
+
+    @classmethod
+    def build(cls, columns: Sequence[tuple[str, np.ndarray, int]], most: int) -> Joint:
+        """The combinations of `columns` ((name, each row's code, how many codes there are)), joined in order; a
+        column that would allow more than `most` combinations is left out. Each join numbers only the combinations
+        present (an `np.bincount` over the possible ones), so the numbers stay small."""
+        n = columns[0][1].size if columns else 0
+        code = np.zeros(n, np.int32)
+        table = np.zeros((1, 0), np.int32)
+        all_counts = np.array([n], np.int64)
+        names: list[str] = []
+        for name, values, size in columns:
+            possible = table.shape[0] * size
+            if possible > most:
+                continue
+            key = code * np.int32(size) + values.astype(np.int32, copy=False)
+            seen = np.bincount(key, minlength=possible)
+            present = np.flatnonzero(seen)
+            renumber = np.zeros(possible, np.int32)
+            renumber[present] = np.arange(present.size, dtype=np.int32)
+            code = np.take(renumber, key)
+            table = np.column_stack((table[present // size], present % size)).astype(np.int32)
+            all_counts = seen[present].astype(np.int64)
+            names.append(name)
+        return cls({name: i for i, name in enumerate(names)}, code, table, all_counts)
+
+    @property
+    def size(self) -> int:
+        """How many combinations there are."""
+        return int(self.all_counts.size)
+
+    def marginal(self, counts: np.ndarray, name: str, size: int) -> np.ndarray:
+        """Rows per code of column `name` (`size` codes), from rows per combination (`counts`)."""
+        used = np.flatnonzero(counts)
+        column = np.take(self.table[:, self.columns[name]], used)
+        # float weights are exact up to 2**53 rows
+        return np.bincount(column, weights=counts[used], minlength=size).astype(np.int64)
 
 
 _NUMBERS = ("downloads", "likes", "trending", "created", "updated", "params", "gated", "private", "flags")
@@ -602,9 +659,14 @@ class KindIndex:
         return code
 
     @cached_property
-    def tally_all(self) -> np.ndarray:
-        """`np.bincount` of `tally` over every row (computed once)."""
-        return np.bincount(self.tally, minlength=TALLY_SIZE)
+    def joint(self) -> Joint:
+        """The rows' combinations of the tally code and the first values of `JOINT_FIELDS` (see `Joint`), for
+        counting them together. Computed once per opened index (4 bytes a row), not saved."""
+        columns = [("tally", self.tally, TALLY_SIZE)]
+        columns += [
+            (name, f.first1, len(f.vocab) + 1) for name in JOINT_FIELDS if (f := self.fields.get(name)) is not None
+        ]
+        return Joint.build(columns, JOINT_BINS)
 
     # --- the full-text file's documents ----------------------------------------------------------------
     @cached_property

@@ -9,17 +9,20 @@ The plan for one query:
 2. *Page*: few matches are ordered through their position in the precomputed sort order (`rank`, then
    `argpartition` for the top ``offset + limit``); many are found by walking the precomputed order and keeping the
    rows in the mask, which stops after a few thousand rows for any common query.
-3. *Facets*: `np.bincount` of the matched rows' value codes (for multi-valued fields, of their CSR entries);
-   rows without a value count under `(none)`. With no filter at all the counts are the index's own totals.
-4. *Counted filters* (`counted`): the facets, and gated, the parameter presets and the quality toggles, all from one
-   `np.bincount` of the rows' tally codes (`KindIndex.tally`). A filter that is set is counted over the matches of
-   the query without it, so that each of its values says how many matches choosing it gives.
+3. *Facets* (`Counts`): the small fields' first values (task, library, license, language...) and the tally codes
+   (`KindIndex.tally`) are counted together, by one `np.bincount` of the matched rows' combinations of them
+   (`KindIndex.joint`) and then a short count per field over the combinations; a multi-valued field's values after
+   the first are added from its own short list. Any other field (author): `np.bincount` of the matched rows' codes.
+   Rows without a value count under `(none)`. With no filter at all the counts are the index's own totals.
+4. *Counted filters* (`counted`): the facets, and gated, the parameter presets and the quality toggles, all from
+   the tally codes' counts. A filter that is set is counted over the matches of the query without it (the text
+   hits kept from step 1, narrowed again), so that each of its values says how many matches choosing it gives.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -228,10 +231,13 @@ def plan(index: KindIndex, q: SearchQuery) -> Plan:
 
 @dataclass(frozen=True)
 class Matches:
-    """The rows a query matches, and (with `originals_only`) how many derivatives were folded away."""
+    """The rows a query matches, and (with `originals_only`) how many derivatives were folded away. `pool`: the rows
+    its text matched, before the filters (what `counted` narrows again without a set filter; a substring lookup
+    over millions of ids costs as much as the rest of a search); None when the text was not looked up."""
 
     rows: RowSet
     folded: int | None = None
+    pool: RowSet | None = None
 
 
 def id_text(q: SearchQuery) -> str:
@@ -278,7 +284,8 @@ def match(index: KindIndex, q: SearchQuery, base: RowSet | None = None) -> Match
     p = plan(index, q)
     if p.impossible:  # before the text lookup: nothing can match
         return _nothing(index, q)
-    return narrow(index, q, candidates(index, id_text(q), base), p)
+    pool = candidates(index, id_text(q), base)
+    return replace(narrow(index, q, pool, p), pool=pool)
 
 
 def page_rows(index: KindIndex, rows: RowSet, sort: str, offset: int, limit: int) -> np.ndarray:
@@ -315,23 +322,63 @@ def page_by_score(rows: np.ndarray, scores: np.ndarray, offset: int, limit: int)
     return np.asarray(rows[order[offset : offset + limit]], np.int64)
 
 
-def facets(index: KindIndex, rows: RowSet, limit: int, names: Sequence[str] | None = None) -> dict[str, Facet]:
-    """Counts of each facet's values over the matched rows. When most rows match, the rows that do not are
-    counted instead and taken from the totals (fewer to read)."""
+class Counts:
+    """Counting over one set of rows. The tally codes and the fields of `KindIndex.joint` come from one count of
+    the rows' combinations, made on first need and shared by all of them; other fields are counted alone. When
+    most rows match, the rows that do not are counted instead and taken from the totals (fewer to read), unless
+    the matches are sorted rows, which the joint count gathers directly (cheaper than making the others)."""
+
+    def __init__(self, index: KindIndex, rows: RowSet) -> None:
+        self.index = index
+        self.rows = rows
+        self._joint: np.ndarray | None = None
+
+    def _most(self) -> bool:
+        return not self.rows.is_all and self.rows.count() * 2 > self.index.n
+
+    def joint(self) -> np.ndarray:
+        """Rows per combination of `KindIndex.joint`."""
+        if self._joint is None:
+            joint, rows = self.index.joint, self.rows
+            if rows.is_all:
+                self._joint = joint.all_counts
+            elif rows.idx is not None:
+                self._joint = np.bincount(np.take(joint.code, rows.idx), minlength=joint.size)
+            elif self._most():
+                self._joint = joint.all_counts - np.bincount(np.compress(~rows.to_mask(), joint.code),
+                                                             minlength=joint.size)  # fmt: skip
+            else:
+                self._joint = np.bincount(np.compress(rows.to_mask(), joint.code), minlength=joint.size)
+        return self._joint
+
+    def tally(self) -> np.ndarray:
+        """Rows per tally code (`KindIndex.tally`)."""
+        return self.index.joint.marginal(self.joint(), "tally", TALLY_SIZE)
+
+    def field(self, name: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """(codes ascending, count of each, rows without a value) of a field over the rows (not all of them)."""
+        coded, rows = self.index.fields[name], self.rows
+        if name in self.index.joint.columns:
+            dense = self.index.joint.marginal(self.joint(), name, len(coded.vocab) + 1)
+            extra = coded.rest_codes(rows.idx, rows.mask)
+            if extra.size:
+                dense[1:] += np.bincount(extra, minlength=len(coded.vocab))
+            return split_dense(dense)
+        if self._most():
+            return split_dense(coded.all_dense - coded.dense_counts(mask=~rows.to_mask()))
+        return coded.count(idx=rows.idx, mask=rows.mask)
+
+
+def facets(counts: Counts, limit: int, names: Sequence[str] | None = None) -> dict[str, Facet]:
+    """Counts of each facet's values over the counted rows."""
+    index = counts.index
     out: dict[str, Facet] = {}
-    complement: np.ndarray | None = None
-    if not rows.is_all and rows.count() * 2 > index.n:
-        complement = ~rows.to_mask()
     for name in names if names is not None else FACETS[index.kind]:
         coded = index.fields[name]
-        if rows.is_all:
+        if counts.rows.is_all:
             out[name] = coded.all_top(limit)
-            continue
-        if complement is not None:
-            codes, counts, none = split_dense(coded.all_dense - coded.dense_counts(mask=complement))
         else:
-            codes, counts, none = coded.count(idx=rows.idx, mask=rows.mask)
-        out[name] = top_values(coded.vocab, codes, counts, none, limit, name=name)
+            out[name] = top_values(coded.vocab, *counts.field(name), limit, name=name)
     return out
 
 
@@ -370,27 +417,14 @@ def _tally_columns() -> dict[str, list[tuple[str, np.ndarray]]]:
 _TALLY_COLUMNS = _tally_columns()
 
 
-def _tally(index: KindIndex, rows: RowSet) -> np.ndarray:
-    """`np.bincount` of the rows' tally codes (when most rows match, of the others, taken from the totals)."""
-    codes = index.tally
-    if rows.is_all:
-        return index.tally_all
-    if rows.idx is not None:
-        return np.bincount(np.take(codes, rows.idx), minlength=TALLY_SIZE)
-    if rows.count() * 2 > index.n:
-        return index.tally_all - np.bincount(np.compress(~rows.to_mask(), codes), minlength=TALLY_SIZE)
-    return np.bincount(np.compress(rows.to_mask(), codes), minlength=TALLY_SIZE)
-
-
-def tallied(index: KindIndex, rows: RowSet, names: Sequence[str], extra: dict[str, tuple[str, int]] | None = None,
-            ) -> dict[str, Facet]:  # fmt: skip
+def tallied(counts: Counts, names: Sequence[str], extra: dict[str, tuple[str, int]] | None = None) -> dict[str, Facet]:
     """Counts of the tallied filters (`TALLIED`) over `rows`, by count descending then value. Like a field's facet,
     a value no row has is left out: a facet that is there and not truncated counts every value, so a missing one
     counts 0. `extra` adds a value and its count to a filter (a custom parameter range from a link)."""
-    counts = _tally(index, rows)
+    tally = counts.tally()
     out: dict[str, Facet] = {}
     for name in names:
-        pairs = [(value, int(counts[member].sum())) for value, member in _TALLY_COLUMNS[name]]
+        pairs = [(value, int(tally[member].sum())) for value, member in _TALLY_COLUMNS[name]]
         if extra and name in extra and all(v != extra[name][0] for v, _ in pairs):
             pairs.append(extra[name])
         pairs = [p for p in pairs if p[1] > 0]
@@ -417,17 +451,18 @@ def counted(index: KindIndex, q: SearchQuery, matches: Matches, names: Sequence[
         else:
             plain_fields.append(name)
     further = [n for n in plain_fields if MIN_LIMITS.get(n, 0) > limit]
-    out.update(facets(index, matches.rows, limit, [n for n in plain_fields if n not in further]))
+    mine = Counts(index, matches.rows)
+    out.update(facets(mine, limit, [n for n in plain_fields if n not in further]))
     for name in further:
-        out.update(facets(index, matches.rows, MIN_LIMITS[name], (name,)))
-    out.update(tallied(index, matches.rows, plain_tallied))
+        out.update(facets(mine, MIN_LIMITS[name], (name,)))
+    out.update(tallied(mine, plain_tallied))
     if relaxed:
-        pool = candidates(index, id_text(q), base)
+        pool = matches.pool if matches.pool is not None else candidates(index, id_text(q), base)
         for f in relaxed:
             others = narrow(index, q.replace(**f.cleared()), pool).rows
             if f.name in _TALLY_COLUMNS:
                 own = (f.to_url(q) or "", matches.rows.count())  # a custom range from a link: its own count
-                out.update(tallied(index, others, (f.name,), {f.name: own}))
+                out.update(tallied(Counts(index, others), (f.name,), {f.name: own}))
             else:
-                out.update(facets(index, others, max(limit, MIN_LIMITS.get(f.name, 0)), (f.name,)))
+                out.update(facets(Counts(index, others), max(limit, MIN_LIMITS.get(f.name, 0)), (f.name,)))
     return {name: out[name] for name in names}
