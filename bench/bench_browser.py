@@ -56,6 +56,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lib.catalog.cli import percentile
+
 SNAPSHOT = ROOT.parent / "shared" / "hub-snapshot"
 FIXTURES = ROOT / "tests" / "fixtures" / "hub"
 #: Searches cycled through, each next one with other results than the one before (every one matches fixture
@@ -246,15 +248,6 @@ frame = pd.DataFrame({{"url": [f"http://hub/{{r.id}}" for r in result.items],
                       "likes": [r.likes for r in result.items]}})
 st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row", key="table")
 '''
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 # --- the catalog and the servers ---------------------------------------------------------------------------------
@@ -532,7 +525,7 @@ IDLE_JS = """() => !document.querySelector('[data-testid="stStatusWidget"]')"""
 # --- reporting ---------------------------------------------------------------------------------------------------
 def summary(searches: list[Search]) -> dict[str, Any]:
     def stat(values: list[float]) -> dict[str, float]:
-        return {"p50": round(percentile(values, 0.5), 1), "p95": round(percentile(values, 0.95), 1)}
+        return {"p50": round(percentile(values, 50), 1), "p95": round(percentile(values, 95), 1)}
 
     page_runs = [len(s.runs) for s in searches]
     sections: dict[str, list[float]] = {}
@@ -558,8 +551,8 @@ def summary(searches: list[Search]) -> dict[str, Any]:
         "max_runs_per_search": max(page_runs) if page_runs else 0,
         "server_ms": stat([sum(r["ms"] for r in s.runs) for s in searches]),
         "server_cpu_ms": stat([sum(r["cpu_ms"] for r in s.runs) for s in searches]),
-        "sections_p50_ms": {k: round(percentile(v, 0.5), 1) for k, v in
-                            sorted(sections.items(), key=lambda kv: -percentile(kv[1], 0.5))},
+        "sections_p50_ms": {k: round(percentile(v, 50), 1) for k, v in
+                            sorted(sections.items(), key=lambda kv: -percentile(kv[1], 50))},
     }  # fmt: skip
 
 

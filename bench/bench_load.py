@@ -40,6 +40,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lib.catalog.cli import percentile
+
 QUERIES = ["bert", "llama", "qwen", "instruct", "7b", "base", "large", "mistral", "roberta", "gpt", "stable", "t5",
            "small", "distil", "phi", "sentence"]  # every one matches fixture models  # fmt: skip
 ACTION_TIMEOUT_MS = 60_000
@@ -98,15 +100,6 @@ if os.environ.get("HUB_EXPLORER_BENCH_PROFILE") and "streamlit" in " ".join(sys.
 
     signal.signal(signal.SIGTERM, _on_term)
 '''
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 IDLE_JS = """() => !document.querySelector('[data-testid="stStatusWidget"]')
@@ -340,8 +333,8 @@ def summarize(folder: Path, top: int = 25) -> dict[str, Any]:
         ms = [r["ms"] for r in chosen]
         cpu = [r.get("cpu_ms", 0.0) for r in chosen]
         if ms:
-            out[kind] = {"count": len(ms), "p50_ms": round(percentile(ms, 0.5), 1),
-                         "p95_ms": round(percentile(ms, 0.95), 1), "total_s": round(sum(ms) / 1000, 1),
+            out[kind] = {"count": len(ms), "p50_ms": round(percentile(ms, 50), 1),
+                         "p95_ms": round(percentile(ms, 95), 1), "total_s": round(sum(ms) / 1000, 1),
                          "cpu_p50_ms": round(percentile(cpu, 0.5), 1), "cpu_total_s": round(sum(cpu) / 1000, 1)}
     path = folder / "profile.pstats"
     if path.exists():
@@ -364,7 +357,7 @@ def report(source: str, contexts: int, result: dict[str, Any]) -> None:
     for action in ("search", "detail", "charts"):
         values = result["times"].get(action, [])
         if values:
-            print(f"{action:<8} {len(values):>6} {percentile(values, 0.5):>7.2f} {percentile(values, 0.95):>7.2f} "
+            print(f"{action:<8} {len(values):>6} {percentile(values, 50):>7.2f} {percentile(values, 95):>7.2f} "
                   f"{max(values):>7.2f}")
     rss = result["rss_mb"]
     if rss["max"] is not None:
@@ -406,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
             "contexts": args.contexts, "duration_s": args.duration, "done": result["done"],
             "errors": result["errors"], "rss_mb": result["rss_mb"], "profile": result.get("profile"),
             "cpu_s": result["cpu_s"], "load_average": result["load_average"],
-            **{f"{a}_p50_s": round(percentile(v, 0.5), 3) for a, v in result["times"].items()},
+            **{f"{a}_p50_s": round(percentile(v, 50), 3) for a, v in result["times"].items()},
             **{f"{a}_p95_s": round(percentile(v, 0.95), 3) for a, v in result["times"].items()},
         }  # fmt: skip
     if args.json:
