@@ -206,6 +206,12 @@ def test_an_unchanged_revision_syncs_only_the_repos_modified_since(hub: FakeHub,
     assert len(listing) == 1 and listing[0].params("sort") == ["lastModified"]  # stopped on the first page
     assert catalog.get("models", changed["id"]).likes == 999  # type: ignore[union-attr]
     assert created["id"] in ids(catalog)
+    # the two synced repos patched the live generation (lib.catalog.patch); its full text holds the new one too
+    assert catalog.index("models").meta["patched"]["changed"] == 2
+    assert catalog.index("models").meta["patched"]["added"] == 1
+    words = created["id"].split("/")[-1]
+    found = catalog.search(SearchQuery(kind="models", text=words, mode="text", sort="relevance"))
+    assert created["id"] in [item.id for item in found.items]
     stats = catalog.stats().kinds["models"]
     assert stats.source.startswith(f"hf://datasets/{REPO}@{sha}/models.parquet + {hub.url}/api/models changes to")
 
@@ -248,6 +254,7 @@ def test_a_new_revision_is_fetched(hub: FakeHub, tmp_path: Path) -> None:
     assert [r.path for r in resolves(hub)] == [f"/datasets/{REPO}/resolve/{second}/models.parquet"]
     assert ids(catalog) == {m["id"] for m in newer["models"]}
     assert catalog.get("models", gone["id"]) is None
+    assert "patched" not in catalog.index("models").meta  # a whole snapshot: built whole
     assert catalog.stats().kinds["datasets"].source == f"hf://datasets/{REPO}@{second}/datasets.parquet"
 
 
