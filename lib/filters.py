@@ -233,14 +233,16 @@ class Filter:
         return None
 
     # -- words
-    def describe(self, query: Any) -> str | None:
-        """Plain words for this filter in a query ("license = mit", "parameters 7B–13B"); None when not set."""
+    def describe(self, query: Any, *, words: bool = False) -> str | None:
+        """Plain words for this filter in a query ("license = mit", "parameters 7B–13B"); None when not set. A
+        choice's value is the one its URL and the CLI take ("status = RUNTIME_ERROR"), or with `words` as its chip
+        shows it ("status = Runtime error")."""
         if not self.is_set(query):
             return None
         values = self.values(query)
         noun = self.noun or self.name
         if self.control == "choice":
-            return f"{noun} = {values[0]}"
+            return f"{noun} = {self.display(values[0]) if words and self.display else values[0]}"
         if self.control == "tristate":
             return noun if values[0] else f"not {noun}"
         if self.control == "range":

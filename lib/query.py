@@ -135,15 +135,16 @@ class SearchQuery:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
-    def describe(self, total: int | None = None) -> str:
-        """Plain words for what is shown: "1,204 models matching 'bert' where task = fill-mask, by downloads"."""
+    def describe(self, total: int | None = None, *, words: bool = False) -> str:
+        """Plain words for what is shown: "1,204 models matching 'bert' where task = fill-mask, by downloads"; with
+        `words`, values as the page shows them ("where task = Fill-Mask"; see `Filter.describe`)."""
         plural = "Spaces" if self.kind == "spaces" else self.kind  # a Space is a proper noun on the Hub
         noun = plural if total != 1 else plural[:-1]
         head = f"{total:,} {noun}" if total is not None else plural.capitalize()
         if self.text:
             head += {"names": " matching", "text": " with the words", "meaning": " about"}[self.mode]
             head += f" {self.text!r}"
-        conds = [words for f in FILTERS if (words := f.describe(self))]
+        conds = [said for f in FILTERS if (said := f.describe(self, words=words))]
         conds += [f"tag = {t}" for t in self.tags]
         if conds:
             head += " where " + " and ".join(conds)

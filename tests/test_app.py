@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib.task_ids import task_label
 from tests import fixture_ids
 from tests.apptest import page_test
 
@@ -181,7 +182,7 @@ def test_text_task_and_sort_filter_and_go_to_the_url():
     frame = at.dataframe[0].value
     assert len(frame) > 0 and set(frame["task"]) == {task}
     assert at.query_params["task"] == task
-    assert f"where task = {task}" in texts(at)
+    assert f"where task = {task_label(task)}" in texts(at)  # the task as its chip and list say it
 
 
 def test_url_reproduces_the_view():

@@ -56,6 +56,9 @@ def test_describe_in_plain_words():
                        uses_dataset="mteb/results", sort="likes")  # fmt: skip
     assert used.describe(1) == ("1 Space where status = RUNTIME_ERROR and model used = openai/whisper-large-v3 and "
                                 "dataset used = mteb/results, by likes")  # fmt: skip
+    # as a page says it: a choice's value in the words of its chip (the CLI and URL keep the value itself)
+    assert used.describe(1, words=True).startswith("1 Space where status = Runtime error and model used = openai/")
+    assert q.describe(1204, words=True) == "1,204 models matching 'bert' where task = Fill mask, by downloads"
     from lib.ui.filters import applied
 
     assert applied("spaces", used) == [("stage", "status: Runtime error"),  # the chip says the stage in words

@@ -277,7 +277,7 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
     more = " – more on the next page" if result.has_more else ""
     folded = f" · {result.folded:,} derivatives folded under their base" if result.folded else ""
     # the search text came from a person or a link: its Markdown is escaped
-    st.caption(f"{md_escape(q.describe(result.total))} · showing {first:,}–{last:,}{more}{folded}")
+    st.caption(f"{md_escape(q.describe(result.total, words=True))} · showing {first:,}–{last:,}{more}{folded}")
     lacks = answering.missing_data()
     if lacks:
         st.caption(md_escape(f"{answer.source.label.capitalize()}'s {kind} have no {', '.join(lacks)}: those "
