@@ -45,3 +45,42 @@ def test_text_mode_shows_where_the_words_matched(page, app_url):
     assert marked.count() >= 4  # two words, at least two models
     assert matched.locator("span").filter(has_text=re.compile(r"^automatic$")).count() == 0
     shot(page, "40-models-text-mode-speech-recognition")
+
+
+@pytest.fixture(scope="module")
+def meaning_url(tmp_path_factory: pytest.TempPathFactory, distilled) -> Iterator[str]:
+    """The app over a catalog of the fake Hub's models with their embeddings built (the distilled packaged model)."""
+    from lib.catalog import Catalog
+    from tests.conftest import FIXTURES, home_with_model
+
+    home = home_with_model(tmp_path_factory.mktemp("meaning-home"), distilled)
+    catalog = Catalog.open(home)
+    catalog.load([FIXTURES / "models.json"], kind="models")
+    catalog.embed("models")
+    with serve_app(env={"HUB_EXPLORER_HOME": str(home)}) as url:
+        yield url
+
+
+@pytest.mark.viewport(width=1280, height=900)
+def test_meaning_mode_finds_models_by_what_they_do(page, meaning_url):
+    """Choose "Meaning", describe a need in plain words (no word of it is in the ids): the models that do it come
+    first, by best match, and the mode and words are in the URL."""
+    page.goto(f"{meaning_url}/models?source=catalog")
+    page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    page.get_by_role("radio", name="Meaning").click()
+    page.wait_for_url(re.compile(r"[?&]mode=meaning"), timeout=30_000)
+    wait_idle(page)
+    box = page.get_by_role("textbox", name="Search")
+    box.fill("turn recorded speech into written text")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"[?&]q=turn\+recorded\+speech"), timeout=60_000)
+    wait_idle(page)
+    assert "sort=relevance" in page.url
+    grid = page.get_by_test_id("stDataFrame").first
+    # the grid's accessible twin holds the cells' values: its first two rows
+    first_rows = " ".join(cell for row in (0, 1)
+                          for cell in grid.locator(f'[data-testid^="glide-cell-"][data-testid$="-{row}"]').all_text_contents())  # fmt: skip
+    assert "whisper-large-v3" in first_rows or "wav2vec2-base-960h" in first_rows, first_rows
+    assert not page.get_by_test_id("stException").count()
+    shot(page, "41-models-meaning-mode-speech")
