@@ -395,7 +395,8 @@ def report_models(f: dict[str, Any]) -> None:
          ">= 20x at p50", f["speedup"]["p50"] >= 20, pan["load_avg"]),
         ("refresh after the network", (f"{ref['load_s']:.1f} s for {ref['changed']:,} changed + {ref['new']:,} new "
                                       f"repos, generation {ref['built']} (peak RSS {ref['peak_rss_mb']:.0f} MB); "
-                                      f"building it whole took {whole['wall_s']:.1f} s: {whole['wall_s'] / ref['load_s']:.1f}x"),
+                                      f"{ref['wall_s']:.1f} s wall; building it whole took {whole['wall_s']:.1f} s wall: "
+                                      f"{whole['wall_s'] / ref['wall_s']:.1f}x"),
          "<= 30 s", ref["load_s"] <= 30, ref["load_avg"]),
     )  # fmt: skip
     print(f"\n{f['models']:,} synthetic models (machine: {f['machine']['cpus']} cpus)")
