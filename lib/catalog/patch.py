@@ -38,7 +38,8 @@ from lib.catalog.index import (
 from lib.catalog.textindex import ARRAY_NAMES as TEXT_ARRAYS
 from lib.catalog.textindex import TextIndex
 
-#: A generation is patched when the changed repos are at most this share of it; beyond, a full build is as quick.
+#: A generation is patched when the changed repos are at most this share of it: beyond, indexing them on their own
+#: and updating the full-text file document by document come near the cost of a full build.
 MAX_SHARE = 0.25
 
 
