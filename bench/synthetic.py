@@ -4,8 +4,10 @@ Every synthetic model is drawn from the real snapshot (with replacement), so tha
 the catalog indexes is the Hub's: a drawn row gives its author, tags, task, library, downloads (the real long
 tail: most repos near 0, a few with millions), likes and creation date together. Its name comes from another
 drawn row, so that ids are new but their lengths and words are the real ones (an id is ``author/name``); the
-rare pairs drawn twice get ``-2``, ``-3``... Authors keep their real skew, scaled: an author owning 1% of the
-snapshot owns about 1% of the synthetic models. The snapshot has no trending score or update date: those are
+rare pairs drawn twice get ``-2``, ``-3``... Authors keep the snapshot's shape as the rows grow: an author of k
+repos (k up to `SCALED_FROM`) becomes as many authors of k repos as needed (``name-2``, ``name-3``...), so the
+share of one-repo authors stays the snapshot's, while the largest keep their share of all repos (an author owning
+1% of the snapshot owns about 1% of the synthetic models). The snapshot has no trending score or update date: those are
 synthetic (Pareto scores; an update within 90 days of creation). Nothing here is real data.
 
 Rows are written `CHUNK` at a time; what stays in memory is the snapshot's columns, the new ids and the numbering
@@ -30,6 +32,8 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SNAPSHOT = ROOT.parent / "shared" / "hub-snapshot" / "models-2024-07-11.jsonl.gz"
 CHUNK = 250_000
+#: Authors with more repos than this in the snapshot are not cloned as the rows grow (see `_ids`).
+SCALED_FROM = 1000
 COLUMNS = ("id", "downloads", "likes", "trendingScore", "tags", "pipeline_tag", "library_name", "createdAt",
            "lastModified")  # fmt: skip
 _REAL = pa.schema([("id", pa.string()), ("tags", pa.list_(pa.string())), ("pipeline_tag", pa.string()),
@@ -70,13 +74,15 @@ def _ids(real: pa.Table, rows: int, rng: np.random.Generator) -> tuple[np.ndarra
     pick = rng.integers(0, real.num_rows, rows)  # author, tags, task, library, numbers
     name_pick = rng.integers(0, real.num_rows, rows)
     author = authors.take(pa.array(pick))
-    # An author with one repo in the snapshot stays a one-repo author: drawn again, it is a new author
-    # ("name-2"), so that the long tail of authors grows with the rows as the Hub's does.
+    # An author with k repos in the snapshot (k up to SCALED_FROM) becomes as many authors of k repos as the
+    # draws need: its j-th draw goes to its clone j // k ("name", "name-2", ...), so that the share of authors
+    # with one repo, two, ... stays the snapshot's as the rows grow, as the Hub's long tail of authors does.
+    # The few bigger authors keep their share of the repos, scaled (the Hub's largest keep growing).
     encoded = pc.dictionary_encode(authors)
-    per_author = np.bincount(np.asarray(pc.fill_null(encoded.indices, 0)), minlength=len(encoded.dictionary))
-    single = per_author[np.asarray(pc.fill_null(encoded.indices, 0))] == 1
-    again = np.where(single[pick], _repeats(author), 0)
-    author = _numbered(author, again)
+    codes = np.asarray(pc.fill_null(encoded.indices, 0))
+    per_author = np.bincount(codes, minlength=len(encoded.dictionary))[codes][pick]
+    clone = np.where(per_author <= SCALED_FROM, _repeats(author) // np.maximum(per_author, 1), 0)
+    author = _numbered(author, clone)
     name = names.take(pa.array(name_pick))
     ids = pc.if_else(pc.is_valid(author), pc.binary_join_element_wise(author, name, "/"), name)
     # Pairs drawn more than once: the second gets "-2", the third "-3"... until every id is unique.

@@ -55,3 +55,14 @@ def test_the_same_seed_gives_the_same_dump(real, tmp_path: Path) -> None:
     write(SNAPSHOT_MODELS, 2_000, tmp_path / "a.parquet", seed=5, real=real)
     write(SNAPSHOT_MODELS, 2_000, tmp_path / "b.parquet", seed=5, real=real)
     assert pq.read_table(tmp_path / "a.parquet").equals(pq.read_table(tmp_path / "b.parquet"))
+
+
+def test_at_twice_the_snapshot_authors_keep_its_shape(real, tmp_path: Path) -> None:
+    """Grown past the snapshot, the long tail of authors grows with it (the share of one-repo authors stays the
+    snapshot's) and the largest authors keep their share of the repos."""
+    from bench.synthetic import write
+
+    shapes = write(SNAPSHOT_MODELS, 2 * real.num_rows, tmp_path / "big.parquet", seed=1, real=real)
+    got, want = shapes["synthetic"], shapes["real"]
+    assert abs(got["authors_with_one_repo_share"] - want["authors_with_one_repo_share"]) < 0.04, shapes
+    assert abs(got["top_10_authors_share"] - want["top_10_authors_share"]) < 0.005, shapes
