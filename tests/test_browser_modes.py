@@ -20,19 +20,27 @@ def app_url(catalog_home) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.viewport(width=1280, height=900)
-def test_text_mode_shows_where_the_words_matched(page, app_url):
-    page.goto(f"{app_url}/models")
+def search_in_mode(page, url: str, control: str, mode: str, words: str) -> str:
+    """Open `url`, choose the search mode labelled `control` (the URL then says `mode`), type `words` and press
+    Enter; waits until the URL carries them. Returns the search box's placeholder in that mode."""
+    page.goto(url)
     page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
     wait_idle(page)
-    page.get_by_role("radio", name="Names and descriptions").click()
-    page.wait_for_url(re.compile(r"[?&]mode=text"), timeout=30_000)
+    page.get_by_role("radio", name=control).click()
+    page.wait_for_url(re.compile(rf"[?&]mode={mode}"), timeout=30_000)
     wait_idle(page)
     box = page.get_by_role("textbox", name="Search")
-    assert "Words about the models" in (box.get_attribute("placeholder") or "")
-    box.fill("speech recognition")
+    placeholder = box.get_attribute("placeholder") or ""
+    box.fill(words)
     box.press("Enter")
-    page.wait_for_url(re.compile(r"[?&]q=speech\+recognition"), timeout=30_000)
+    page.wait_for_url(re.compile(r"[?&]q=" + re.escape(words.replace(" ", "+"))), timeout=60_000)
+    return placeholder
+
+
+@pytest.mark.viewport(width=1280, height=900)
+def test_text_mode_shows_where_the_words_matched(page, app_url):
+    placeholder = search_in_mode(page, f"{app_url}/models", "Names and descriptions", "text", "speech recognition")
+    assert "Words about the models" in placeholder
     matched = page.locator(".st-key-matched_words")
     matched.wait_for(timeout=30_000)
     wait_idle(page)
@@ -65,16 +73,8 @@ def meaning_url(tmp_path_factory: pytest.TempPathFactory, distilled) -> Iterator
 def test_meaning_mode_finds_models_by_what_they_do(page, meaning_url):
     """Choose "Meaning", describe a need in plain words (no word of it is in the ids): the models that do it come
     first, by best match, and the mode and words are in the URL."""
-    page.goto(f"{meaning_url}/models?source=catalog")
-    page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
-    wait_idle(page)
-    page.get_by_role("radio", name="Meaning").click()
-    page.wait_for_url(re.compile(r"[?&]mode=meaning"), timeout=30_000)
-    wait_idle(page)
-    box = page.get_by_role("textbox", name="Search")
-    box.fill("turn recorded speech into written text")
-    box.press("Enter")
-    page.wait_for_url(re.compile(r"[?&]q=turn\+recorded\+speech"), timeout=60_000)
+    search_in_mode(page, f"{meaning_url}/models?source=catalog", "Meaning", "meaning",
+                   "turn recorded speech into written text")  # fmt: skip
     wait_idle(page)
     assert "sort=relevance" in page.url
     grid = page.get_by_test_id("stDataFrame").first
