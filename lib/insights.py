@@ -538,9 +538,3 @@ def facts(catalog: Catalog, stats: CatalogStats | None = None) -> dict[Kind, Kin
 def compute(catalog: Catalog, **options: int) -> Insights:
     """Every figure of every kind the catalog holds (a page may also ask `kind_insights` one kind at a time)."""
     return Insights({kind: kind_insights(catalog.index(kind), f, **options) for kind, f in facts(catalog).items()})
-
-
-def version(catalog: Catalog) -> tuple[tuple[str, str], ...]:
-    """What identifies the catalog's current data, for cache keys: each kind's live index generation (a load or
-    sync makes a new one) and a refresh's mark that it was found current (`Catalog.version`)."""
-    return catalog.versions()

@@ -235,7 +235,7 @@ def test_compute_facts_headlines_and_version(fixture_catalog: Catalog) -> None:
     top_author = models.authors_by_repos.iloc[0]
     assert any(h.startswith(f"The most prolific author is {top_author['author']} with {top_author['repos']} models")
                for h in models.headlines), models.headlines  # fmt: skip
-    before = insights.version(fixture_catalog)
+    before = fixture_catalog.versions()
     assert [k for k, _ in before] == ["models", "datasets", "spaces"] and all(g for _, g in before)
 
 

@@ -66,7 +66,7 @@ def prepare() -> None:
     if cat is None:
         return
     try:
-        root, version = str(cat.root), source.generations(cat)
+        root, version = str(cat.root), cat.versions()
     except CatalogError:
         return  # the page says what is wrong when it is opened
     store = prepared()
@@ -277,7 +277,7 @@ def render() -> None:
         return
     try:
         facts = insights.facts(cat, source.stats(cat))
-        generations = dict(source.generations(cat))
+        generations = dict(cat.versions())
     except CatalogError as err:
         show_error(err, retry_key="insights:retry")
         return

@@ -95,12 +95,6 @@ def catalog() -> Catalog | None:
         return None
 
 
-def generations(cat: Catalog) -> tuple[tuple[Kind, str], ...]:
-    """What identifies the catalog's data now, for cache keys: each kind's live generation and a refresh's mark
-    that it was found current (`Catalog.versions`, as `lib.insights.version`)."""
-    return cat.versions()
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
 def _stats(root: str, version: tuple[tuple[Kind, str], ...], _cat: Catalog) -> CatalogStats:
     return _cat.stats()
@@ -109,7 +103,7 @@ def _stats(root: str, version: tuple[tuple[Kind, str], ...], _cat: Catalog) -> C
 def stats(cat: Catalog) -> CatalogStats:
     """The catalog's stats, read once per index generation: `Catalog.stats` sums the size of every file under the
     catalog's folder on each call, which the sidebar would pay on every rerun."""
-    return _stats(str(cat.root), generations(cat), cat)
+    return _stats(str(cat.root), cat.versions(), cat)
 
 
 # --- the choice, kept in the URL ---------------------------------------------------------------------------------
