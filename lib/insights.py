@@ -289,8 +289,9 @@ def top_spaces(index: KindIndex, *, by: str = "likes", k: int = BARS) -> pd.Data
     out = []
     for i, row in enumerate(rows.tolist()):
         trending = float(index.numbers["trending"][row])
+        status = stage.value_of(row) if stage else None
         out.append((i + 1, index.ids[row], (sdk.value_of(row) if sdk else None) or "–",
-                    stage_words(stage.value_of(row)) if stage and stage.value_of(row) else "–",
+                    stage_words(status) if status else "–",
                     max(int(index.numbers["likes"][row]), 0), None if np.isnan(trending) else trending))  # fmt: skip
     return pd.DataFrame(out, columns=columns).astype({"rank": "int64", "likes": "int64", "trending": "float64"})
 

@@ -97,7 +97,7 @@ def _kind_figures(root: str, kind: Kind, generation: str, _catalog: Catalog, _fa
 
 
 def kind_figures(root: str, kind: Kind, generation: str, catalog: Catalog, facts: KindFacts) -> KindInsights:
-    """One kind's figures for one index generation (`lib.ui.source.generations`) of the catalog at `root`: counted
+    """One kind's figures for one version of its data (`Catalog.version`) in the catalog at `root`: counted
     ahead (`prepare`), or now (cached per generation)."""
     ready = prepared().figures.get((root, kind, generation))
     return ready if ready is not None else _kind_figures(root, kind, generation, catalog, facts)
