@@ -19,7 +19,7 @@ import pandas as pd
 
 from lib.catalog.index import MISSING_TIME, KindIndex
 from lib.charts import OTHER, distribution_frame
-from lib.query import KINDS, NONE_VALUE, Kind
+from lib.query import KINDS, NONE_VALUE, Kind, plural
 from lib.vocab import stage_words
 
 if TYPE_CHECKING:
@@ -412,7 +412,7 @@ def growth_notes(ins: KindInsights) -> tuple[str, ...]:
         and ins.earliest[1] >= max(PILED_MIN, PILED_SHARE * ins.facts.count)
     ):
         day, count = ins.earliest
-        notes.append(f"{count:,} {ins.kind} ({_pct(count / ins.facts.count)}) share the earliest creation date, "
+        notes.append(f"{count:,} {plural(ins.kind)} ({_pct(count / ins.facts.count)}) share the earliest creation date, "
                      f"{day.isoformat()}: repos older than the Hub's creation records carry it, so the first month "
                      "holds them all.")  # fmt: skip
     snap = ins.facts.snapshot_date
@@ -425,7 +425,7 @@ def growth_notes(ins: KindInsights) -> tuple[str, ...]:
 
 def headlines(ins: KindInsights) -> tuple[str, ...]:
     """Short sentences, computed from the figures, that say how the kind grew and who dominates it."""
-    kind, n = ins.kind, ins.facts.count
+    kind, n = plural(ins.kind), ins.facts.count
     out: list[str] = []
     if ins.concentration is not None and not ins.concentration.empty:
         shares = dict(zip(ins.concentration["top"], ins.concentration["downloads_share"], strict=True))

@@ -63,6 +63,11 @@ NONE_VALUE = "(none)"
 """Facet value for repos that carry no value for that facet (no task, no license, ...)."""
 
 
+def plural(kind: Kind) -> str:
+    """A kind as a sentence names its repos: "models", "datasets", "Spaces" (a proper noun on the Hub)."""
+    return "Spaces" if kind == "spaces" else kind
+
+
 @dataclass(frozen=True, kw_only=True)
 class SearchQuery:
     """One search: what to match, how to order it, which slice to return.
@@ -138,9 +143,9 @@ class SearchQuery:
     def describe(self, total: int | None = None, *, words: bool = False) -> str:
         """Plain words for what is shown: "1,204 models matching 'bert' where task = fill-mask, by downloads"; with
         `words`, values as the page shows them ("where task = Fill-Mask"; see `Filter.describe`)."""
-        plural = "Spaces" if self.kind == "spaces" else self.kind  # a Space is a proper noun on the Hub
-        noun = plural if total != 1 else plural[:-1]
-        head = f"{total:,} {noun}" if total is not None else plural.capitalize()
+        many = plural(self.kind)
+        noun = many if total != 1 else many[:-1]
+        head = f"{total:,} {noun}" if total is not None else many.capitalize()
         if self.text:
             head += {"names": " matching", "text": " with the words", "meaning": " about"}[self.mode]
             head += f" {self.text!r}"

@@ -21,7 +21,7 @@ from lib.compare import MAX_MODELS
 from lib.errors import HubExplorerError, InvalidQueryError
 from lib.filters import BY_NAME
 from lib.format import md_escape
-from lib.query import MODE_HELP, MODES, RELEVANCE, SORT_LABELS, Facet, Kind, Mode, SearchQuery, SearchResult
+from lib.query import MODE_HELP, MODES, RELEVANCE, SORT_LABELS, Facet, Kind, Mode, SearchQuery, SearchResult, plural
 from lib.sources import MIN_SHARE, Capabilities
 from lib.tables import name_and_task_widths, name_width, results_frame, visible_columns
 from lib.task_ids import ALL_TASKS
@@ -280,7 +280,7 @@ def _results(kind: Kind, answer: source.Answer, page: int, offered: Capabilities
     st.caption(f"{md_escape(q.describe(result.total, words=True))} · showing {first:,}–{last:,}{more}{folded}")
     lacks = answering.missing_data()
     if lacks:
-        st.caption(md_escape(f"{answer.source.label.capitalize()}'s {kind} have no {', '.join(lacks)}: those "
+        st.caption(md_escape(f"{answer.source.label.capitalize()}'s {plural(kind)} have no {', '.join(lacks)}: those "
                              "sorts, filters and columns are left out."))  # fmt: skip
 
     frame = results_frame(result.items, hub_cache.client().endpoint, kind)

@@ -29,7 +29,7 @@ from lib.catalog import Catalog, CatalogError
 from lib.format import md_escape
 from lib.insights import KindFacts, KindInsights
 from lib.insights_charts import Spec
-from lib.query import Kind
+from lib.query import Kind, plural
 from lib.ui import source
 from lib.ui.chart_export import export_buttons
 from lib.ui.components import show_error
@@ -141,7 +141,7 @@ def _facts(facts: dict[Kind, KindFacts]) -> None:
     parts = []
     for f in facts.values():
         when = f.snapshot_date.isoformat() if f.snapshot_date else "date unknown"
-        parts.append(f"**{f.count:,} {f.kind}** (snapshot {when}, from {md_escape(f.source_label)})")
+        parts.append(f"**{f.count:,} {plural(f.kind)}** (snapshot {when}, from {md_escape(f.source_label)})")
     loaded = [f.loaded_at for f in facts.values() if f.loaded_at is not None]
     tail = f" Loaded {max(loaded):%Y-%m-%d %H:%M} UTC." if loaded else ""
     st.caption("Local catalog: " + "; ".join(parts) + "." + tail

@@ -29,7 +29,7 @@ from lib.catalog import Catalog, CatalogError, CatalogStats
 from lib.errors import HubUnavailableError, NotFoundError
 from lib.filters import for_kind
 from lib.hub.client import hub_capabilities
-from lib.query import MODES, SORTS_BY_KIND, Kind, SearchQuery, SearchResult
+from lib.query import MODES, SORTS_BY_KIND, Kind, SearchQuery, SearchResult, plural
 from lib.records import RepoRecord
 from lib.sources import Aggregates, Capabilities, Source, records_aggregates
 from lib.ui import hub_cache
@@ -42,7 +42,6 @@ URL_SEEN = "source:url"  # the `source` URL value last read or written in this s
 _HUB_DOWN = "source:hub_down"  # (monotonic time, note) of the Hub's last failure under Automatic
 RECHECK_S = 15.0  # after a failure, Automatic lets the catalog answer this long before asking the Hub again
 _LOAD_HINT = "in the sidebar, or with python -m lib.catalog fetch"
-_NOUNS: dict[Kind, str] = {"models": "models", "datasets": "datasets", "spaces": "Spaces"}
 
 
 class HubSource:
@@ -137,7 +136,7 @@ def _holding(kind: Kind) -> Catalog | None:
 def _no_kind_note(kind: Kind) -> str:
     if catalog() is None:
         return f"There is no local catalog yet (build it {_LOAD_HINT}), so the live Hub answers."
-    return f"The local catalog has no {_NOUNS[kind]}, so the live Hub answers them."
+    return f"The local catalog has no {plural(kind)}, so the live Hub answers them."
 
 
 def _joined(*parts: str | None) -> str | None:
@@ -157,7 +156,7 @@ def offered(kind: Kind) -> Capabilities:
         return cat.capabilities(kind)
     if cat is None:
         loaded = catalog() is not None
-        tail = (f" The local catalog has no {_NOUNS[kind]}." if loaded
+        tail = (f" The local catalog has no {plural(kind)}." if loaded
                 else f" Build the local catalog to use it ({_LOAD_HINT}).")  # fmt: skip
         return replace(live, unavailable={n: f"{r}{tail}" for n, r in live.unavailable.items()},
                        unsorted={s: f"{r}{tail}" for s, r in live.unsorted.items()},
@@ -265,7 +264,7 @@ def no_stand_in(query: SearchQuery) -> str | None:
         return None
     cat = _holding(query.kind)
     if cat is None:
-        return f"The local catalog has no {_NOUNS[query.kind]} to answer instead."
+        return f"The local catalog has no {plural(query.kind)} to answer instead."
     reasons = cat.capabilities(query.kind).refusals(query, sort=False)
     return f"The local catalog cannot answer this search instead: {' '.join(reasons)}" if reasons else None
 
